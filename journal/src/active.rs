@@ -1,0 +1,271 @@
+//! The active (last) segment: the write buffer, the open file, the chain and
+//! the in-memory index. All of the writer's file I/O happens here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::chain::ChainHasher;
+use crate::error::{JournalError, Result};
+use crate::format::{FRAME_HEADER_LEN, MAX_PAYLOAD, SegmentHeader, begin_frame, finish_frame};
+use crate::layout::{IndexEntry, SegmentIndex, index_path, segment_path};
+use crate::options::JournalOptions;
+use crate::storage::{FileSyncer, Storage, StorageFile};
+
+#[derive(Debug)]
+pub(crate) struct Active {
+    pub storage: Arc<dyn Storage>,
+    pub dir: PathBuf,
+    pub segment_bytes: u64,
+    pub block_records: u32,
+    pub buffer_bytes: usize,
+    pub file: Box<dyn StorageFile>,
+    pub syncer: Arc<dyn FileSyncer>,
+    pub seg_path: PathBuf,
+    /// Bytes not yet handed to the OS.
+    pub buf: Vec<u8>,
+    /// Length of the segment including `buf`.
+    pub seg_len: u64,
+    pub next_seq: u64,
+    pub chain: ChainHasher,
+    pub index: Vec<IndexEntry>,
+    /// Every seq below this has been handed to the OS.
+    pub written_seq: u64,
+    /// Every seq below this is durable.
+    pub durable_seq: u64,
+    /// Frame bytes appended by this writer, and how many of them are durable
+    /// (drives group commit's byte trigger).
+    pub bytes_total: u64,
+    pub bytes_synced: u64,
+    /// Set by the first fatal I/O error; the writer refuses work after it.
+    pub poisoned: Option<String>,
+}
+
+/// Where the writer resumes: the state recovery found.
+#[derive(Debug)]
+pub(crate) struct Resume {
+    pub seg_first_seq: u64,
+    pub seg_len: u64,
+    pub next_seq: u64,
+    pub chain: ChainHasher,
+    pub index: Vec<IndexEntry>,
+}
+
+impl Active {
+    /// Opens the segment recovery left as the last one, for appending.
+    pub fn resume(
+        storage: Arc<dyn Storage>,
+        dir: &Path,
+        opts: &JournalOptions,
+        block_records: u32,
+        r: Resume,
+    ) -> Result<Self> {
+        let seg_path = segment_path(dir, r.seg_first_seq);
+        let file = storage
+            .open_append(&seg_path)
+            .map_err(|e| JournalError::io("open", &seg_path, e))?;
+        let syncer: Arc<dyn FileSyncer> = file
+            .syncer()
+            .map_err(|e| JournalError::io("dup", &seg_path, e))?
+            .into();
+        Ok(Self {
+            storage,
+            dir: dir.to_path_buf(),
+            segment_bytes: opts.segment_bytes,
+            block_records,
+            buffer_bytes: opts.buffer_bytes.max(4096),
+            file,
+            syncer,
+            seg_path,
+            buf: Vec::with_capacity(opts.buffer_bytes.max(4096) + 4096),
+            seg_len: r.seg_len,
+            next_seq: r.next_seq,
+            chain: r.chain,
+            index: r.index,
+            written_seq: r.next_seq,
+            durable_seq: r.next_seq,
+            bytes_total: 0,
+            bytes_synced: 0,
+            poisoned: None,
+        })
+    }
+
+    /// Creates a fresh segment file starting at `first_seq` with its header,
+    /// synced, with its directory entry synced.
+    pub fn create_segment(
+        storage: &dyn Storage,
+        dir: &Path,
+        first_seq: u64,
+        block_records: u32,
+        chain_in: crate::Hash,
+    ) -> Result<()> {
+        let path = segment_path(dir, first_seq);
+        let mut file = storage
+            .create(&path)
+            .map_err(|e| JournalError::io("create", &path, e))?;
+        let header = SegmentHeader {
+            block_records,
+            first_seq,
+            chain_in,
+        };
+        file.write_all(&header.encode())
+            .map_err(|e| JournalError::io("write", &path, e))?;
+        file.sync_data()
+            .map_err(|e| JournalError::io("fdatasync", &path, e))?;
+        #[cfg(feature = "failpoints")]
+        fail::fail_point!("roll::before_dir_sync", |_| Err(JournalError::io(
+            "sync_dir",
+            dir,
+            std::io::Error::other("injected crash during segment roll")
+        )));
+        storage
+            .sync_dir(dir)
+            .map_err(|e| JournalError::io("sync_dir", dir, e))
+    }
+
+    pub fn check(&self) -> Result<()> {
+        match &self.poisoned {
+            None => Ok(()),
+            Some(cause) => Err(JournalError::Poisoned {
+                cause: cause.clone(),
+            }),
+        }
+    }
+
+    /// Remembers a fatal error and returns it.
+    pub fn poison(&mut self, err: JournalError) -> JournalError {
+        if self.poisoned.is_none() {
+            tracing::error!(error = %err, "journal writer stopped");
+            self.poisoned = Some(err.to_string());
+        }
+        err
+    }
+
+    /// Frames one record, its payload written by `encode`, into the buffer.
+    #[inline]
+    pub fn append_with(
+        &mut self,
+        time_ns: i64,
+        kind: u16,
+        version: u16,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<u64> {
+        self.check()?;
+        let seq = self.next_seq;
+        let start = begin_frame(&mut self.buf, seq, time_ns, kind, version);
+        encode(&mut self.buf);
+        let len =
+            finish_frame(&mut self.buf, start).map_err(|len| JournalError::PayloadTooLarge {
+                len,
+                max: MAX_PAYLOAD,
+            })?;
+        if self.chain.in_block() == 0 {
+            self.index.push(IndexEntry {
+                seq,
+                offset: self.seg_len,
+                chain: self.chain.chain(),
+            });
+        }
+        let block_done = self.chain.push_frame(&self.buf[start..]).is_some();
+        self.seg_len += (FRAME_HEADER_LEN + len) as u64;
+        self.bytes_total += (FRAME_HEADER_LEN + len) as u64;
+        self.next_seq += 1;
+        if self.buf.len() >= self.buffer_bytes {
+            self.flush()?;
+        }
+        if block_done && self.seg_len >= self.segment_bytes {
+            self.roll()?;
+        }
+        Ok(seq)
+    }
+
+    /// Hands buffered bytes to the OS.
+    pub fn flush(&mut self) -> Result<()> {
+        self.check()?;
+        if !self.buf.is_empty() {
+            if let Err(e) = self.file.write_all(&self.buf) {
+                let err = JournalError::io("write", &self.seg_path, e);
+                return Err(self.poison(err));
+            }
+            self.buf.clear();
+        }
+        self.written_seq = self.next_seq;
+        Ok(())
+    }
+
+    /// Flushes and fdatasyncs everything appended so far.
+    pub fn sync(&mut self) -> Result<u64> {
+        self.flush()?;
+        if self.durable_seq < self.written_seq {
+            if let Err(e) = self.file.sync_data() {
+                let err = JournalError::io("fdatasync", &self.seg_path, e);
+                return Err(self.poison(err));
+            }
+            self.mark_durable(self.written_seq, self.bytes_total);
+        }
+        Ok(self.durable_seq)
+    }
+
+    /// Bytes appended but not yet known durable.
+    pub fn unsynced_bytes(&self) -> u64 {
+        self.bytes_total - self.bytes_synced
+    }
+
+    /// Records that every seq below `seq` (and `bytes` bytes) are durable.
+    pub fn mark_durable(&mut self, seq: u64, bytes: u64) {
+        self.durable_seq = self.durable_seq.max(seq);
+        self.bytes_synced = self.bytes_synced.max(bytes);
+    }
+
+    /// Seals the current segment (synced, index written) and starts the next.
+    pub fn roll(&mut self) -> Result<()> {
+        self.sync()?;
+        let first_seq = self.index.first().map_or(self.next_seq, |e| e.seq);
+        let seg_first = segment_first_seq(&self.seg_path).unwrap_or(first_seq);
+        let index = SegmentIndex {
+            entries: std::mem::take(&mut self.index),
+            end_seq: self.next_seq,
+            end_len: self.seg_len,
+            chain_out: self.chain.chain(),
+        };
+        let idx_path = index_path(&self.dir, seg_first);
+        let result = self
+            .storage
+            .write_atomic(&idx_path, &index.encode())
+            .map_err(|e| JournalError::io("write", &idx_path, e))
+            .and_then(|()| {
+                Self::create_segment(
+                    &*self.storage,
+                    &self.dir,
+                    self.next_seq,
+                    self.block_records,
+                    self.chain.chain(),
+                )
+            })
+            .and_then(|()| {
+                let path = segment_path(&self.dir, self.next_seq);
+                let file = self
+                    .storage
+                    .open_append(&path)
+                    .map_err(|e| JournalError::io("open", &path, e))?;
+                let syncer = file
+                    .syncer()
+                    .map_err(|e| JournalError::io("dup", &path, e))?;
+                Ok((path, file, syncer))
+            });
+        match result {
+            Ok((path, file, syncer)) => {
+                tracing::debug!(segment = %path.display(), "journal segment rolled");
+                self.seg_path = path;
+                self.file = file;
+                self.syncer = syncer.into();
+                self.seg_len = crate::format::SEGMENT_HEADER_LEN as u64;
+                Ok(())
+            }
+            Err(e) => Err(self.poison(e)),
+        }
+    }
+}
+
+fn segment_first_seq(path: &Path) -> Option<u64> {
+    path.file_stem()?.to_str()?.parse().ok()
+}

@@ -1,0 +1,241 @@
+//! Opening an existing journal for writing: find the last segment, scan it,
+//! cut a torn tail (or refuse, by policy), and hand the writer its state.
+
+use std::path::{Path, PathBuf};
+
+use crate::active::{Active, Resume};
+use crate::chain::{ChainHasher, genesis};
+use crate::error::{CorruptReason, JournalError, Result};
+use crate::format::{SEGMENT_HEADER_LEN, SegmentHeader};
+use crate::layout::{Manifest, SegmentIndex, index_path, segment_path, segment_seqs};
+use crate::options::RecoveryPolicy;
+use crate::scan::scan_segment;
+use crate::storage::Storage;
+
+/// A torn tail that recovery cut off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornTail {
+    /// The segment file.
+    pub segment: PathBuf,
+    /// Offset the segment was truncated to.
+    pub offset: u64,
+    /// Bytes removed.
+    pub dropped_bytes: u64,
+    /// Why the bytes did not decode.
+    pub reason: String,
+}
+
+/// What recovery found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// The sequence number the next append gets (= records in the journal).
+    pub next_seq: u64,
+    /// Segment files in the journal.
+    pub segments: usize,
+    /// Set when a torn tail was cut.
+    pub truncated: Option<TornTail>,
+}
+
+pub(crate) fn read_manifest(storage: &dyn Storage, dir: &Path) -> Result<Manifest> {
+    let path = dir.join(crate::layout::MANIFEST);
+    if !storage.exists(&path) {
+        return Err(JournalError::NotAJournal {
+            path: dir.to_path_buf(),
+            reason: format!("no {} in it", crate::layout::MANIFEST),
+        });
+    }
+    let bytes = storage
+        .read(&path)
+        .map_err(|e| JournalError::io("read", &path, e))?;
+    Manifest::parse(&bytes).map_err(|reason| JournalError::NotAJournal {
+        path: dir.to_path_buf(),
+        reason,
+    })
+}
+
+pub(crate) fn list_segments(storage: &dyn Storage, dir: &Path) -> Result<Vec<u64>> {
+    let names = storage
+        .list(dir)
+        .map_err(|e| JournalError::io("list", dir, e))?;
+    Ok(segment_seqs(&names))
+}
+
+fn layout_error(segment: PathBuf, seq: Option<u64>, msg: String) -> JournalError {
+    JournalError::Corrupt {
+        segment,
+        offset: 0,
+        seq,
+        reason: CorruptReason::Layout(msg),
+    }
+}
+
+/// The chain value at the end of a sealed segment: from its index when that
+/// is intact, else by scanning it.
+fn chain_after(
+    storage: &dyn Storage,
+    dir: &Path,
+    first_seq: u64,
+    m: &Manifest,
+) -> Result<(u64, ChainHasher)> {
+    let ipath = index_path(dir, first_seq);
+    let spath = segment_path(dir, first_seq);
+    if let Some(idx) = storage
+        .read(&ipath)
+        .ok()
+        .and_then(|b| SegmentIndex::decode(&b))
+    {
+        return Ok((
+            idx.end_seq,
+            ChainHasher::new(m.block_records, idx.chain_out),
+        ));
+    }
+    let bytes = storage
+        .read(&spath)
+        .map_err(|e| JournalError::io("read", &spath, e))?;
+    let header = SegmentHeader::decode(&bytes).map_err(|e| JournalError::Corrupt {
+        segment: spath.clone(),
+        offset: 0,
+        seq: Some(first_seq),
+        reason: CorruptReason::Decode(e),
+    })?;
+    let scan = scan_segment(
+        &spath,
+        &bytes,
+        header.first_seq,
+        ChainHasher::new(m.block_records, header.chain_in),
+        false,
+    )?;
+    Ok((scan.next_seq, scan.chain))
+}
+
+/// Recovers the last segment and returns the writer's starting state.
+pub(crate) fn recover(
+    storage: &dyn Storage,
+    dir: &Path,
+    m: &Manifest,
+    policy: RecoveryPolicy,
+) -> Result<(Resume, RecoveryReport)> {
+    let mut seqs = list_segments(storage, dir)?;
+    let mut truncated = None;
+    let Some(&last) = seqs.last() else {
+        // A crash during create, after the manifest and before the first segment.
+        Active::create_segment(storage, dir, 0, m.block_records, genesis())?;
+        return recover(storage, dir, m, policy);
+    };
+    let path = segment_path(dir, last);
+    let bytes = storage
+        .read(&path)
+        .map_err(|e| JournalError::io("read", &path, e))?;
+    let header = match SegmentHeader::decode(&bytes) {
+        Ok(h) => h,
+        Err(e)
+            if seqs.len() > 1
+                && bytes.len() <= SEGMENT_HEADER_LEN
+                && policy == RecoveryPolicy::TruncateTornTail =>
+        {
+            // A crash during a segment roll: the new segment's header never
+            // became durable. Rewrite it from the sealed segment before it.
+            let prev = seqs[seqs.len() - 2];
+            let (end_seq, chain) = chain_after(storage, dir, prev, m)?;
+            if end_seq != last {
+                return Err(layout_error(
+                    path,
+                    Some(last),
+                    format!("previous segment ends at seq {end_seq}"),
+                ));
+            }
+            tracing::warn!(segment = %path.display(), reason = %e, "rewriting a torn segment header");
+            truncated = Some(TornTail {
+                segment: path.clone(),
+                offset: 0,
+                dropped_bytes: bytes.len() as u64,
+                reason: e.to_string(),
+            });
+            storage
+                .truncate(&path, 0)
+                .map_err(|err| JournalError::io("truncate", &path, err))?;
+            let header = SegmentHeader {
+                block_records: m.block_records,
+                first_seq: last,
+                chain_in: chain.chain(),
+            };
+            let mut f = storage
+                .open_append(&path)
+                .map_err(|err| JournalError::io("open", &path, err))?;
+            f.write_all(&header.encode())
+                .and_then(|()| f.sync_data())
+                .map_err(|err| JournalError::io("write", &path, err))?;
+            header
+        }
+        Err(e) => {
+            return Err(JournalError::Corrupt {
+                segment: path,
+                offset: 0,
+                seq: Some(last),
+                reason: CorruptReason::Decode(e),
+            });
+        }
+    };
+    let bytes = storage
+        .read(&path)
+        .map_err(|e| JournalError::io("read", &path, e))?;
+    if header.first_seq != last || header.block_records != m.block_records {
+        return Err(layout_error(
+            path,
+            Some(last),
+            format!(
+                "header says first_seq {} and block_records {}, expected {last} and {}",
+                header.first_seq, header.block_records, m.block_records
+            ),
+        ));
+    }
+    let scan = scan_segment(
+        &path,
+        &bytes,
+        header.first_seq,
+        ChainHasher::new(m.block_records, header.chain_in),
+        true,
+    )?;
+    if let Some(reason) = scan.torn {
+        let dropped = (bytes.len() - scan.end) as u64;
+        if policy == RecoveryPolicy::Strict {
+            return Err(JournalError::Corrupt {
+                segment: path,
+                offset: scan.end as u64,
+                seq: Some(scan.next_seq),
+                reason: CorruptReason::Decode(reason),
+            });
+        }
+        tracing::warn!(
+            segment = %path.display(),
+            offset = scan.end,
+            dropped_bytes = dropped,
+            seq = scan.next_seq,
+            reason = %reason,
+            "truncating a torn tail left by an interrupted append"
+        );
+        storage
+            .truncate(&path, scan.end as u64)
+            .map_err(|e| JournalError::io("truncate", &path, e))?;
+        truncated = Some(TornTail {
+            segment: path.clone(),
+            offset: scan.end as u64,
+            dropped_bytes: dropped,
+            reason: reason.to_string(),
+        });
+    }
+    seqs.dedup();
+    let report = RecoveryReport {
+        next_seq: scan.next_seq,
+        segments: seqs.len(),
+        truncated,
+    };
+    let resume = Resume {
+        seg_first_seq: last,
+        seg_len: scan.end as u64,
+        next_seq: scan.next_seq,
+        chain: scan.chain,
+        index: scan.entries,
+    };
+    Ok((resume, report))
+}

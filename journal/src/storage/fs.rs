@@ -1,0 +1,139 @@
+//! The real file system. Fail points (feature `failpoints`) sit here, in the
+//! code that does the I/O, so tests exercise the real error paths.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::{FileSyncer, Storage, StorageFile};
+
+/// Storage on the local file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FsStorage;
+
+#[cfg(feature = "failpoints")]
+fn injected(name: &str) -> io::Result<()> {
+    fail::fail_point!(name, |arg| {
+        let kind = match arg.as_deref() {
+            Some("enospc") => return Err(io::Error::from_raw_os_error(28)),
+            Some("eio") | None => io::ErrorKind::Other,
+            Some(_) => io::ErrorKind::Other,
+        };
+        Err(io::Error::new(kind, format!("injected failure at {name}")))
+    });
+    Ok(())
+}
+
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+fn injected(_name: &str) -> io::Result<()> {
+    Ok(())
+}
+
+impl Storage for FsStorage {
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        fs::create_dir_all(dir)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        fs::read(path)
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        injected("storage::create")?;
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(path)?;
+        Ok(Box::new(FsFile { file }))
+    }
+
+    fn open_append(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {
+        let file = OpenOptions::new().append(true).open(path)?;
+        Ok(Box::new(FsFile { file }))
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
+        let file = OpenOptions::new().write(true).open(path)?;
+        file.set_len(len)?;
+        file.sync_all()
+    }
+
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        injected("storage::write_atomic")?;
+        let tmp = path.with_extension("tmp");
+        {
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, path)?;
+        match path.parent() {
+            Some(dir) => self.sync_dir(dir),
+            None => Ok(()),
+        }
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        injected("storage::sync_dir")?;
+        File::open(dir)?.sync_all()
+    }
+}
+
+#[derive(Debug)]
+struct FsFile {
+    file: File,
+}
+
+impl StorageFile for FsFile {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        #[cfg(feature = "failpoints")]
+        {
+            // A short write: half the buffer reaches the file, then the error.
+            fail::fail_point!("storage::short_write", |_| {
+                self.file.write_all(&buf[..buf.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            });
+        }
+        injected("storage::write")?;
+        self.file.write_all(buf)
+    }
+
+    fn sync_data(&mut self) -> io::Result<()> {
+        injected("storage::fsync")?;
+        self.file.sync_data()
+    }
+
+    fn syncer(&self) -> io::Result<Box<dyn FileSyncer>> {
+        Ok(Box::new(FsSyncer {
+            file: self.file.try_clone()?,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct FsSyncer {
+    file: File,
+}
+
+impl FileSyncer for FsSyncer {
+    fn sync_data(&self) -> io::Result<()> {
+        injected("storage::fsync")?;
+        self.file.sync_data()
+    }
+}
