@@ -1,0 +1,140 @@
+//! The engine's configuration. It is journaled in the session-start record,
+//! so a replay rebuilds the engine from the journal alone.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that shapes the engine's decisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    /// Starting cash.
+    pub cash: f64,
+    /// Instrument symbols; `InstrumentId` indexes this list.
+    pub instruments: Vec<String>,
+    /// The rule-based strategy (slot 0 of the ensemble).
+    pub strategy: StrategyConfig,
+    /// Position sizing.
+    pub sizing: Sizing,
+    /// Risk limits.
+    pub risk: RiskLimits,
+    /// Which decisions to journal.
+    pub decisions: DecisionLog,
+    /// Nanoseconds per year, for annualising statistics from event spacing.
+    pub year_ns: f64,
+}
+
+/// The rule-based model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StrategyConfig {
+    /// Simple moving-average crossover on the bar close (or the tick mid).
+    SmaCross {
+        /// Fast window.
+        fast: usize,
+        /// Slow window.
+        slow: usize,
+    },
+}
+
+/// How entry orders are sized.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Sizing {
+    /// All available equity, in whole units at the fill price.
+    AllIn,
+    /// A fixed number of units.
+    Fixed(f64),
+    /// A fraction of equity, in whole units at the fill price.
+    Fraction(f64),
+}
+
+/// The equity fraction `AllIn` uses: backtesting.py 0.6 sizes relative
+/// orders with `1 - f64::EPSILON`, so whole units are
+/// `floor(margin_available * (1 - eps) / price)`.
+pub const ALL_IN_FRACTION: f64 = 1.0 - f64::EPSILON;
+
+/// Risk limits; `None` disables a check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct RiskLimits {
+    /// Largest estimated order notional.
+    pub max_order_notional: Option<f64>,
+    /// Largest absolute position per instrument, in units.
+    pub max_position: Option<f64>,
+    /// Most orders per second of event time.
+    pub max_orders_per_sec: Option<u32>,
+    /// Drawdown from peak equity (percent) that engages the kill switch.
+    pub max_drawdown_pct: Option<f64>,
+}
+
+/// Which decisions become `Decision` records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DecisionLog {
+    /// Only decisions whose action is not Hold (the ones that trade).
+    Actions,
+    /// Every model evaluation.
+    All,
+}
+
+/// A year in nanoseconds (365.25 days).
+pub const YEAR_NS: f64 = 365.25 * 86_400.0 * 1e9;
+
+impl EngineConfig {
+    /// A config with the SMA crossover and sensible defaults.
+    pub fn sma(cash: f64, instruments: Vec<String>, fast: usize, slow: usize) -> Self {
+        Self {
+            cash,
+            instruments,
+            strategy: StrategyConfig::SmaCross { fast, slow },
+            sizing: Sizing::AllIn,
+            risk: RiskLimits::default(),
+            decisions: DecisionLog::Actions,
+            year_ns: YEAR_NS,
+        }
+    }
+
+    /// Checks values a config file cannot express wrongly by type alone.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.cash.is_finite() && self.cash > 0.0) {
+            return Err(format!(
+                "cash must be a positive number, found {}",
+                self.cash
+            ));
+        }
+        let StrategyConfig::SmaCross { fast, slow } = self.strategy;
+        if fast == 0 || slow == 0 || fast >= slow {
+            return Err(format!(
+                "sma_cross needs 0 < fast < slow, found fast {fast}, slow {slow}"
+            ));
+        }
+        match self.sizing {
+            Sizing::Fixed(u) if !(u.is_finite() && u > 0.0) => {
+                return Err(format!("fixed sizing needs units > 0, found {u}"));
+            }
+            Sizing::Fraction(f) if !(f.is_finite() && f > 0.0 && f <= 1.0) => {
+                return Err(format!(
+                    "fraction sizing needs 0 < fraction <= 1, found {f}"
+                ));
+            }
+            _ => {}
+        }
+        let r = &self.risk;
+        for (name, v) in [
+            ("max_order_notional", r.max_order_notional),
+            ("max_position", r.max_position),
+        ] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(format!("risk.{name} must be > 0, found {v}"));
+                }
+            }
+        }
+        if let Some(d) = r.max_drawdown_pct {
+            if !(d > 0.0 && d <= 100.0) {
+                return Err(format!(
+                    "risk.max_drawdown_pct must be in (0, 100], found {d}"
+                ));
+            }
+        }
+        if r.max_orders_per_sec == Some(0) {
+            return Err("risk.max_orders_per_sec must be > 0".into());
+        }
+        Ok(())
+    }
+}

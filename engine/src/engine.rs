@@ -1,0 +1,355 @@
+//! The deterministic core: one input in, outputs out. No clock, no I/O, no
+//! randomness, no hash-ordered iteration.
+
+use std::collections::BTreeMap;
+
+use crate::config::{ALL_IN_FRACTION, DecisionLog, EngineConfig, Sizing, StrategyConfig};
+use crate::ensemble::{Ensemble, Evaluation};
+use crate::event::{
+    Action, CancelRequest, Decision, Fill, Input, KillSwitch, ModelSwap, OrderIntent,
+    OrderSubmitted, OrderType, Output, Quantity, SessionStart, WeightChange,
+};
+use crate::market::{InstrumentId, Side};
+use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
+use crate::portfolio::Portfolio;
+use crate::risk::Risk;
+use crate::stats::{EquityStats, Summary};
+
+/// An order the engine submitted and the venue has not finished.
+#[derive(Debug, Clone)]
+struct OpenOrder {
+    intent: OrderIntent,
+    filled: f64,
+}
+
+/// The engine's whole state.
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    factory: Box<dyn ModelFactory>,
+    ensemble: Ensemble,
+    portfolio: Portfolio,
+    risk: Risk,
+    stats: EquityStats,
+    orders: BTreeMap<u64, OpenOrder>,
+    next_client_id: u64,
+    /// Market events seen per instrument.
+    bars: Vec<u64>,
+    features: Vec<f64>,
+    eval: Evaluation,
+    ended: bool,
+}
+
+impl Engine {
+    /// Builds the engine a session-start record describes.
+    pub fn from_session(start: &SessionStart) -> Result<Self, String> {
+        Self::new(start.config.clone(), Box::new(RuleModels))
+    }
+
+    /// Builds an engine with a model factory for swaps.
+    pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, String> {
+        config.validate()?;
+        let n = config.instruments.len().max(1);
+        let StrategyConfig::SmaCross { fast, slow } = config.strategy;
+        Ok(Self {
+            ensemble: Ensemble::single(Box::new(SmaCross::new(fast, slow, n))),
+            portfolio: Portfolio::new(config.cash, n),
+            risk: Risk::new(config.risk),
+            stats: EquityStats::new(config.cash),
+            orders: BTreeMap::new(),
+            next_client_id: 1,
+            bars: vec![0; n],
+            features: Vec::with_capacity(8),
+            eval: Evaluation {
+                models: Vec::with_capacity(4),
+                score: 0.0,
+                action: Action::Hold,
+            },
+            ended: false,
+            factory,
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The account.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    /// Whether the kill switch is engaged.
+    pub fn kill_switch_engaged(&self) -> bool {
+        self.risk.killed()
+    }
+
+    /// Market events seen for an instrument.
+    pub fn market_events(&self, instrument: InstrumentId) -> u64 {
+        self.bars.get(instrument as usize).copied().unwrap_or(0)
+    }
+
+    /// The run's statistics so far.
+    pub fn summary(&self) -> Summary {
+        let equity = self.portfolio.equity();
+        self.stats.summary(
+            self.config.cash,
+            equity,
+            self.portfolio.trades(),
+            self.config.year_ns,
+        )
+    }
+
+    /// Processes one input; appends the outputs to `out`.
+    pub fn step(&mut self, time_ns: i64, input: &Input, out: &mut Vec<Output>) {
+        match input {
+            Input::SessionStart(_) | Input::Timer(_) | Input::OrderAck(_) => {}
+            Input::Tick(t) => self.on_market(time_ns, t.instrument, t.mid(), out),
+            Input::Bar(b) => self.on_market(time_ns, b.instrument, b.close, out),
+            Input::Fill(f) => self.on_fill(time_ns, f),
+            Input::Reject(r) => {
+                self.orders.remove(&r.client_id);
+            }
+            Input::CancelAck(c) => {
+                self.orders.remove(&c.client_id);
+            }
+            Input::ModelSwap(s) => self.on_swap(s, out),
+            Input::WeightOverride(w) => {
+                if self.ensemble.set_weights(&w.weights).is_ok() {
+                    out.push(Output::WeightChange(WeightChange {
+                        weights: self.ensemble.weights().to_vec(),
+                        reason: w.reason.clone(),
+                    }));
+                }
+            }
+            Input::EndOfData => self.on_end(time_ns, out),
+        }
+    }
+
+    fn on_swap(&mut self, s: &ModelSwap, out: &mut Vec<Output>) {
+        match self.factory.build(s, self.bars.len()) {
+            Ok(model) => {
+                let slot = usize::from(s.slot);
+                let before = self.ensemble.len();
+                self.ensemble.swap(slot, model, s.version, s.sha256);
+                if self.ensemble.len() != before {
+                    out.push(Output::WeightChange(WeightChange {
+                        weights: self.ensemble.weights().to_vec(),
+                        reason: format!("slot {slot} added"),
+                    }));
+                }
+            }
+            Err(reason) => out.push(Output::SwapRejected(crate::event::SwapRejected {
+                slot: s.slot,
+                version: s.version,
+                reason,
+            })),
+        }
+    }
+
+    fn on_market(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(count) = self.bars.get_mut(instrument as usize) else {
+            return;
+        };
+        let bar_index = *count;
+        *count += 1;
+        self.portfolio.set_mark(instrument, price);
+        let equity = self.portfolio.equity();
+        self.stats
+            .sample(time_ns, equity, self.portfolio.is_exposed());
+        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
+            out.push(Output::KillSwitch(KillSwitch {
+                drawdown_pct: self.stats.drawdown_pct(equity),
+                limit_pct: limit,
+            }));
+        }
+        let input = ModelInput {
+            instrument,
+            time_ns,
+            price,
+        };
+        self.ensemble
+            .evaluate(&input, &mut self.features, &mut self.eval);
+        let action = self.eval.action;
+        if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
+            return;
+        }
+        out.push(Output::Decision(Decision {
+            instrument,
+            bar_index,
+            price,
+            features: self.features.clone(),
+            models: self.eval.models.clone(),
+            weights: self.ensemble.weights().to_vec(),
+            score: self.eval.score,
+            action,
+        }));
+        let side = match action {
+            Action::Buy => Side::Buy,
+            Action::Sell => Side::Sell,
+            Action::Hold => return,
+        };
+        // As backtesting.py's SmaCross: close what is open, then enter.
+        let position = self.portfolio.position(instrument);
+        if position != 0.0 {
+            let close_side = if position > 0.0 {
+                Side::Sell
+            } else {
+                Side::Buy
+            };
+            self.submit(
+                time_ns,
+                instrument,
+                close_side,
+                Quantity::Units(position.abs()),
+                OrderType::Market,
+                price,
+                true,
+                out,
+            );
+        }
+        let quantity = match self.config.sizing {
+            Sizing::AllIn => Quantity::EquityFraction(ALL_IN_FRACTION),
+            Sizing::Fraction(f) => Quantity::EquityFraction(f),
+            Sizing::Fixed(u) => Quantity::Units(u),
+        };
+        self.submit(
+            time_ns,
+            instrument,
+            side,
+            quantity,
+            OrderType::Market,
+            price,
+            false,
+            out,
+        );
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site per order kind; a struct would only rename them"
+    )]
+    fn submit(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        side: Side,
+        quantity: Quantity,
+        order_type: OrderType,
+        reference_price: f64,
+        reduce_only: bool,
+        out: &mut Vec<Output>,
+    ) {
+        let intent = OrderIntent {
+            client_id: self.next_client_id,
+            instrument,
+            side,
+            quantity,
+            order_type,
+            reference_price,
+            reduce_only,
+        };
+        self.next_client_id += 1;
+        out.push(Output::OrderIntent(intent.clone()));
+        let projected = self.projected_position(instrument);
+        match self
+            .risk
+            .check(time_ns, &intent, self.portfolio.equity(), projected)
+        {
+            Ok(()) => {
+                self.orders.insert(
+                    intent.client_id,
+                    OpenOrder {
+                        intent: intent.clone(),
+                        filled: 0.0,
+                    },
+                );
+                out.push(Output::OrderSubmitted(OrderSubmitted { order: intent }));
+            }
+            Err(reject) => out.push(Output::RiskReject(reject)),
+        }
+    }
+
+    /// Position plus what open fixed-size orders would add.
+    fn projected_position(&self, instrument: InstrumentId) -> f64 {
+        let mut p = self.portfolio.position(instrument);
+        for o in self
+            .orders
+            .values()
+            .filter(|o| o.intent.instrument == instrument)
+        {
+            if let Quantity::Units(u) = o.intent.quantity {
+                p += (u - o.filled) * o.intent.side.sign();
+            }
+        }
+        p
+    }
+
+    fn on_fill(&mut self, time_ns: i64, f: &Fill) {
+        let moc = self
+            .orders
+            .get(&f.client_id)
+            .is_some_and(|o| o.intent.order_type == OrderType::MarketOnClose);
+        // Fills before a bar belong to that bar; a close-out fills at the last bar.
+        let next_bar = self.market_events(f.instrument);
+        let bar = if moc {
+            next_bar.saturating_sub(1)
+        } else {
+            next_bar
+        };
+        self.portfolio.apply_fill(
+            f.instrument,
+            f.side,
+            f.quantity,
+            f.price,
+            f.commission,
+            time_ns,
+            bar,
+        );
+        if f.last {
+            self.orders.remove(&f.client_id);
+        } else if let Some(o) = self.orders.get_mut(&f.client_id) {
+            o.filled += f.quantity;
+        }
+        if self.ended {
+            self.stats.update_drawdown(self.portfolio.equity());
+        }
+    }
+
+    fn on_end(&mut self, time_ns: i64, out: &mut Vec<Output>) {
+        self.ended = true;
+        let open: Vec<u64> = self.orders.keys().copied().collect();
+        for client_id in open {
+            out.push(Output::CancelRequest(CancelRequest { client_id }));
+        }
+        for instrument in 0..self.bars.len() as InstrumentId {
+            let position = self.portfolio.position(instrument);
+            if position != 0.0 {
+                let side = if position > 0.0 {
+                    Side::Sell
+                } else {
+                    Side::Buy
+                };
+                let mark = self.portfolio.mark(instrument);
+                self.submit(
+                    time_ns,
+                    instrument,
+                    side,
+                    Quantity::Units(position.abs()),
+                    OrderType::MarketOnClose,
+                    mark,
+                    true,
+                    out,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Every input the engine consumes and every output it produces. Each is
+//! journaled as one record: the kind is [`Input::kind`] / [`Output::kind`],
+//! the payload the bincode (standard config) encoding of the inner value.
+//! Kinds 1-63 are inputs, 64-127 outputs; numbers are never reused.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::EngineConfig;
+use crate::market::{Bar, InstrumentId, Side, Tick};
+
+/// Payload encoding version written with every record.
+pub const EVENT_VERSION: u16 = 1;
+
+/// An input: something that happened outside the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Input {
+    /// The first record of a session: everything needed to rebuild the engine.
+    SessionStart(Box<SessionStart>),
+    /// A quote.
+    Tick(Tick),
+    /// A bar.
+    Bar(Bar),
+    /// A model was loaded into a slot (hot reload or operator action).
+    ModelSwap(ModelSwap),
+    /// An operator or supervisor overrides the ensemble weights.
+    WeightOverride(WeightOverride),
+    /// The venue accepted an order.
+    OrderAck(OrderAck),
+    /// An order (partly) executed.
+    Fill(Fill),
+    /// The venue rejected an order.
+    Reject(OrderReject),
+    /// The venue confirmed a cancel.
+    CancelAck(CancelAck),
+    /// A timer fired.
+    Timer(Timer),
+    /// No more market data: the engine flattens its positions.
+    EndOfData,
+}
+
+/// An output: something the engine decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Output {
+    /// A model-driven decision, with everything needed to audit it.
+    Decision(Decision),
+    /// The ensemble weights changed.
+    WeightChange(WeightChange),
+    /// The engine wants to trade (before risk checks).
+    OrderIntent(OrderIntent),
+    /// Risk checks refused an intent.
+    RiskReject(RiskReject),
+    /// An intent passed risk checks and goes to the venue.
+    OrderSubmitted(OrderSubmitted),
+    /// The engine asks the venue to cancel an order.
+    CancelRequest(CancelRequest),
+    /// The drawdown kill switch engaged: no new positions from here on.
+    KillSwitch(KillSwitch),
+    /// A model swap could not be applied; the slot keeps its model.
+    SwapRejected(SwapRejected),
+}
+
+/// Session start: config and data provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionStart {
+    /// Engine configuration (strategy, sizing, risk, cash, instruments).
+    pub config: EngineConfig,
+    /// The user's configuration file, verbatim (empty if none).
+    pub config_text: String,
+    /// Where the data came from: one entry per input file.
+    pub data: Vec<DataSource>,
+    /// Seed of every random draw in the session.
+    pub seed: u64,
+    /// Version of the engine that wrote the journal.
+    pub engine_version: String,
+}
+
+/// One input data file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSource {
+    /// Path as given.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Rows.
+    pub rows: u64,
+}
+
+/// A model loaded into an ensemble slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSwap {
+    /// Ensemble slot.
+    pub slot: u16,
+    /// SHA-256 of the model bytes (in the journal's artifact store).
+    pub sha256: [u8; 32],
+    /// Monotonic version of the slot.
+    pub version: u32,
+    /// Backend name (`rule`, `onnx`, `tch`, `candle`).
+    pub backend: String,
+    /// Backend parameters (for rule-based models, their settings).
+    pub params: Vec<(String, f64)>,
+}
+
+/// New ensemble weights, one per slot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightOverride {
+    /// Weights.
+    pub weights: Vec<f64>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Venue acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAck {
+    /// Client order id.
+    pub client_id: u64,
+    /// The venue's id.
+    pub venue_order_id: String,
+}
+
+/// An execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fill {
+    /// Client order id.
+    pub client_id: u64,
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Side.
+    pub side: Side,
+    /// Units filled (> 0).
+    pub quantity: f64,
+    /// Price.
+    pub price: f64,
+    /// Commission paid, in cash units.
+    pub commission: f64,
+    /// Whether the order is now completely filled.
+    pub last: bool,
+}
+
+/// Venue rejection or broker cancellation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderReject {
+    /// Client order id.
+    pub client_id: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Cancel confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelAck {
+    /// Client order id.
+    pub client_id: u64,
+}
+
+/// A timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    /// Timer id.
+    pub id: u32,
+}
+
+/// What the ensemble decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// Go long.
+    Buy,
+    /// Go short.
+    Sell,
+    /// Do nothing.
+    Hold,
+}
+
+/// One model's raw output in a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelOutput {
+    /// Slot.
+    pub slot: u16,
+    /// Model version in the slot.
+    pub version: u32,
+    /// Raw scores for Buy, Sell, Hold.
+    pub raw: [f64; 3],
+}
+
+/// A decision and its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Index of the market event (bar or tick) for this instrument, from 0.
+    pub bar_index: u64,
+    /// The price the decision saw.
+    pub price: f64,
+    /// Features the models saw (for the SMA model: fast and slow averages).
+    pub features: Vec<f64>,
+    /// Each model's raw output.
+    pub models: Vec<ModelOutput>,
+    /// Ensemble weights used.
+    pub weights: Vec<f64>,
+    /// Weighted score (Buy minus Sell).
+    pub score: f64,
+    /// The action.
+    pub action: Action,
+}
+
+/// Ensemble weights after a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightChange {
+    /// New weights.
+    pub weights: Vec<f64>,
+    /// Why.
+    pub reason: String,
+}
+
+/// How many units an order is for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Quantity {
+    /// A fixed number of units.
+    Units(f64),
+    /// A fraction of available equity, resolved into whole units at the
+    /// fill price by the venue (as a broker does for relative-sized orders).
+    EquityFraction(f64),
+}
+
+/// Order types.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum OrderType {
+    /// Market order.
+    Market,
+    /// Limit order.
+    Limit(f64),
+    /// Market-on-close: fills at the close of the current bar (the close-out at end of data).
+    MarketOnClose,
+}
+
+/// An order the engine wants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderIntent {
+    /// Client order id: deterministic, from the engine's order counter.
+    pub client_id: u64,
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Side.
+    pub side: Side,
+    /// Size.
+    pub quantity: Quantity,
+    /// Type.
+    pub order_type: OrderType,
+    /// Reference price used for risk checks (the decision's price).
+    pub reference_price: f64,
+    /// Whether the order only reduces an existing position.
+    pub reduce_only: bool,
+}
+
+/// Why risk checks refused an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RiskReason {
+    /// Estimated notional above `max_order_notional`.
+    MaxOrderNotional,
+    /// Resulting position above `max_position`.
+    MaxPosition,
+    /// More than `max_orders_per_sec` orders in one second of event time.
+    MaxOrderRate,
+    /// The drawdown kill switch is engaged.
+    KillSwitch,
+}
+
+/// A refused order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskReject {
+    /// Client order id.
+    pub client_id: u64,
+    /// Reason.
+    pub reason: RiskReason,
+    /// The value that broke the limit.
+    pub value: f64,
+    /// The limit.
+    pub limit: f64,
+}
+
+/// An order sent to the venue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderSubmitted {
+    /// The order.
+    pub order: OrderIntent,
+}
+
+/// A cancel request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequest {
+    /// Client order id.
+    pub client_id: u64,
+}
+
+/// Kill switch engagement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KillSwitch {
+    /// Drawdown from peak equity, percent.
+    pub drawdown_pct: f64,
+    /// The limit, percent.
+    pub limit_pct: f64,
+}
+
+/// A refused model swap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapRejected {
+    /// Slot.
+    pub slot: u16,
+    /// The version that was refused.
+    pub version: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// Record kinds, stable on disk.
+pub mod kind {
+    #![allow(missing_docs, reason = "names say it")]
+    pub const SESSION_START: u16 = 1;
+    pub const TICK: u16 = 2;
+    pub const BAR: u16 = 3;
+    pub const MODEL_SWAP: u16 = 4;
+    pub const WEIGHT_OVERRIDE: u16 = 5;
+    pub const ORDER_ACK: u16 = 6;
+    pub const FILL: u16 = 7;
+    pub const REJECT: u16 = 8;
+    pub const CANCEL_ACK: u16 = 9;
+    pub const TIMER: u16 = 10;
+    pub const END_OF_DATA: u16 = 11;
+    pub const DECISION: u16 = 64;
+    pub const WEIGHT_CHANGE: u16 = 65;
+    pub const ORDER_INTENT: u16 = 66;
+    pub const RISK_REJECT: u16 = 67;
+    pub const ORDER_SUBMITTED: u16 = 68;
+    pub const CANCEL_REQUEST: u16 = 69;
+    pub const KILL_SWITCH: u16 = 70;
+    pub const SWAP_REJECTED: u16 = 71;
+
+    /// Whether a kind is an engine input.
+    pub fn is_input(kind: u16) -> bool {
+        (1..64).contains(&kind)
+    }
+
+    /// A readable name for a kind.
+    pub fn name(kind: u16) -> &'static str {
+        match kind {
+            SESSION_START => "SessionStart",
+            TICK => "Tick",
+            BAR => "Bar",
+            MODEL_SWAP => "ModelSwap",
+            WEIGHT_OVERRIDE => "WeightOverride",
+            ORDER_ACK => "OrderAck",
+            FILL => "Fill",
+            REJECT => "Reject",
+            CANCEL_ACK => "CancelAck",
+            TIMER => "Timer",
+            END_OF_DATA => "EndOfData",
+            DECISION => "Decision",
+            WEIGHT_CHANGE => "WeightChange",
+            ORDER_INTENT => "OrderIntent",
+            RISK_REJECT => "RiskReject",
+            ORDER_SUBMITTED => "OrderSubmitted",
+            CANCEL_REQUEST => "CancelRequest",
+            KILL_SWITCH => "KillSwitch",
+            SWAP_REJECTED => "SwapRejected",
+            _ => "Unknown",
+        }
+    }
+}

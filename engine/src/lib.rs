@@ -1,0 +1,40 @@
+//! # axon-engine
+//!
+//! The deterministic core of AXON: event types, the `Model` port, the
+//! ensemble, risk checks, orders, portfolio and PnL, and the sequencer loop
+//! shared by backtest, replay and live trading.
+//!
+//! ## Contract
+//!
+//! The engine is a pure state machine: `(state, input) -> (state, outputs)`.
+//! Time is the event time of the input being processed. It reads no clock,
+//! no environment, no unseeded randomness and iterates no hash-ordered
+//! collection (enforced by `clippy.toml` in this crate). Given the same
+//! inputs, the same binary produces the same outputs bit for bit, which is
+//! what `axon replay --verify` checks.
+//!
+//! Every input is journaled before the engine acts on it, and every output
+//! after; see [`Sequencer`].
+
+mod codec;
+pub mod config;
+mod engine;
+mod ensemble;
+pub mod event;
+pub mod market;
+pub mod model;
+mod portfolio;
+mod risk;
+pub mod rolling;
+mod sequencer;
+mod stats;
+
+pub use codec::{DecodeError, Event};
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use ensemble::{Ensemble, Evaluation};
+pub use event::{Input, Output};
+pub use portfolio::{Portfolio, Trade};
+pub use risk::Risk;
+pub use sequencer::{EventLog, MemoryLog, Sequencer};
+pub use stats::Summary;

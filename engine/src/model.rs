@@ -1,0 +1,116 @@
+//! The `Model` port and the rule-based model. ML backends implement the same
+//! port in `axon-inference`; the engine never sees backend types.
+
+use std::fmt::Debug;
+
+use crate::event::ModelSwap;
+use crate::market::InstrumentId;
+use crate::rolling::RollingMean;
+
+/// What a model sees at one market event.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelInput {
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Event time, ns.
+    pub time_ns: i64,
+    /// The new price (bar close, or tick mid).
+    pub price: f64,
+}
+
+/// A model: called once per market event per instrument, in order.
+/// Implementations must be deterministic: same calls, same outputs, bit for bit.
+pub trait Model: Send + Debug {
+    /// Scores for Buy, Sell, Hold; writes the features it used into `features`.
+    fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3];
+}
+
+/// Builds models for `ModelSwap` inputs (the inference layer resolves the
+/// artifact bytes; the rule-based factory reads parameters).
+pub trait ModelFactory: Debug {
+    /// Builds the model a swap names, or says why it cannot.
+    fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String>;
+}
+
+/// The SMA crossover: Buy when the fast mean crosses above the slow mean,
+/// Sell when it crosses below (strictly, as backtesting.py's `crossover`).
+#[derive(Debug, Clone)]
+pub struct SmaCross {
+    state: Vec<SmaState>,
+}
+
+#[derive(Debug, Clone)]
+struct SmaState {
+    fast: RollingMean,
+    slow: RollingMean,
+    prev: (f64, f64),
+}
+
+impl SmaCross {
+    /// An SMA crossover over `instruments` instruments.
+    pub fn new(fast: usize, slow: usize, instruments: usize) -> Self {
+        let one = SmaState {
+            fast: RollingMean::new(fast),
+            slow: RollingMean::new(slow),
+            prev: (f64::NAN, f64::NAN),
+        };
+        Self {
+            state: vec![one; instruments.max(1)],
+        }
+    }
+}
+
+impl Model for SmaCross {
+    fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3] {
+        let Some(s) = self.state.get_mut(input.instrument as usize) else {
+            return [0.0, 0.0, 1.0];
+        };
+        let fast = s.fast.push(input.price);
+        let slow = s.slow.push(input.price);
+        let (pf, ps) = std::mem::replace(&mut s.prev, (fast, slow));
+        features.clear();
+        features.extend_from_slice(&[fast, slow]);
+        // NaN compares false, so warm-up never signals.
+        if pf < ps && fast > slow {
+            [1.0, 0.0, 0.0]
+        } else if pf > ps && fast < slow {
+            [0.0, 1.0, 0.0]
+        } else {
+            [0.0, 0.0, 1.0]
+        }
+    }
+}
+
+/// Builds rule-based models from swap parameters (`backend = "rule"`,
+/// params `fast` and `slow`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RuleModels;
+
+impl ModelFactory for RuleModels {
+    fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String> {
+        if swap.backend != "rule" {
+            return Err(format!(
+                "backend {:?} is not available in this build",
+                swap.backend
+            ));
+        }
+        let param = |name: &str| {
+            swap.params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| format!("rule model needs parameter {name:?}"))
+        };
+        let (fast, slow) = (param("fast")?, param("slow")?);
+        if !(fast >= 1.0 && slow > fast && slow.fract() == 0.0 && fast.fract() == 0.0) {
+            return Err(format!(
+                "sma_cross needs integer 1 <= fast < slow, found {fast}, {slow}"
+            ));
+        }
+        Ok(Box::new(SmaCross::new(
+            fast as usize,
+            slow as usize,
+            instruments,
+        )))
+    }
+}
