@@ -69,7 +69,7 @@ impl SimExchange {
             cfg,
             working: Vec::new(),
             immediate: VecDeque::new(),
-            last: vec![f64::NAN; instruments.max(1)],
+            last: vec![f64::NAN; instruments],
         }
     }
 
@@ -89,6 +89,13 @@ impl SimExchange {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Makes room for instruments `0..n`.
+    pub fn ensure(&mut self, n: usize) {
+        if self.last.len() < n {
+            self.last.resize(n, f64::NAN);
         }
     }
 

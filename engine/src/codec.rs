@@ -67,6 +67,7 @@ impl Input {
             Self::CancelAck(_) => kind::CANCEL_ACK,
             Self::Timer(_) => kind::TIMER,
             Self::EndOfData => kind::END_OF_DATA,
+            Self::Instrument(_) => kind::INSTRUMENT,
         }
     }
 
@@ -85,6 +86,7 @@ impl Input {
             Self::CancelAck(v) => put(v, buf),
             Self::Timer(v) => put(v, buf),
             Self::EndOfData => {}
+            Self::Instrument(v) => put(v, buf),
         }
     }
 
@@ -109,6 +111,7 @@ impl Input {
             kind::CANCEL_ACK => Self::CancelAck(get(kind_, version, payload)?),
             kind::TIMER => Self::Timer(get(kind_, version, payload)?),
             kind::END_OF_DATA if payload.is_empty() => Self::EndOfData,
+            kind::INSTRUMENT => Self::Instrument(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

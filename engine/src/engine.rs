@@ -49,7 +49,7 @@ impl Engine {
     /// Builds an engine with a model factory for swaps.
     pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, String> {
         config.validate()?;
-        let n = config.instruments.len().max(1);
+        let n = config.instruments.len();
         let StrategyConfig::SmaCross { fast, slow } = config.strategy;
         Ok(Self {
             ensemble: Ensemble::single(Box::new(SmaCross::new(fast, slow, n))),
@@ -125,6 +125,13 @@ impl Engine {
                 }
             }
             Input::EndOfData => self.on_end(time_ns, out),
+            Input::Instrument(def) => {
+                let n = def.id as usize + 1;
+                if self.bars.len() < n {
+                    self.bars.resize(n, 0);
+                    self.portfolio.ensure(n);
+                }
+            }
         }
     }
 

@@ -36,6 +36,17 @@ pub enum Input {
     Timer(Timer),
     /// No more market data: the engine flattens its positions.
     EndOfData,
+    /// A new instrument appears in the data (ids are dense, in order).
+    Instrument(InstrumentDef),
+}
+
+/// An instrument definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstrumentDef {
+    /// Its id: the next unused one.
+    pub id: InstrumentId,
+    /// Its symbol.
+    pub symbol: String,
 }
 
 /// An output: something the engine decided.
@@ -328,6 +339,7 @@ pub mod kind {
     pub const CANCEL_ACK: u16 = 9;
     pub const TIMER: u16 = 10;
     pub const END_OF_DATA: u16 = 11;
+    pub const INSTRUMENT: u16 = 12;
     pub const DECISION: u16 = 64;
     pub const WEIGHT_CHANGE: u16 = 65;
     pub const ORDER_INTENT: u16 = 66;
@@ -356,6 +368,7 @@ pub mod kind {
             CANCEL_ACK => "CancelAck",
             TIMER => "Timer",
             END_OF_DATA => "EndOfData",
+            INSTRUMENT => "Instrument",
             DECISION => "Decision",
             WEIGHT_CHANGE => "WeightChange",
             ORDER_INTENT => "OrderIntent",

@@ -36,6 +36,8 @@ pub trait ModelFactory: Debug {
 /// Sell when it crosses below (strictly, as backtesting.py's `crossover`).
 #[derive(Debug, Clone)]
 pub struct SmaCross {
+    fast: usize,
+    slow: usize,
     state: Vec<SmaState>,
 }
 
@@ -49,19 +51,29 @@ struct SmaState {
 impl SmaCross {
     /// An SMA crossover over `instruments` instruments.
     pub fn new(fast: usize, slow: usize, instruments: usize) -> Self {
-        let one = SmaState {
-            fast: RollingMean::new(fast),
-            slow: RollingMean::new(slow),
-            prev: (f64::NAN, f64::NAN),
+        let mut model = Self {
+            fast,
+            slow,
+            state: Vec::new(),
         };
-        Self {
-            state: vec![one; instruments.max(1)],
+        model.ensure(instruments);
+        model
+    }
+
+    fn ensure(&mut self, n: usize) {
+        while self.state.len() < n {
+            self.state.push(SmaState {
+                fast: RollingMean::new(self.fast),
+                slow: RollingMean::new(self.slow),
+                prev: (f64::NAN, f64::NAN),
+            });
         }
     }
 }
 
 impl Model for SmaCross {
     fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3] {
+        self.ensure(input.instrument as usize + 1);
         let Some(s) = self.state.get_mut(input.instrument as usize) else {
             return [0.0, 0.0, 1.0];
         };

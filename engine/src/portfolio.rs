@@ -55,9 +55,17 @@ impl Portfolio {
     pub fn new(cash: f64, instruments: usize) -> Self {
         Self {
             cash,
-            lots: vec![Vec::new(); instruments.max(1)],
-            marks: vec![f64::NAN; instruments.max(1)],
+            lots: vec![Vec::new(); instruments],
+            marks: vec![f64::NAN; instruments],
             trades: Vec::new(),
+        }
+    }
+
+    /// Makes room for instruments `0..n`.
+    pub fn ensure(&mut self, n: usize) {
+        if self.lots.len() < n {
+            self.lots.resize(n, Vec::new());
+            self.marks.resize(n, f64::NAN);
         }
     }
 

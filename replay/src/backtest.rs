@@ -1,0 +1,236 @@
+//! Backtest: Parquet market data -> simulated exchange -> sequencer ->
+//! journal. The simulator's fills go through the sequencer like any input,
+//! so the journal alone replays the session.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
+use axon_data::{BarBatch, DataKind, MarketReader, ReaderOptions, TickBatch};
+use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
+use axon_engine::market::{Bar, Tick};
+use axon_engine::model::RuleModels;
+use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
+use axon_journal::{Journal, JournalOptions};
+
+use crate::error::ReplayError;
+
+/// Everything a backtest needs.
+#[derive(Debug, Clone)]
+pub struct BacktestPlan {
+    /// Engine configuration (instruments are added as the data shows them).
+    pub engine: EngineConfig,
+    /// Parquet file or directory.
+    pub data_path: PathBuf,
+    /// Symbol for bar files without a symbol column.
+    pub default_symbol: Option<String>,
+    /// Simulated exchange.
+    pub sim: SimConfig,
+    /// Journal directory (must not hold a journal yet).
+    pub journal_dir: PathBuf,
+    /// Journal options.
+    pub journal: JournalOptions,
+    /// Session seed.
+    pub seed: u64,
+    /// The config file's text, journaled verbatim.
+    pub config_text: String,
+}
+
+/// What a backtest produced.
+#[derive(Debug, Clone)]
+pub struct BacktestReport {
+    /// Statistics.
+    pub summary: Summary,
+    /// Closed trades.
+    pub trades: Vec<Trade>,
+    /// Journal records written.
+    pub events: u64,
+    /// Market rows read.
+    pub rows: u64,
+    /// Wall-clock seconds.
+    pub elapsed_secs: f64,
+    /// Journal head hash, hex.
+    pub head_hash: String,
+    /// Symbols by instrument id.
+    pub symbols: Vec<String>,
+    /// Kind of data.
+    pub kind: DataKind,
+}
+
+/// Progress callback: rows done so far, rows in total.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Runs a backtest.
+pub fn run_backtest(
+    plan: &BacktestPlan,
+    progress: Progress<'_>,
+) -> Result<BacktestReport, ReplayError> {
+    let started = Instant::now();
+    let mut reader = MarketReader::open(
+        &plan.data_path,
+        ReaderOptions {
+            default_symbol: plan.default_symbol.clone(),
+            ..ReaderOptions::default()
+        },
+    )?;
+    let kind = reader.kind();
+    match (kind, plan.sim.fill) {
+        (DataKind::Bars, FillModel::NextOpen) | (DataKind::Ticks, FillModel::NextTick) => {}
+        (k, f) => {
+            return Err(ReplayError::Plan(format!(
+                "execution.fill = {f:?} does not fit {k} data (use next_open for bars, next_tick for ticks)"
+            )));
+        }
+    }
+    let data: Vec<DataSource> = reader
+        .provenance()
+        .into_iter()
+        .map(|p| DataSource {
+            path: p.path,
+            bytes: p.bytes,
+            sha256: p.sha256,
+            rows: p.rows,
+        })
+        .collect();
+    let total = reader.total_rows();
+    let start = SessionStart {
+        config: plan.engine.clone(),
+        config_text: plan.config_text.clone(),
+        data,
+        seed: plan.seed,
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let engine =
+        Engine::new(plan.engine.clone(), Box::new(RuleModels)).map_err(ReplayError::Plan)?;
+    let journal = Journal::create(&plan.journal_dir, plan.journal.clone())?;
+    let mut run = Run {
+        seq: Sequencer::new(engine, journal),
+        sim: SimExchange::new(plan.sim, 0),
+        declared: plan.engine.instruments.len(),
+        last_time: 0,
+    };
+    run.submit(0, &Input::SessionStart(Box::new(start)))?;
+    let mut rows = 0u64;
+    match kind {
+        DataKind::Bars => {
+            let mut batch = BarBatch::default();
+            while reader.next_bars(&mut batch)? {
+                run.declare(reader.symbols().names())?;
+                for i in 0..batch.len() {
+                    let bar = Bar {
+                        instrument: batch.symbol[i],
+                        open: batch.open[i],
+                        high: batch.high[i],
+                        low: batch.low[i],
+                        close: batch.close[i],
+                        volume: batch.volume[i],
+                    };
+                    run.bar(batch.ts[i], &bar)?;
+                }
+                rows += batch.len() as u64;
+                progress(rows, total);
+            }
+        }
+        DataKind::Ticks => {
+            let mut batch = TickBatch::default();
+            while reader.next_ticks(&mut batch)? {
+                run.declare(reader.symbols().names())?;
+                for i in 0..batch.len() {
+                    let tick = Tick {
+                        instrument: batch.symbol[i],
+                        bid: batch.bid[i],
+                        ask: batch.ask[i],
+                        bid_size: batch.bid_size[i],
+                        ask_size: batch.ask_size[i],
+                        last: batch.last[i],
+                        volume: batch.volume[i],
+                    };
+                    run.tick(batch.ts[i], &tick)?;
+                }
+                rows += batch.len() as u64;
+                progress(rows, total);
+            }
+        }
+    }
+    run.end()?;
+    let Run { seq, .. } = run;
+    let (engine, journal) = seq.into_parts();
+    let events = journal.next_seq();
+    let closed = journal.close()?;
+    Ok(BacktestReport {
+        summary: engine.summary(),
+        trades: engine.portfolio().trades().to_vec(),
+        events,
+        rows,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        head_hash: closed.head_hash,
+        symbols: reader.symbols().names().to_vec(),
+        kind,
+    })
+}
+
+/// The loop's state: sequencer, simulator, instruments declared so far.
+struct Run {
+    seq: Sequencer<Journal>,
+    sim: SimExchange,
+    declared: usize,
+    last_time: i64,
+}
+
+impl Run {
+    #[inline]
+    fn submit(&mut self, time_ns: i64, input: &Input) -> Result<(), ReplayError> {
+        let outputs = self.seq.submit(time_ns, input)?;
+        self.sim.on_outputs(outputs);
+        self.last_time = time_ns;
+        Ok(())
+    }
+
+    /// Journals instrument definitions for symbols the reader has seen.
+    fn declare(&mut self, names: &[String]) -> Result<(), ReplayError> {
+        while self.declared < names.len() {
+            let def = InstrumentDef {
+                id: self.declared as u32,
+                symbol: names[self.declared].clone(),
+            };
+            self.submit(self.last_time, &Input::Instrument(def))?;
+            self.declared += 1;
+        }
+        self.sim.ensure(self.declared);
+        Ok(())
+    }
+
+    /// Delivers the simulator's due events, each stepped before the next is asked for.
+    fn drain_immediate(&mut self, time_ns: i64) -> Result<(), ReplayError> {
+        while let Some(ev) = self.sim.immediate(self.seq.engine().portfolio()) {
+            self.submit(time_ns, &ev)?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn bar(&mut self, time_ns: i64, bar: &Bar) -> Result<(), ReplayError> {
+        while let Some(ev) = self.sim.before_bar(bar, self.seq.engine().portfolio()) {
+            self.submit(time_ns, &ev)?;
+        }
+        self.submit(time_ns, &Input::Bar(*bar))?;
+        self.sim.after_bar(bar);
+        self.drain_immediate(time_ns)
+    }
+
+    #[inline]
+    fn tick(&mut self, time_ns: i64, tick: &Tick) -> Result<(), ReplayError> {
+        while let Some(ev) = self.sim.before_tick(tick, self.seq.engine().portfolio()) {
+            self.submit(time_ns, &ev)?;
+        }
+        self.submit(time_ns, &Input::Tick(*tick))?;
+        self.sim.after_tick(tick);
+        self.drain_immediate(time_ns)
+    }
+
+    fn end(&mut self) -> Result<(), ReplayError> {
+        let t = self.last_time;
+        self.submit(t, &Input::EndOfData)?;
+        self.drain_immediate(t)
+    }
+}

@@ -1,0 +1,22 @@
+//! # axon-replay
+//!
+//! The drivers around the engine: a backtest from Parquet through the
+//! simulated exchange into a journal ([`run_backtest`]), an exact replay
+//! that re-runs the engine from a journal's inputs and checks every output
+//! bit for bit ([`verify_replay`]), a record-by-record journal diff
+//! ([`diff_journals`]) and a Parquet export ([`export_parquet`]).
+//!
+//! Replays need only the journal: the session-start record carries the
+//! engine configuration and every fill is a journaled input.
+
+mod backtest;
+mod diff;
+mod error;
+mod export;
+mod verify;
+
+pub use backtest::{BacktestPlan, BacktestReport, Progress, run_backtest};
+pub use diff::{CONTEXT, DiffReport, Divergence, diff_journals};
+pub use error::ReplayError;
+pub use export::export_parquet;
+pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

@@ -1,0 +1,190 @@
+//! `axon backtest` and `axon validate-config`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use axon_replay::{BacktestPlan, BacktestReport, run_backtest};
+use serde_json::json;
+
+use crate::config;
+use crate::exit::Failure;
+use crate::output::{Progress, table};
+
+/// Runs a plan with a progress bar.
+pub fn run(plan: &BacktestPlan, quiet: bool) -> Result<BacktestReport, Failure> {
+    let mut progress = Progress::new("backtest", "rows", quiet);
+    let report = run_backtest(plan, &mut |done, total| progress.update(done, total))?;
+    progress.finish();
+    Ok(report)
+}
+
+/// The summary JSON (fields relied on by scripts; add, never rename).
+pub fn summary_json(r: &BacktestReport, journal: &Path) -> serde_json::Value {
+    let s = &r.summary;
+    let finite = |v: f64| if v.is_finite() { json!(v) } else { json!(null) };
+    json!({
+        "trades": s.trades,
+        "equity_start": s.equity_start,
+        "equity_final": s.equity_final,
+        "return_pct": s.return_pct,
+        "max_drawdown_pct": s.max_drawdown_pct,
+        "sharpe": s.sharpe,
+        "sortino": s.sortino,
+        "win_rate_pct": s.win_rate_pct,
+        "profit_factor": finite(s.profit_factor),
+        "exposure_pct": s.exposure_pct,
+        "market_events": s.market_events,
+        "rows": r.rows,
+        "events": r.events,
+        "events_per_sec": r.events as f64 / r.elapsed_secs.max(1e-9),
+        "rows_per_sec": r.rows as f64 / r.elapsed_secs.max(1e-9),
+        "elapsed_secs": r.elapsed_secs,
+        "head_hash": r.head_hash,
+        "journal": journal.display().to_string(),
+        "data_kind": r.kind.to_string(),
+        "symbols": r.symbols,
+    })
+}
+
+/// Prints the summary table.
+pub fn print_summary(r: &BacktestReport, journal: &Path) {
+    let s = &r.summary;
+    table(
+        "Backtest",
+        &[
+            ("data", format!("{} {}", r.rows, r.kind)),
+            ("trades", s.trades.to_string()),
+            ("equity start", format!("{:.2}", s.equity_start)),
+            ("equity final", format!("{:.2}", s.equity_final)),
+            ("return", format!("{:.2} %", s.return_pct)),
+            ("max drawdown", format!("{:.2} %", s.max_drawdown_pct)),
+            ("sharpe", format!("{:.3}", s.sharpe)),
+            ("sortino", format!("{:.3}", s.sortino)),
+            ("win rate", format!("{:.1} %", s.win_rate_pct)),
+            ("profit factor", format!("{:.3}", s.profit_factor)),
+            ("exposure", format!("{:.1} %", s.exposure_pct)),
+            (
+                "journal",
+                format!("{} ({} records)", journal.display(), r.events),
+            ),
+            ("head hash", r.head_hash.clone()),
+            (
+                "speed",
+                format!(
+                    "{:.2} s, {:.0} rows/s, {:.0} events/s",
+                    r.elapsed_secs,
+                    r.rows as f64 / r.elapsed_secs.max(1e-9),
+                    r.events as f64 / r.elapsed_secs.max(1e-9)
+                ),
+            ),
+        ],
+    );
+}
+
+/// Writes the closed trades as CSV.
+pub fn write_trades_csv(r: &BacktestReport, path: &Path) -> anyhow::Result<()> {
+    let mut out = String::from(
+        "symbol,size,entry_bar,exit_bar,entry_time_ns,exit_time_ns,entry_price,exit_price,pnl\n",
+    );
+    for t in &r.trades {
+        let sym = r
+            .symbols
+            .get(t.instrument as usize)
+            .map_or("?", String::as_str);
+        out.push_str(&format!(
+            "{sym},{},{},{},{},{},{},{},{}\n",
+            t.size,
+            t.entry_bar,
+            t.exit_bar,
+            t.entry_time_ns,
+            t.exit_time_ns,
+            t.entry_price,
+            t.exit_price,
+            t.pnl
+        ));
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `axon backtest`.
+pub fn backtest(
+    config_path: &Path,
+    journal_override: Option<PathBuf>,
+    summary_path: Option<&Path>,
+    trades_path: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let loaded = config::load(config_path)?;
+    let mut plan = loaded.plan()?;
+    if let Some(j) = journal_override {
+        plan.journal_dir = j;
+    }
+    let report = run(&plan, quiet)?;
+    if let Some(p) = summary_path {
+        let text = serde_json::to_string_pretty(&summary_json(&report, &plan.journal_dir))?;
+        std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = trades_path {
+        write_trades_csv(&report, p)?;
+    }
+    if !quiet {
+        print_summary(&report, &plan.journal_dir);
+    }
+    Ok(())
+}
+
+/// `axon validate-config`: every problem one line, exit 2 if any.
+pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
+    let loaded = config::load(config_path)?;
+    let plan = loaded.plan()?;
+    let mut problems = Vec::new();
+    if !plan.data_path.exists() {
+        problems.push(format!(
+            "{}: key data.path: {} does not exist",
+            config_path.display(),
+            plan.data_path.display()
+        ));
+    }
+    if plan.journal_dir.join("manifest.json").exists() {
+        problems.push(format!(
+            "{}: key journal.path: {} already holds a journal (backtests write a new one)",
+            config_path.display(),
+            plan.journal_dir.display()
+        ));
+    } else if let Some(parent) = writable_parent(&plan.journal_dir) {
+        if std::fs::metadata(&parent)
+            .map(|m| m.permissions().readonly())
+            .unwrap_or(true)
+        {
+            problems.push(format!(
+                "{}: key journal.path: {} is not writable",
+                config_path.display(),
+                parent.display()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        println!("{}: ok", config_path.display());
+        return Ok(());
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    Err(Failure::input(format!(
+        "{} problem(s) in {}",
+        problems.len(),
+        config_path.display()
+    ))
+    .into())
+}
+
+fn writable_parent(dir: &Path) -> Option<PathBuf> {
+    let mut p = Some(dir);
+    while let Some(d) = p {
+        if d.exists() {
+            return Some(d.to_path_buf());
+        }
+        p = d.parent().filter(|x| !x.as_os_str().is_empty());
+    }
+    Some(PathBuf::from("."))
+}

@@ -1,0 +1,7 @@
+//! One module per `axon` subcommand.
+
+pub mod backtest;
+pub mod data;
+pub mod demo;
+pub mod journal;
+pub mod replay;

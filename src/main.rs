@@ -1,0 +1,275 @@
+//! `axon`: the command line of AXON, a deterministic, event-sourced
+//! backtest/live trading engine. See README.md.
+
+mod commands;
+mod config;
+mod exit;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "axon",
+    version,
+    about = "Deterministic, event-sourced backtest/live trading engine"
+)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthetic data -> backtest -> replay --verify -> summary, from any folder.
+    Demo {
+        /// Keep the files in this folder (default: a temporary one).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Ticks to synthesize.
+        #[arg(long, default_value_t = 1_000_000)]
+        ticks: u64,
+        /// Seed of the synthetic data.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Print only the verdict.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run a backtest from a TOML config.
+    Backtest {
+        /// Config file.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Write the summary as JSON here.
+        #[arg(long)]
+        summary_json: Option<PathBuf>,
+        /// Write closed trades as CSV here.
+        #[arg(long)]
+        trades_csv: Option<PathBuf>,
+        /// Journal folder (overrides journal.path).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// No progress bar, no table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Re-run the engine from a journal and compare every output.
+    Replay {
+        /// Journal folder.
+        #[arg(long)]
+        journal: PathBuf,
+        /// Compare outputs bit for bit (exit 1 on the first difference).
+        #[arg(long)]
+        verify: bool,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar, no table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Compare two journals record by record (exit 1 if they differ).
+    Diff {
+        /// Left journal.
+        left: PathBuf,
+        /// Right journal.
+        right: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect, export or verify a journal.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Market data tools.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// Check a config file without running it (exit 2 on any problem).
+    ValidateConfig {
+        /// Config file.
+        #[arg(short, long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Print records.
+    Inspect {
+        /// Journal folder.
+        journal: PathBuf,
+        /// First sequence number.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Records to print.
+        #[arg(long)]
+        limit: Option<u64>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one Parquet row per record.
+    Export {
+        /// Journal folder.
+        journal: PathBuf,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Check checksums, sequence numbers and the hash chain.
+    Verify {
+        /// Journal folder.
+        journal: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Write seeded synthetic ticks to Parquet.
+    Synth {
+        /// Seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Number of ticks.
+        #[arg(long, default_value_t = 1_000_000)]
+        ticks: u64,
+        /// Symbol.
+        #[arg(long, default_value = "SYN")]
+        symbol: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No output.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Convert a Date,Open,High,Low,Close,Volume CSV to a bars Parquet file.
+    ImportCsv {
+        /// CSV file.
+        csv: PathBuf,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Symbol (default: the file name, upper-cased).
+        #[arg(long)]
+        symbol: Option<String>,
+        /// No output.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AXON_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    use commands::*;
+    match cli.command {
+        Command::Demo {
+            out,
+            ticks,
+            seed,
+            quiet,
+        } => demo::demo(out, ticks, seed, quiet),
+        Command::Backtest {
+            config,
+            summary_json,
+            trades_csv,
+            journal,
+            quiet,
+        } => backtest::backtest(
+            &config,
+            journal,
+            summary_json.as_deref(),
+            trades_csv.as_deref(),
+            quiet,
+        ),
+        Command::Replay {
+            journal,
+            verify,
+            json,
+            quiet,
+        } => {
+            if !verify {
+                return Err(exit::Failure::input(
+                    "replay needs --verify (the only replay mode so far)",
+                )
+                .into());
+            }
+            replay::replay(&journal, json, quiet)
+        }
+        Command::Diff { left, right, json } => replay::diff(&left, &right, json),
+        Command::Journal { command } => match command {
+            JournalCommand::Inspect {
+                journal,
+                from,
+                limit,
+                json,
+            } => journal::inspect(&journal, from, limit, json),
+            JournalCommand::Export {
+                journal,
+                output,
+                quiet,
+            } => journal::export(&journal, &output, quiet),
+            JournalCommand::Verify { journal } => journal::verify(&journal),
+        },
+        Command::Data { command } => match command {
+            DataCommand::Synth {
+                seed,
+                ticks,
+                symbol,
+                output,
+                quiet,
+            } => data::synth(seed, ticks, &symbol, &output, quiet),
+            DataCommand::ImportCsv {
+                csv,
+                output,
+                symbol,
+                quiet,
+            } => data::import(&csv, &output, symbol.as_deref(), quiet),
+        },
+        Command::ValidateConfig { config } => backtest::validate_config(&config),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let failure = exit::classify(err);
+            eprintln!("axon: {failure}");
+            ExitCode::from(failure.code)
+        }
+    }
+}
