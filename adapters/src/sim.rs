@@ -192,7 +192,7 @@ impl SimExchange {
         };
         let affordable =
             order.reduce_only || units * price * cost_factor <= portfolio.margin_available();
-        if !(units >= 1.0 && price.is_finite() && price > 0.0) || !affordable {
+        if !(units >= 1.0 && price.is_finite() && price > 0.0 && affordable) {
             return Input::Reject(OrderReject {
                 client_id: order.client_id,
                 reason: format!(

@@ -135,6 +135,7 @@ impl Output {
             Self::CancelRequest(_) => kind::CANCEL_REQUEST,
             Self::KillSwitch(_) => kind::KILL_SWITCH,
             Self::SwapRejected(_) => kind::SWAP_REJECTED,
+            Self::MarginCall(_) => kind::MARGIN_CALL,
         }
     }
 
@@ -149,6 +150,7 @@ impl Output {
             Self::CancelRequest(v) => put(v, buf),
             Self::KillSwitch(v) => put(v, buf),
             Self::SwapRejected(v) => put(v, buf),
+            Self::MarginCall(v) => put(v, buf),
         }
     }
 
@@ -170,6 +172,7 @@ impl Output {
             kind::CANCEL_REQUEST => Self::CancelRequest(get(kind_, version, payload)?),
             kind::KILL_SWITCH => Self::KillSwitch(get(kind_, version, payload)?),
             kind::SWAP_REJECTED => Self::SwapRejected(get(kind_, version, payload)?),
+            kind::MARGIN_CALL => Self::MarginCall(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

@@ -119,18 +119,14 @@ impl EngineConfig {
             ("max_order_notional", r.max_order_notional),
             ("max_position", r.max_position),
         ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0) {
-                    return Err(format!("risk.{name} must be > 0, found {v}"));
-                }
+            if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(format!("risk.{name} must be > 0, found {v}"));
             }
         }
-        if let Some(d) = r.max_drawdown_pct {
-            if !(d > 0.0 && d <= 100.0) {
-                return Err(format!(
-                    "risk.max_drawdown_pct must be in (0, 100], found {d}"
-                ));
-            }
+        if let Some(d) = r.max_drawdown_pct.filter(|d| !(*d > 0.0 && *d <= 100.0)) {
+            return Err(format!(
+                "risk.max_drawdown_pct must be in (0, 100], found {d}"
+            ));
         }
         if r.max_orders_per_sec == Some(0) {
             return Err("risk.max_orders_per_sec must be > 0".into());

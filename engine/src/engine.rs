@@ -37,6 +37,7 @@ pub struct Engine {
     bars: Vec<u64>,
     features: Vec<f64>,
     eval: Evaluation,
+    /// End of data or a margin call: no more decisions.
     ended: bool,
 }
 
@@ -178,6 +179,17 @@ impl Engine {
                 limit_pct: limit,
             }));
         }
+        if self.ended {
+            return;
+        }
+        if equity <= 0.0 {
+            // As a broker would (and backtesting.py does): liquidate at this
+            // price and stop trading.
+            out.push(Output::MarginCall(crate::event::MarginCall { equity }));
+            self.risk.engage();
+            self.flatten(time_ns, out);
+            return;
+        }
         let input = ModelInput {
             instrument,
             time_ns,
@@ -312,15 +324,7 @@ impl Engine {
         } else {
             next_bar
         };
-        self.portfolio.apply_fill(
-            f.instrument,
-            f.side,
-            f.quantity,
-            f.price,
-            f.commission,
-            time_ns,
-            bar,
-        );
+        self.portfolio.apply_fill(f, time_ns, bar);
         if f.last {
             self.orders.remove(&f.client_id);
         } else if let Some(o) = self.orders.get_mut(&f.client_id) {
@@ -332,6 +336,13 @@ impl Engine {
     }
 
     fn on_end(&mut self, time_ns: i64, out: &mut Vec<Output>) {
+        if !self.ended {
+            self.flatten(time_ns, out);
+        }
+    }
+
+    /// Cancels working orders and closes every position at the current mark.
+    fn flatten(&mut self, time_ns: i64, out: &mut Vec<Output>) {
         self.ended = true;
         let open: Vec<u64> = self.orders.keys().copied().collect();
         for client_id in open {

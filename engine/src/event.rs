@@ -68,6 +68,16 @@ pub enum Output {
     KillSwitch(KillSwitch),
     /// A model swap could not be applied; the slot keeps its model.
     SwapRejected(SwapRejected),
+    /// Equity fell to zero or below: working orders are cancelled, every
+    /// position is closed at this event's price and trading stops.
+    MarginCall(MarginCall),
+}
+
+/// The account ran out of equity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MarginCall {
+    /// Equity at the mark that triggered it.
+    pub equity: f64,
 }
 
 /// Session start: config and data provenance.
@@ -348,6 +358,7 @@ pub mod kind {
     pub const CANCEL_REQUEST: u16 = 69;
     pub const KILL_SWITCH: u16 = 70;
     pub const SWAP_REJECTED: u16 = 71;
+    pub const MARGIN_CALL: u16 = 72;
 
     /// Whether a kind is an engine input.
     pub fn is_input(kind: u16) -> bool {
@@ -377,6 +388,7 @@ pub mod kind {
             CANCEL_REQUEST => "CancelRequest",
             KILL_SWITCH => "KillSwitch",
             SWAP_REJECTED => "SwapRejected",
+            MARGIN_CALL => "MarginCall",
             _ => "Unknown",
         }
     }

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::market::{InstrumentId, Side};
+use crate::event::Fill;
+use crate::market::InstrumentId;
 
 /// An open lot.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,16 +132,15 @@ impl Portfolio {
 
     /// Applies an execution: closes opposite lots first-in first-out, opens a
     /// lot with what remains.
-    pub fn apply_fill(
-        &mut self,
-        instrument: InstrumentId,
-        side: Side,
-        quantity: f64,
-        price: f64,
-        commission: f64,
-        time_ns: i64,
-        bar: u64,
-    ) {
+    pub fn apply_fill(&mut self, fill: &Fill, time_ns: i64, bar: u64) {
+        let Fill {
+            instrument,
+            side,
+            quantity,
+            price,
+            commission,
+            ..
+        } = *fill;
         let Some(lots) = self.lots.get_mut(instrument as usize) else {
             return;
         };
@@ -198,20 +198,33 @@ impl Portfolio {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::Side;
+
+    fn fill(side: Side, quantity: f64, price: f64, commission: f64) -> Fill {
+        Fill {
+            client_id: 0,
+            instrument: 0,
+            side,
+            quantity,
+            price,
+            commission,
+            last: true,
+        }
+    }
 
     #[test]
     fn long_then_reverse_realises_pnl() {
         let mut p = Portfolio::new(1000.0, 1);
-        p.apply_fill(0, Side::Buy, 10.0, 50.0, 0.0, 1, 1);
+        p.apply_fill(&fill(Side::Buy, 10.0, 50.0, 0.0), 1, 1);
         p.set_mark(0, 55.0);
         assert_eq!(p.equity(), 1050.0);
         assert_eq!(p.position(0), 10.0);
-        p.apply_fill(0, Side::Sell, 15.0, 60.0, 0.0, 2, 2);
+        p.apply_fill(&fill(Side::Sell, 15.0, 60.0, 0.0), 2, 2);
         assert_eq!(p.cash(), 1100.0);
         assert_eq!(p.position(0), -5.0);
         assert_eq!(p.trades().len(), 1);
         assert_eq!(p.trades()[0].pnl, 100.0);
-        p.apply_fill(0, Side::Buy, 5.0, 40.0, 1.0, 3, 3);
+        p.apply_fill(&fill(Side::Buy, 5.0, 40.0, 1.0), 3, 3);
         assert_eq!(p.cash(), 1100.0 - 1.0 + 100.0);
         assert_eq!(p.trades()[1].pnl, 99.0);
         assert!(!p.is_exposed());

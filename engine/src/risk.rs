@@ -30,6 +30,11 @@ impl Risk {
         self.killed
     }
 
+    /// Engages the kill switch unconditionally (margin call).
+    pub fn engage(&mut self) {
+        self.killed = true;
+    }
+
     /// Engages the kill switch if the drawdown reached the limit; returns the
     /// limit when it engaged just now.
     pub fn check_drawdown(&mut self, drawdown_pct: f64) -> Option<f64> {

@@ -39,15 +39,15 @@ impl RollingMean {
         if self.window.is_empty() {
             self.prev_value = value;
         }
-        if self.window.len() == self.n {
-            if let Some(old) = self.window.pop_front() {
-                let y = -old - self.comp_remove;
-                let t = self.sum + y;
-                self.comp_remove = t - self.sum - y;
-                self.sum = t;
-                if old.is_sign_negative() {
-                    self.neg_ct -= 1;
-                }
+        if self.window.len() == self.n
+            && let Some(old) = self.window.pop_front()
+        {
+            let y = -old - self.comp_remove;
+            let t = self.sum + y;
+            self.comp_remove = t - self.sum - y;
+            self.sum = t;
+            if old.is_sign_negative() {
+                self.neg_ct -= 1;
             }
         }
         let y = value - self.comp_add;
@@ -75,9 +75,9 @@ impl RollingMean {
         let result = self.sum / nobs as f64;
         if self.same_run >= nobs {
             self.prev_value
-        } else if self.neg_ct == 0 && result < 0.0 {
-            0.0
-        } else if self.neg_ct == nobs && result > 0.0 {
+        } else if (self.neg_ct == 0 && result < 0.0) || (self.neg_ct == nobs && result > 0.0) {
+            // All values share a sign, so the mean cannot have the other one:
+            // a rounding artefact, which pandas clamps to zero.
             0.0
         } else {
             result

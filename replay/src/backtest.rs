@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
-use axon_data::{BarBatch, DataKind, MarketReader, ReaderOptions, TickBatch};
+use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
 use axon_engine::market::{Bar, Tick};
 use axon_engine::model::RuleModels;
@@ -14,6 +14,7 @@ use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
 use axon_journal::{Journal, JournalOptions};
 
 use crate::error::ReplayError;
+use crate::feed::{Feed, Rows};
 
 /// Everything a backtest needs.
 #[derive(Debug, Clone)]
@@ -66,7 +67,7 @@ pub fn run_backtest(
     progress: Progress<'_>,
 ) -> Result<BacktestReport, ReplayError> {
     let started = Instant::now();
-    let mut reader = MarketReader::open(
+    let reader = MarketReader::open(
         &plan.data_path,
         ReaderOptions {
             default_symbol: plan.default_symbol.clone(),
@@ -111,47 +112,49 @@ pub fn run_backtest(
     };
     run.submit(0, &Input::SessionStart(Box::new(start)))?;
     let mut rows = 0u64;
-    match kind {
-        DataKind::Bars => {
-            let mut batch = BarBatch::default();
-            while reader.next_bars(&mut batch)? {
-                run.declare(reader.symbols().names())?;
-                for i in 0..batch.len() {
+    let mut feed = Feed::start(reader)
+        .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
+    while let Some(batch) = feed.next() {
+        let batch = batch?;
+        run.declare(&batch.new_symbols)?;
+        match &batch.rows {
+            Rows::Bars(b) => {
+                for i in 0..b.len() {
                     let bar = Bar {
-                        instrument: batch.symbol[i],
-                        open: batch.open[i],
-                        high: batch.high[i],
-                        low: batch.low[i],
-                        close: batch.close[i],
-                        volume: batch.volume[i],
+                        instrument: b.symbol[i],
+                        open: b.open[i],
+                        high: b.high[i],
+                        low: b.low[i],
+                        close: b.close[i],
+                        volume: b.volume[i],
                     };
-                    run.bar(batch.ts[i], &bar)?;
+                    run.bar(b.ts[i], &bar)?;
                 }
-                rows += batch.len() as u64;
-                progress(rows, total);
+                rows += b.len() as u64;
             }
-        }
-        DataKind::Ticks => {
-            let mut batch = TickBatch::default();
-            while reader.next_ticks(&mut batch)? {
-                run.declare(reader.symbols().names())?;
-                for i in 0..batch.len() {
+            Rows::Ticks(b) => {
+                for i in 0..b.len() {
                     let tick = Tick {
-                        instrument: batch.symbol[i],
-                        bid: batch.bid[i],
-                        ask: batch.ask[i],
-                        bid_size: batch.bid_size[i],
-                        ask_size: batch.ask_size[i],
-                        last: batch.last[i],
-                        volume: batch.volume[i],
+                        instrument: b.symbol[i],
+                        bid: b.bid[i],
+                        ask: b.ask[i],
+                        bid_size: b.bid_size[i],
+                        ask_size: b.ask_size[i],
+                        last: b.last[i],
+                        volume: b.volume[i],
                     };
-                    run.tick(batch.ts[i], &tick)?;
+                    run.tick(b.ts[i], &tick)?;
                 }
-                rows += batch.len() as u64;
-                progress(rows, total);
+                rows += b.len() as u64;
             }
         }
+        progress(rows, total);
+        feed.recycle(batch.rows);
     }
+    let symbols = feed
+        .finish()
+        .map(|r| r.symbols().names().to_vec())
+        .unwrap_or_default();
     run.end()?;
     let Run { seq, .. } = run;
     let (engine, journal) = seq.into_parts();
@@ -164,7 +167,7 @@ pub fn run_backtest(
         rows,
         elapsed_secs: started.elapsed().as_secs_f64(),
         head_hash: closed.head_hash,
-        symbols: reader.symbols().names().to_vec(),
+        symbols,
         kind,
     })
 }
@@ -186,12 +189,12 @@ impl Run {
         Ok(())
     }
 
-    /// Journals instrument definitions for symbols the reader has seen.
-    fn declare(&mut self, names: &[String]) -> Result<(), ReplayError> {
-        while self.declared < names.len() {
+    /// Journals instrument definitions for symbols the reader saw first.
+    fn declare(&mut self, new_symbols: &[String]) -> Result<(), ReplayError> {
+        for symbol in new_symbols {
             let def = InstrumentDef {
                 id: self.declared as u32,
-                symbol: names[self.declared].clone(),
+                symbol: symbol.clone(),
             };
             self.submit(self.last_time, &Input::Instrument(def))?;
             self.declared += 1;

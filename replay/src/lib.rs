@@ -13,6 +13,7 @@ mod backtest;
 mod diff;
 mod error;
 mod export;
+mod feed;
 mod verify;
 
 pub use backtest::{BacktestPlan, BacktestReport, Progress, run_backtest};

@@ -168,14 +168,14 @@ pub fn verify_replay(
             break;
         }
     }
-    if mismatch.is_none() {
-        if let Some(missing) = expected.pop_front() {
-            mismatch = Some(Mismatch {
-                seq: records,
-                replayed: Some(RecordView::of_output(records, last_time, &missing)),
-                journaled: None,
-            });
-        }
+    if mismatch.is_none()
+        && let Some(missing) = expected.pop_front()
+    {
+        mismatch = Some(Mismatch {
+            seq: records,
+            replayed: Some(RecordView::of_output(records, last_time, &missing)),
+            journaled: None,
+        });
     }
     // Finish the chain over the rest of the journal when stopping early, so
     // the reported head always covers the whole journal.

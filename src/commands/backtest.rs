@@ -151,11 +151,12 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
             config_path.display(),
             plan.journal_dir.display()
         ));
-    } else if let Some(parent) = writable_parent(&plan.journal_dir) {
-        if std::fs::metadata(&parent)
+    } else {
+        let parent = existing_ancestor(&plan.journal_dir);
+        let readonly = std::fs::metadata(&parent)
             .map(|m| m.permissions().readonly())
-            .unwrap_or(true)
-        {
+            .unwrap_or(true);
+        if readonly {
             problems.push(format!(
                 "{}: key journal.path: {} is not writable",
                 config_path.display(),
@@ -178,13 +179,14 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
     .into())
 }
 
-fn writable_parent(dir: &Path) -> Option<PathBuf> {
+/// The nearest folder of `dir` (itself or a parent) that exists.
+fn existing_ancestor(dir: &Path) -> PathBuf {
     let mut p = Some(dir);
     while let Some(d) = p {
         if d.exists() {
-            return Some(d.to_path_buf());
+            return d.to_path_buf();
         }
         p = d.parent().filter(|x| !x.as_os_str().is_empty());
     }
-    Some(PathBuf::from("."))
+    PathBuf::from(".")
 }
