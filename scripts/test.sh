@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it on a fresh machine: installs what the
+# tests need (project-local Python environment with pyarrow, pandas and
+# backtesting.py as outside oracles), then formatting, lints, every test of
+# every crate (journal fail points included) and the fuzz targets' build.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "python test environment (.venv)"
+./scripts/setup-python.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p axon-journal --all-targets --features failpoints -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace
+
+step "cargo test (journal fail points)"
+cargo test -p axon-journal --features failpoints --test failpoints
+
+step "fuzz targets build"
+./scripts/build-fuzz.sh
+
+step "all tests passed"
