@@ -9,6 +9,7 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -261,8 +262,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Parses the command line. Help and version print as usual; a usage error
+/// becomes one `axon: ` line on stderr with exit code 2, like every other
+/// error (clap would print several lines, usage included).
+fn parse() -> Result<Cli, ExitCode> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        // Help and version, asked for or shown for a bare `axon` / `axon journal`.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let end = ["\nUsage:", "\nFor more information"]
+                .iter()
+                .filter_map(|m| text.find(m))
+                .min()
+                .unwrap_or(text.len());
+            let text = text[..end].trim();
+            let text = text.strip_prefix("error:").unwrap_or(text);
+            let words: Vec<&str> = text.split_whitespace().collect();
+            eprintln!("axon: {} (see axon --help)", words.join(" "));
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     init_logs(cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

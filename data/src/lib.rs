@@ -11,12 +11,12 @@
 //!   matter and extra columns are ignored (and not even decoded).
 //! - **Streaming.** [`MarketReader`] hands out batches of at most
 //!   `batch_size` rows into caller-owned [`TickBatch`]/[`BarBatch`] buffers
-//!   whose allocations are reused: no allocation per row. Memory stays
-//!   bounded by one batch plus one Parquet row group per column.
-//! - **Validation.** Every row handed out has a non-null finite timestamp no
+//!   whose allocations are reused: no allocation per row, and memory does not
+//!   grow with the size of the data.
+//! - **Validation.** Every row handed out has a non-null timestamp no
 //!   earlier than the previous row's (across files too; equal is allowed),
-//!   prices (`bid`, `ask`, `last`, `open`, `high`, `low`, `close`) finite and
-//!   > 0, sizes and volumes finite and >= 0, `bid <= ask`, and
+//!   finite positive prices (`bid`, `ask`, `last`, `open`, `high`, `low`,
+//!   `close`), finite non-negative sizes and volumes, `bid <= ask`, and
 //!   `low <= open, close <= high`. The first violation stops the reader with a
 //!   [`DataError`] naming the file, the 1-based data row within that file and
 //!   the column, e.g.

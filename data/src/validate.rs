@@ -27,7 +27,7 @@ fn price_ok(v: f64) -> bool {
 
 #[inline]
 fn size_ok(v: f64) -> bool {
-    v >= 0.0 && v < f64::INFINITY
+    (0.0..f64::INFINITY).contains(&v)
 }
 
 fn price(column: &'static str, v: f64) -> Result<(), (&'static str, Problem)> {

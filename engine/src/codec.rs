@@ -27,6 +27,16 @@ pub struct DecodeError {
 
 const CONFIG: bincode::config::Configuration = bincode::config::standard();
 
+/// Decoding refuses to claim more bytes than a journal payload can hold.
+/// Without a limit, a corrupt length prefix of a string makes bincode
+/// allocate that many bytes before it finds the payload too short: a
+/// capacity-overflow panic, or an abort when the allocation fails.
+const DECODE_CONFIG: bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<{ axon_journal::format::MAX_PAYLOAD }>,
+> = CONFIG.with_limit::<{ axon_journal::format::MAX_PAYLOAD }>();
+
 #[inline]
 fn put<T: Serialize>(value: &T, buf: &mut Vec<u8>) {
     // Writing to a Vec cannot fail; an error here would be a serde bug in our
@@ -37,7 +47,7 @@ fn put<T: Serialize>(value: &T, buf: &mut Vec<u8>) {
 #[inline]
 fn get<T: DeserializeOwned>(kind: u16, version: u16, payload: &[u8]) -> Result<T, DecodeError> {
     let (value, used) =
-        bincode::serde::decode_from_slice(payload, CONFIG).map_err(|e| DecodeError {
+        bincode::serde::decode_from_slice(payload, DECODE_CONFIG).map_err(|e| DecodeError {
             kind,
             version,
             reason: e.to_string(),

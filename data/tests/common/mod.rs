@@ -2,12 +2,15 @@
 #![allow(dead_code, reason = "each test binary uses a subset")]
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema};
-use axon_data::{Bar, BarBatch, SymbolTable, Tick, TickBatch};
+use axon_data::{
+    Bar, BarBatch, DataError, ReaderOptions, SymbolTable, Tick, TickBatch, read_all_bars,
+    read_all_ticks, write_bars, write_ticks,
+};
 use parquet::arrow::ArrowWriter;
 
 /// A valid tick at `ts`.
@@ -90,4 +93,45 @@ pub fn python() -> std::path::PathBuf {
         p.display()
     );
     p
+}
+
+pub fn read_ticks_err(path: &Path) -> DataError {
+    match read_all_ticks(path, ReaderOptions::default()) {
+        Ok(_) => panic!("{} read without error", path.display()),
+        Err(e) => e,
+    }
+}
+
+pub fn read_bars_err(path: &Path) -> DataError {
+    match read_all_bars(path, ReaderOptions::default()) {
+        Ok(_) => panic!("{} read without error", path.display()),
+        Err(e) => e,
+    }
+}
+
+/// Asserts the error's message and accessors name `file`, `row` and `column`.
+pub fn assert_names(e: &DataError, file: &Path, row: u64, column: &str) {
+    let msg = e.to_string();
+    let prefix = format!("{}: row {row}, column \"{column}\": ", file.display());
+    assert!(
+        msg.starts_with(&prefix),
+        "message {msg:?} does not start with {prefix:?}"
+    );
+    assert_eq!(e.file(), Some(file));
+    assert_eq!(e.row(), Some(row));
+    assert_eq!(e.column(), Some(column));
+}
+
+pub fn tick_file(dir: &Path, name: &str, n: usize, edit: impl Fn(usize, &mut Tick)) -> PathBuf {
+    let path = dir.join(name);
+    let (b, s) = ticks_with(n, edit);
+    write_ticks(&path, &b, &s).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+pub fn bar_file(dir: &Path, name: &str, n: usize, edit: impl Fn(usize, &mut Bar)) -> PathBuf {
+    let path = dir.join(name);
+    let (b, s) = bars_with(n, edit);
+    write_bars(&path, &b, &s).unwrap_or_else(|e| panic!("{e}"));
+    path
 }
