@@ -1,7 +1,8 @@
-//! Why the journal payloads are bincode 2: encode and decode of the hottest
-//! record (a tick) and a decision, with bincode's serde path (what the
-//! engine uses), bincode's native derive, and rkyv 0.8 (serialize; validated
-//! access, since journal bytes are untrusted input; full deserialize).
+//! Why the journal payloads are bincode 2 with its native derive: encode and
+//! decode of the hottest record (a tick) through the engine's codec
+//! (`engine`, bincode derive), bincode's serde path on the same fields, and
+//! rkyv 0.8 (serialize; validated access, since journal bytes are untrusted
+//! input; full deserialize).
 //!
 //! `cargo bench -p axon-engine --bench codec`
 
@@ -12,7 +13,13 @@ use axon_engine::market::Tick;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[derive(
-    Clone, Copy, bincode::Encode, bincode::Decode, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize,
+    Clone,
+    Copy,
+    serde::Serialize,
+    serde::Deserialize,
+    rkyv::Archive,
+    rkyv::Serialize,
+    rkyv::Deserialize,
 )]
 struct TickMirror {
     instrument: u32,
@@ -50,17 +57,17 @@ fn codec(c: &mut Criterion) {
     let cfg = bincode::config::standard();
     let mut g = c.benchmark_group("tick_encode");
     let mut buf = Vec::with_capacity(256);
-    g.bench_function("bincode_serde", |b| {
+    g.bench_function("engine", |b| {
         b.iter(|| {
             buf.clear();
             Input::Tick(black_box(TICK)).encode(&mut buf);
             buf.len()
         })
     });
-    g.bench_function("bincode_derive", |b| {
+    g.bench_function("bincode_serde", |b| {
         b.iter(|| {
             buf.clear();
-            bincode::encode_into_std_write(black_box(mirror()), &mut buf, cfg).unwrap_or(0)
+            bincode::serde::encode_into_std_write(black_box(mirror()), &mut buf, cfg).unwrap_or(0)
         })
     });
     g.bench_function("rkyv", |b| {
@@ -72,19 +79,19 @@ fn codec(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut serde_bytes = Vec::new();
-    Input::Tick(TICK).encode(&mut serde_bytes);
-    let derive_bytes = bincode::encode_to_vec(mirror(), cfg).unwrap_or_default();
+    let mut engine_bytes = Vec::new();
+    Input::Tick(TICK).encode(&mut engine_bytes);
+    let serde_mirror_bytes = bincode::serde::encode_to_vec(mirror(), cfg).unwrap_or_default();
     let rkyv_bytes = rkyv::to_bytes::<rkyv::rancor::Error>(&mirror())
         .map(|v| v.to_vec())
         .unwrap_or_default();
     let mut g = c.benchmark_group("tick_decode");
-    g.bench_function("bincode_serde", |b| {
-        b.iter(|| Input::decode(2, 1, black_box(&serde_bytes)).is_ok())
+    g.bench_function("engine", |b| {
+        b.iter(|| Input::decode(2, 1, black_box(&engine_bytes)).is_ok())
     });
-    g.bench_function("bincode_derive", |b| {
+    g.bench_function("bincode_serde", |b| {
         b.iter(|| {
-            bincode::decode_from_slice::<TickMirror, _>(black_box(&derive_bytes), cfg)
+            bincode::serde::decode_from_slice::<TickMirror, _>(black_box(&serde_mirror_bytes), cfg)
                 .map(|(t, _)| t.bid)
                 .unwrap_or(0.0)
         })
@@ -106,7 +113,7 @@ fn codec(c: &mut Criterion) {
     g.finish();
     println!(
         "encoded tick sizes: bincode {} bytes, rkyv {} bytes",
-        serde_bytes.len(),
+        engine_bytes.len(),
         rkyv_bytes.len()
     );
 }

@@ -1,10 +1,11 @@
 //! The engine's configuration. It is journaled in the session-start record,
 //! so a replay rebuilds the engine from the journal alone.
 
+use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 /// Everything that shapes the engine's decisions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct EngineConfig {
     /// Starting cash.
     pub cash: f64,
@@ -23,7 +24,7 @@ pub struct EngineConfig {
 }
 
 /// The rule-based model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum StrategyConfig {
     /// Simple moving-average crossover on the bar close (or the tick mid).
     SmaCross {
@@ -35,7 +36,7 @@ pub enum StrategyConfig {
 }
 
 /// How entry orders are sized.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum Sizing {
     /// All available equity, in whole units at the fill price.
     AllIn,
@@ -51,7 +52,7 @@ pub enum Sizing {
 pub const ALL_IN_FRACTION: f64 = 1.0 - f64::EPSILON;
 
 /// Risk limits; `None` disables a check.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode, Default)]
 pub struct RiskLimits {
     /// Largest estimated order notional.
     pub max_order_notional: Option<f64>,
@@ -64,7 +65,7 @@ pub struct RiskLimits {
 }
 
 /// Which decisions become `Decision` records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub enum DecisionLog {
     /// Only decisions whose action is not Hold (the ones that trade).
     Actions,

@@ -137,6 +137,18 @@ impl Engine {
     }
 
     fn on_swap(&mut self, s: &ModelSwap, out: &mut Vec<Output>) {
+        if usize::from(s.slot) > self.ensemble.len() {
+            out.push(Output::SwapRejected(crate::event::SwapRejected {
+                slot: s.slot,
+                version: s.version,
+                reason: format!(
+                    "slot {} does not exist; the next new slot is {}",
+                    s.slot,
+                    self.ensemble.len()
+                ),
+            }));
+            return;
+        }
         match self.factory.build(s, self.bars.len()) {
             Ok(model) => {
                 let slot = usize::from(s.slot);

@@ -3,6 +3,7 @@
 //! the payload the bincode (standard config) encoding of the inner value.
 //! Kinds 1-63 are inputs, 64-127 outputs; numbers are never reused.
 
+use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 use crate::config::EngineConfig;
@@ -12,7 +13,7 @@ use crate::market::{Bar, InstrumentId, Side, Tick};
 pub const EVENT_VERSION: u16 = 1;
 
 /// An input: something that happened outside the engine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum Input {
     /// The first record of a session: everything needed to rebuild the engine.
     SessionStart(Box<SessionStart>),
@@ -41,7 +42,7 @@ pub enum Input {
 }
 
 /// An instrument definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct InstrumentDef {
     /// Its id: the next unused one.
     pub id: InstrumentId,
@@ -50,7 +51,7 @@ pub struct InstrumentDef {
 }
 
 /// An output: something the engine decided.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum Output {
     /// A model-driven decision, with everything needed to audit it.
     Decision(Decision),
@@ -74,14 +75,14 @@ pub enum Output {
 }
 
 /// The account ran out of equity.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct MarginCall {
     /// Equity at the mark that triggered it.
     pub equity: f64,
 }
 
 /// Session start: config and data provenance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct SessionStart {
     /// Engine configuration (strategy, sizing, risk, cash, instruments).
     pub config: EngineConfig,
@@ -96,7 +97,7 @@ pub struct SessionStart {
 }
 
 /// One input data file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct DataSource {
     /// Path as given.
     pub path: String,
@@ -109,7 +110,7 @@ pub struct DataSource {
 }
 
 /// A model loaded into an ensemble slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct ModelSwap {
     /// Ensemble slot.
     pub slot: u16,
@@ -124,7 +125,7 @@ pub struct ModelSwap {
 }
 
 /// New ensemble weights, one per slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct WeightOverride {
     /// Weights.
     pub weights: Vec<f64>,
@@ -133,7 +134,7 @@ pub struct WeightOverride {
 }
 
 /// Venue acknowledgement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct OrderAck {
     /// Client order id.
     pub client_id: u64,
@@ -142,7 +143,7 @@ pub struct OrderAck {
 }
 
 /// An execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct Fill {
     /// Client order id.
     pub client_id: u64,
@@ -161,7 +162,7 @@ pub struct Fill {
 }
 
 /// Venue rejection or broker cancellation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct OrderReject {
     /// Client order id.
     pub client_id: u64,
@@ -170,21 +171,21 @@ pub struct OrderReject {
 }
 
 /// Cancel confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct CancelAck {
     /// Client order id.
     pub client_id: u64,
 }
 
 /// A timer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct Timer {
     /// Timer id.
     pub id: u32,
 }
 
 /// What the ensemble decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub enum Action {
     /// Go long.
     Buy,
@@ -195,7 +196,7 @@ pub enum Action {
 }
 
 /// One model's raw output in a decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct ModelOutput {
     /// Slot.
     pub slot: u16,
@@ -206,7 +207,7 @@ pub struct ModelOutput {
 }
 
 /// A decision and its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct Decision {
     /// Instrument.
     pub instrument: InstrumentId,
@@ -227,7 +228,7 @@ pub struct Decision {
 }
 
 /// Ensemble weights after a change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct WeightChange {
     /// New weights.
     pub weights: Vec<f64>,
@@ -236,7 +237,7 @@ pub struct WeightChange {
 }
 
 /// How many units an order is for.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum Quantity {
     /// A fixed number of units.
     Units(f64),
@@ -246,7 +247,7 @@ pub enum Quantity {
 }
 
 /// Order types.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum OrderType {
     /// Market order.
     Market,
@@ -257,7 +258,7 @@ pub enum OrderType {
 }
 
 /// An order the engine wants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct OrderIntent {
     /// Client order id: deterministic, from the engine's order counter.
     pub client_id: u64,
@@ -276,7 +277,7 @@ pub struct OrderIntent {
 }
 
 /// Why risk checks refused an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub enum RiskReason {
     /// Estimated notional above `max_order_notional`.
     MaxOrderNotional,
@@ -289,7 +290,7 @@ pub enum RiskReason {
 }
 
 /// A refused order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct RiskReject {
     /// Client order id.
     pub client_id: u64,
@@ -302,21 +303,21 @@ pub struct RiskReject {
 }
 
 /// An order sent to the venue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct OrderSubmitted {
     /// The order.
     pub order: OrderIntent,
 }
 
 /// A cancel request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct CancelRequest {
     /// Client order id.
     pub client_id: u64,
 }
 
 /// Kill switch engagement.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct KillSwitch {
     /// Drawdown from peak equity, percent.
     pub drawdown_pct: f64,
@@ -325,7 +326,7 @@ pub struct KillSwitch {
 }
 
 /// A refused model swap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
 pub struct SwapRejected {
     /// Slot.
     pub slot: u16,

@@ -1,12 +1,13 @@
 //! Market data as the engine sees it: plain `Copy` values, no allocation.
 
+use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 /// Index of an instrument in the session's instrument list.
 pub type InstrumentId = u32;
 
 /// A top-of-book quote with the last trade.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct Tick {
     /// Instrument.
     pub instrument: InstrumentId,
@@ -33,7 +34,7 @@ impl Tick {
 }
 
 /// An OHLCV bar; its event time is the bar's open time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct Bar {
     /// Instrument.
     pub instrument: InstrumentId,
@@ -50,7 +51,9 @@ pub struct Bar {
 }
 
 /// Order side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Encode, Decode,
+)]
 pub enum Side {
     /// Buy.
     Buy,

@@ -2,7 +2,7 @@
 //! journal. The simulator's fills go through the sequencer like any input,
 //! so the journal alone replays the session.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
@@ -87,7 +87,7 @@ pub fn run_backtest(
         .provenance()
         .into_iter()
         .map(|p| DataSource {
-            path: p.path,
+            path: relative_to_root(&plan.data_path, &p.path),
             bytes: p.bytes,
             sha256: p.sha256,
             rows: p.rows,
@@ -236,4 +236,14 @@ impl Run {
         self.submit(t, &Input::EndOfData)?;
         self.drain_immediate(t)
     }
+}
+
+/// A data file's path relative to the folder holding the data path, so the
+/// journal (and its head hash) does not depend on the working directory.
+fn relative_to_root(data_path: &Path, file: &str) -> String {
+    let root = data_path.parent().unwrap_or(Path::new(""));
+    Path::new(file)
+        .strip_prefix(root)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| file.to_string())
 }
