@@ -19,7 +19,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const TICKS: u64 = 2_000_000;
 
 fn bench_dir() -> tempfile::TempDir {
-    let base = std::env::var_os("AXON_BENCH_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let base = std::env::var_os("AXON_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     tempfile::tempdir_in(base).expect("bench dir")
 }
 
@@ -28,7 +30,10 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
         engine: EngineConfig {
             cash: 100_000.0,
             instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross { fast: 200, slow: 800 },
+            strategy: StrategyConfig::SmaCross {
+                fast: 200,
+                slow: 800,
+            },
             sizing: Sizing::AllIn,
             risk: RiskLimits::default(),
             decisions: DecisionLog::Actions,

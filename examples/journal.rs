@@ -20,19 +20,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // Acknowledged only once the fdatasync covering it has returned.
     journal.wait_durable(last)?;
-    println!("10000 records, durable up to seq {}", journal.durable_seq() - 1);
+    println!(
+        "10000 records, durable up to seq {}",
+        journal.durable_seq() - 1
+    );
     let closed = journal.close()?;
     println!("head hash {}", closed.head_hash);
 
     let reader = JournalReader::open(dir.path())?;
     let mut cursor = reader.cursor(4_242, false)?;
     if let Some(rec) = cursor.next()? {
-        println!("seq {} at t={} payload {:?}", rec.seq, rec.time_ns, rec.payload);
+        println!(
+            "seq {} at t={} payload {:?}",
+            rec.seq, rec.time_ns, rec.payload
+        );
     }
     let report = reader.verify()?;
-    println!("verified {} records in {} segment(s)", report.records, report.segments);
+    println!(
+        "verified {} records in {} segment(s)",
+        report.records, report.segments
+    );
     assert_eq!(hex(&report.head_hash), closed.head_hash);
-    assert_eq!(reader.artifacts().get(&model)?, b"model bytes would go here");
+    assert_eq!(
+        reader.artifacts().get(&model)?,
+        b"model bytes would go here"
+    );
     Ok(())
 }
 

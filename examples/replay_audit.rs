@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine: EngineConfig {
             cash: 50_000.0,
             instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross { fast: 100, slow: 400 },
+            strategy: StrategyConfig::SmaCross {
+                fast: 100,
+                slow: 400,
+            },
             sizing: Sizing::Fraction(0.5),
             risk: RiskLimits {
                 max_drawdown_pct: Some(20.0),
@@ -56,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let replay = verify_replay(&dir.path().join("run1"), &mut |_, _| {})?;
     match &replay.mismatch {
-        None => println!("replay: {} records, every output reproduced bit for bit", replay.records),
+        None => println!(
+            "replay: {} records, every output reproduced bit for bit",
+            replay.records
+        ),
         Some(m) => println!("replay diverged at seq {}", m.seq),
     }
 

@@ -210,14 +210,21 @@ pub fn decode_frame(bytes: &[u8]) -> Result<(RecordRef<'_>, usize), DecodeError>
     if stored != computed {
         return Err(DecodeError::BadCrc { stored, computed });
     }
-    let rec = RecordRef {
-        seq: u64_at(bytes, 8),
-        time_ns: u64_at(bytes, 16) as i64,
-        kind: u16::from_le_bytes([bytes[24], bytes[25]]),
-        version: u16::from_le_bytes([bytes[26], bytes[27]]),
-        payload: &bytes[FRAME_HEADER_LEN..total],
-    };
-    Ok((rec, total))
+    Ok((record_of(&bytes[..total]), total))
+}
+
+/// The record in `frame`, a whole frame that [`decode_frame`] accepted, read
+/// again without checking it (so a reader that has checked a frame does not
+/// pay for its CRC twice).
+#[inline]
+pub(crate) fn record_of(frame: &[u8]) -> RecordRef<'_> {
+    RecordRef {
+        seq: u64_at(frame, 8),
+        time_ns: u64_at(frame, 16) as i64,
+        kind: u16::from_le_bytes([frame[24], frame[25]]),
+        version: u16::from_le_bytes([frame[26], frame[27]]),
+        payload: &frame[FRAME_HEADER_LEN..],
+    }
 }
 
 /// Reads the sequence number field of a frame without checking anything, for

@@ -195,7 +195,11 @@ impl SegmentIndex {
             && idx
                 .entries
                 .iter()
-                .all(|e| e.offset < idx.end_len && e.seq < idx.end_seq);
+                .all(|e| e.offset < idx.end_len && e.seq < idx.end_seq)
+            && idx
+                .entries
+                .windows(2)
+                .all(|w| w[0].seq < w[1].seq && w[0].offset < w[1].offset);
         sane.then_some(idx)
     }
 

@@ -7,8 +7,10 @@ use std::time::Duration;
 /// When an appended record is durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    /// Records go to OS buffers; nothing is fsynced until `sync` or close.
-    /// Survives a process crash, not a power cut.
+    /// Records are buffered in user space and handed to the OS when the
+    /// buffer fills or on `flush`; nothing is fsynced until `sync`, a segment
+    /// roll or close. What was handed to the OS survives a process crash (the
+    /// user-space buffer does not), nothing unsynced survives a power cut.
     None,
     /// Group commit: a background thread fdatasyncs batches, at least every
     /// `interval` or every `max_bytes` of new data, and at once when someone

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::Hash;
 use crate::chain::{ChainHasher, genesis};
 use crate::error::{CorruptReason, JournalError, Result};
-use crate::format::{RecordRef, SEGMENT_HEADER_LEN, SegmentHeader, decode_frame};
+use crate::format::{RecordRef, SEGMENT_HEADER_LEN, SegmentHeader, decode_frame, record_of};
 use crate::layout::{Manifest, SegmentIndex, index_path, segment_path};
 use crate::recovery::{list_segments, read_manifest};
 use crate::scan::is_torn_tail;
@@ -170,10 +170,9 @@ impl Cursor {
         self.seg = i;
         let first = self.reader.segments[i];
         let path = self.seg_path();
-        self.bytes = self
-            .reader
+        self.reader
             .storage
-            .read(&path)
+            .read_into(&path, &mut self.bytes)
             .map_err(|e| JournalError::io("read", &path, e))?;
         let header = SegmentHeader::decode(&self.bytes)
             .map_err(|e| self.corrupt(0, CorruptReason::Decode(e)))?;
@@ -187,16 +186,16 @@ impl Cursor {
                 )),
             ));
         }
-        if let Some(chain) = &self.chain {
-            if chain.head() != header.chain_in {
-                return Err(JournalError::ChainMismatch {
-                    segment: path,
-                    offset: 0,
-                    seq: first,
-                    stored: hex::encode(header.chain_in),
-                    computed: hex::encode(chain.head()),
-                });
-            }
+        if let Some(chain) = &self.chain
+            && chain.head() != header.chain_in
+        {
+            return Err(JournalError::ChainMismatch {
+                segment: path,
+                offset: 0,
+                seq: first,
+                stored: hex::encode(header.chain_in),
+                computed: hex::encode(chain.head()),
+            });
         }
         self.index = self
             .reader
@@ -205,12 +204,11 @@ impl Cursor {
             .ok()
             .and_then(|b| SegmentIndex::decode(&b));
         let mut start = (SEGMENT_HEADER_LEN, first, header.chain_in);
-        if let (Some(target), Some(idx)) = (seek, &self.index) {
-            if let Some(e) = idx.seek(target) {
-                if (e.offset as usize) < self.bytes.len() {
-                    start = (e.offset as usize, e.seq, e.chain);
-                }
-            }
+        if let (Some(target), Some(idx)) = (seek, &self.index)
+            && let Some(e) = idx.seek(target)
+            && (e.offset as usize) < self.bytes.len()
+        {
+            start = (e.offset as usize, e.seq, e.chain);
         }
         self.pos = start.0;
         self.next_seq = start.1;
@@ -235,6 +233,16 @@ impl Cursor {
         reason = "lending iterator: records borrow the cursor"
     )]
     pub fn next(&mut self) -> Result<Option<RecordRef<'_>>> {
+        // `advance` checks the frame and returns where it is; reading its
+        // fields again here costs a few loads, not a second CRC.
+        Ok(self
+            .advance()?
+            .map(|(off, n)| record_of(&self.bytes[off..off + n])))
+    }
+
+    /// Moves past the next frame at or after `from_seq`, checking it, and
+    /// returns its offset and length; `None` at the end of the journal.
+    fn advance(&mut self) -> Result<Option<(usize, usize)>> {
         loop {
             if self.pos >= self.bytes.len() {
                 if !self.end_of_segment()? {
@@ -243,11 +251,11 @@ impl Cursor {
                 continue;
             }
             let off = self.pos;
-            let (rec, n) = match decode_frame(&self.bytes[off..]) {
-                Ok(ok) => ok,
+            let (seq, n) = match decode_frame(&self.bytes[off..]) {
+                Ok((rec, n)) => (rec.seq, n),
                 Err(err) => {
                     let last = self.seg + 1 == self.reader.segments.len();
-                    if last && is_torn_tail(&self.bytes, off, &err) {
+                    if last && is_torn_tail(&self.bytes, off, &err, self.next_seq) {
                         tracing::warn!(segment = %self.seg_path().display(), offset = off, "torn tail: the journal was not closed cleanly; stopping before it");
                         self.torn_tail_at = Some(off as u64);
                         self.bytes.truncate(off);
@@ -256,45 +264,41 @@ impl Cursor {
                     return Err(self.corrupt(off, CorruptReason::Decode(err)));
                 }
             };
-            if rec.seq != self.next_seq {
-                let found = rec.seq;
+            if seq != self.next_seq {
                 return Err(self.corrupt(
                     off,
                     CorruptReason::SeqGap {
                         expected: self.next_seq,
-                        found,
+                        found: seq,
                     },
                 ));
             }
             if let Some(chain) = &mut self.chain {
-                let block_start = chain.in_block() == 0;
-                if block_start {
-                    if let Some(idx) = &self.index {
-                        if let Some(e) = idx.entries.iter().find(|e| e.seq == rec.seq) {
-                            if e.chain != chain.chain() || e.offset != off as u64 {
-                                return Err(JournalError::ChainMismatch {
-                                    segment: index_path(
-                                        &self.reader.dir,
-                                        self.reader.segments[self.seg],
-                                    ),
-                                    offset: e.offset,
-                                    seq: e.seq,
-                                    stored: hex::encode(e.chain),
-                                    computed: hex::encode(chain.chain()),
-                                });
-                            }
-                        }
+                if chain.in_block() == 0 {
+                    let stored = self.index.as_ref().and_then(|idx| {
+                        idx.entries
+                            .binary_search_by_key(&seq, |e| e.seq)
+                            .ok()
+                            .map(|i| idx.entries[i])
+                    });
+                    if let Some(e) = stored
+                        && (e.chain != chain.chain() || e.offset != off as u64)
+                    {
+                        return Err(JournalError::ChainMismatch {
+                            segment: index_path(&self.reader.dir, self.reader.segments[self.seg]),
+                            offset: e.offset,
+                            seq: e.seq,
+                            stored: hex::encode(e.chain),
+                            computed: hex::encode(chain.chain()),
+                        });
                     }
                 }
                 chain.push_frame(&self.bytes[off..off + n]);
             }
             self.pos += n;
             self.next_seq += 1;
-            if rec.seq >= self.from_seq {
-                // Re-borrow for the caller (the checks above borrowed `self`).
-                let (rec, _) = decode_frame(&self.bytes[off..off + n])
-                    .map_err(|e| self.corrupt(off, CorruptReason::Decode(e)))?;
-                return Ok(Some(rec));
+            if seq >= self.from_seq {
+                return Ok(Some((off, n)));
             }
         }
     }
@@ -304,16 +308,17 @@ impl Cursor {
         if self.seg + 1 >= self.reader.segments.len() {
             return Ok(false);
         }
-        if let (Some(idx), Some(chain)) = (&self.index, &self.chain) {
-            if idx.end_len == self.bytes.len() as u64 && idx.chain_out != chain.head() {
-                return Err(JournalError::ChainMismatch {
-                    segment: index_path(&self.reader.dir, self.reader.segments[self.seg]),
-                    offset: idx.end_len,
-                    seq: idx.end_seq,
-                    stored: hex::encode(idx.chain_out),
-                    computed: hex::encode(chain.head()),
-                });
-            }
+        if let (Some(idx), Some(chain)) = (&self.index, &self.chain)
+            && idx.end_len == self.bytes.len() as u64
+            && idx.chain_out != chain.head()
+        {
+            return Err(JournalError::ChainMismatch {
+                segment: index_path(&self.reader.dir, self.reader.segments[self.seg]),
+                offset: idx.end_len,
+                seq: idx.end_seq,
+                stored: hex::encode(idx.chain_out),
+                computed: hex::encode(chain.head()),
+            });
         }
         let next = self.seg + 1;
         if self.reader.segments[next] != self.next_seq {

@@ -176,9 +176,14 @@ pub(crate) fn recover(
             });
         }
     };
-    let bytes = storage
-        .read(&path)
-        .map_err(|e| JournalError::io("read", &path, e))?;
+    let rewrote_header = truncated.is_some();
+    let bytes = if rewrote_header {
+        storage
+            .read(&path)
+            .map_err(|e| JournalError::io("read", &path, e))?
+    } else {
+        bytes
+    };
     if header.first_seq != last || header.block_records != m.block_records {
         return Err(layout_error(
             path,
@@ -189,6 +194,29 @@ pub(crate) fn recover(
             ),
         ));
     }
+    if seqs.len() > 1 && !rewrote_header {
+        // The writer continues the chain from this header: it must continue
+        // the previous segment's chain, or every later record would be
+        // appended to a journal that can never verify.
+        let prev = seqs[seqs.len() - 2];
+        let (end_seq, chain) = chain_after(storage, dir, prev, m)?;
+        if end_seq != last {
+            return Err(layout_error(
+                path,
+                Some(last),
+                format!("previous segment ends at seq {end_seq}"),
+            ));
+        }
+        if chain.head() != header.chain_in {
+            return Err(JournalError::ChainMismatch {
+                segment: path,
+                offset: 0,
+                seq: last,
+                stored: hex::encode(header.chain_in),
+                computed: hex::encode(chain.head()),
+            });
+        }
+    }
     let scan = scan_segment(
         &path,
         &bytes,
@@ -198,7 +226,9 @@ pub(crate) fn recover(
     )?;
     if let Some(reason) = scan.torn {
         let dropped = (bytes.len() - scan.end) as u64;
-        if policy == RecoveryPolicy::Strict {
+        // After a clean close every byte was synced: no append was
+        // interrupted, so bytes that do not decode are damage, not a tear.
+        if policy == RecoveryPolicy::Strict || m.closed.is_some() {
             return Err(JournalError::Corrupt {
                 segment: path,
                 offset: scan.end as u64,
@@ -223,6 +253,21 @@ pub(crate) fn recover(
             dropped_bytes: dropped,
             reason: reason.to_string(),
         });
+    }
+    if let Some(closed) = &m.closed {
+        // The manifest of a cleanly closed journal names its end. Check it
+        // before the writer clears it, or a lost tail (a last segment cut at
+        // a frame boundary, a deleted segment) would go unnoticed for good.
+        let computed = hex::encode(scan.chain.head());
+        if closed.next_seq != scan.next_seq || closed.head_hash != computed {
+            return Err(JournalError::ChainMismatch {
+                segment: dir.join(crate::layout::MANIFEST),
+                offset: 0,
+                seq: closed.next_seq,
+                stored: closed.head_hash.clone(),
+                computed: format!("{computed} at next_seq {}", scan.next_seq),
+            });
+        }
     }
     seqs.dedup();
     let report = RecoveryReport {

@@ -1,7 +1,7 @@
 //! The journal writer: create/open, append, sync, acknowledgements.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -39,14 +39,83 @@ enum Inner {
 #[derive(Debug)]
 struct Shared {
     active: Mutex<Active>,
-    /// Wakes the sync thread.
+    /// Wakes the sync thread (which waits on it holding `active`).
     work: Condvar,
-    /// Wakes threads waiting for an acknowledgement.
+    /// Threads about to lock `active` that the appender must not starve: it
+    /// locks `active` for every record, and an unfair mutex would let it
+    /// re-take the lock ahead of the sync thread for milliseconds. While
+    /// non-zero, the appender yields before locking.
+    contending: AtomicUsize,
+    /// `Active::next_seq` and `Active::durable_seq`, published after every
+    /// change under the `active` lock, so that waiters check and wait for
+    /// acknowledgements without taking `active`.
+    next_seq: AtomicU64,
+    durable_seq: AtomicU64,
+    /// Set, with `cause`, once the writer is poisoned.
+    poisoned: AtomicBool,
+    cause: Mutex<Option<String>>,
+    /// Waiters sleep on `acked` with `ack_lock`; a publisher takes
+    /// `ack_lock` before notifying, so no wake-up is lost.
+    ack_lock: Mutex<()>,
     acked: Condvar,
     /// Threads blocked in `wait`: the sync thread syncs at once for them.
     waiters: AtomicUsize,
     /// Set by `close`/drop; checked under the `active` lock.
     stop: AtomicBool,
+}
+
+impl Shared {
+    fn new(active: Active) -> Self {
+        Self {
+            next_seq: AtomicU64::new(active.next_seq),
+            durable_seq: AtomicU64::new(active.durable_seq),
+            poisoned: AtomicBool::new(false),
+            cause: Mutex::new(None),
+            active: Mutex::new(active),
+            work: Condvar::new(),
+            contending: AtomicUsize::new(0),
+            ack_lock: Mutex::new(()),
+            acked: Condvar::new(),
+            waiters: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// Locks `active` ahead of the appender.
+    fn lock_ahead(&self) -> MutexGuard<'_, Active> {
+        self.contending.fetch_add(1, Ordering::SeqCst);
+        let guard = lock(&self.active);
+        self.contending.fetch_sub(1, Ordering::SeqCst);
+        guard
+    }
+
+    /// Publishes `active`'s state to waiters (call holding the `active`
+    /// lock, after anything that may have changed it); wakes them when the
+    /// durable seq moved or the writer was poisoned.
+    fn publish(&self, active: &Active) {
+        self.next_seq.store(active.next_seq, Ordering::Release);
+        let moved = self.durable_seq.load(Ordering::Acquire) != active.durable_seq;
+        let poisoned = active.poisoned.is_some() && !self.poisoned.load(Ordering::Acquire);
+        if !moved && !poisoned {
+            return;
+        }
+        if poisoned {
+            *lock(&self.cause) = active.poisoned.clone();
+            self.poisoned.store(true, Ordering::Release);
+        }
+        self.durable_seq
+            .store(active.durable_seq, Ordering::Release);
+        // A waiter checks under `ack_lock` and sleeps releasing it: taking it
+        // here orders this store before its check or after its sleep began.
+        drop(lock(&self.ack_lock));
+        self.acked.notify_all();
+    }
+
+    fn poisoned_error(&self) -> JournalError {
+        JournalError::Poisoned {
+            cause: lock(&self.cause).clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// Waits for acknowledgements of a group-commit journal from any thread.
@@ -113,13 +182,7 @@ impl Journal {
                 interval,
                 max_bytes,
             } => {
-                let shared = Arc::new(Shared {
-                    active: Mutex::new(active),
-                    work: Condvar::new(),
-                    acked: Condvar::new(),
-                    waiters: AtomicUsize::new(0),
-                    stop: AtomicBool::new(false),
-                });
+                let shared = Arc::new(Shared::new(active));
                 let thread_shared = shared.clone();
                 let observer = opts.on_sync.clone();
                 let handle = std::thread::Builder::new()
@@ -185,14 +248,18 @@ impl Journal {
                 Ok(seq)
             }
             Inner::Group(shared, _) => {
+                while shared.contending.load(Ordering::Relaxed) != 0 {
+                    std::thread::yield_now();
+                }
                 let mut active = lock(&shared.active);
                 let before = active.written_seq;
-                let seq = active.append_with(time_ns, kind, version, encode)?;
+                let result = active.append_with(time_ns, kind, version, encode);
+                shared.publish(&active);
                 if active.written_seq != before {
                     // A buffer went to the OS: let the sync thread see the bytes.
                     shared.work.notify_one();
                 }
-                Ok(seq)
+                result
             }
         }
     }
@@ -223,7 +290,12 @@ impl Journal {
     pub fn flush(&mut self) -> Result<()> {
         match &mut self.inner {
             Inner::Direct(a) => a.flush(),
-            Inner::Group(shared, _) => lock(&shared.active).flush(),
+            Inner::Group(shared, _) => {
+                let mut active = lock(&shared.active);
+                let r = active.flush();
+                shared.publish(&active);
+                r
+            }
         }
     }
 
@@ -232,8 +304,9 @@ impl Journal {
         match &mut self.inner {
             Inner::Direct(a) => a.sync(),
             Inner::Group(shared, _) => {
-                let r = lock(&shared.active).sync();
-                shared.acked.notify_all();
+                let mut active = lock(&shared.active);
+                let r = active.sync();
+                shared.publish(&active);
                 r
             }
         }
@@ -288,16 +361,16 @@ impl Journal {
     }
 
     fn stop_thread(&mut self) {
-        if let Inner::Group(shared, handle) = &mut self.inner {
-            if let Some(handle) = handle.take() {
-                {
-                    // Set under the lock the thread waits with, so it cannot miss it.
-                    let _active = lock(&shared.active);
-                    shared.stop.store(true, Ordering::SeqCst);
-                    shared.work.notify_all();
-                }
-                let _ = handle.join();
+        if let Inner::Group(shared, handle) = &mut self.inner
+            && let Some(handle) = handle.take()
+        {
+            {
+                // Set under the lock the thread waits with, so it cannot miss it.
+                let _active = lock(&shared.active);
+                shared.stop.store(true, Ordering::SeqCst);
+                shared.work.notify_all();
             }
+            let _ = handle.join();
         }
     }
 }
@@ -321,7 +394,9 @@ impl AckHandle {
 
     /// Every record below this is durable (group commit); `None` otherwise.
     pub fn durable_seq(&self) -> Option<u64> {
-        self.shared.as_ref().map(|s| lock(&s.active).durable_seq)
+        self.shared
+            .as_ref()
+            .map(|s| s.durable_seq.load(Ordering::Acquire))
     }
 }
 
@@ -330,23 +405,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn wait_group(shared: &Shared, seq: u64) -> Result<()> {
-    let mut active = lock(&shared.active);
-    if active.next_seq <= seq {
-        return Err(JournalError::SeqOutOfRange {
-            seq,
-            next: active.next_seq,
-        });
+    let next = shared.next_seq.load(Ordering::Acquire);
+    if next <= seq {
+        return Err(JournalError::SeqOutOfRange { seq, next });
+    }
+    if shared.durable_seq.load(Ordering::Acquire) > seq {
+        return Ok(());
     }
     shared.waiters.fetch_add(1, Ordering::SeqCst);
-    let mut result = Ok(());
-    while active.durable_seq <= seq {
-        if let Err(e) = active.check() {
-            result = Err(e);
-            break;
-        }
+    {
+        // Under the sync thread's lock, so the wake-up cannot fall between
+        // its check of `waiters` and its sleep. It then syncs back to back
+        // while `waiters` is non-zero, so one wake-up is enough.
+        let _active = shared.lock_ahead();
         shared.work.notify_one();
-        active = shared.acked.wait(active).unwrap_or_else(|e| e.into_inner());
     }
+    let mut guard = lock(&shared.ack_lock);
+    let result = loop {
+        if shared.durable_seq.load(Ordering::Acquire) > seq {
+            break Ok(());
+        }
+        if shared.poisoned.load(Ordering::Acquire) {
+            break Err(shared.poisoned_error());
+        }
+        guard = shared.acked.wait(guard).unwrap_or_else(|e| e.into_inner());
+    };
+    drop(guard);
     shared.waiters.fetch_sub(1, Ordering::SeqCst);
     result
 }
@@ -358,7 +442,7 @@ fn sync_loop(shared: &Shared, interval: Duration, max_bytes: u64, observer: Opti
     let mut oldest_unsynced: Option<Instant> = None;
     loop {
         if active.poisoned.is_some() {
-            shared.acked.notify_all();
+            shared.publish(&active);
             return;
         }
         let pending = active.next_seq > active.durable_seq;
@@ -390,7 +474,7 @@ fn sync_loop(shared: &Shared, interval: Duration, max_bytes: u64, observer: Opti
         let t0 = Instant::now();
         let result = syncer.sync_data();
         let took = t0.elapsed();
-        active = lock(&shared.active);
+        active = shared.lock_ahead();
         match result {
             Ok(()) => {
                 if let Some(obs) = &observer {
@@ -403,7 +487,7 @@ fn sync_loop(shared: &Shared, interval: Duration, max_bytes: u64, observer: Opti
                 active.poison(JournalError::io("fdatasync", path, e));
             }
         }
-        shared.acked.notify_all();
+        shared.publish(&active);
     }
 }
 

@@ -2,7 +2,7 @@
 //! code that does the I/O, so tests exercise the real error paths.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use super::{FileSyncer, Storage, StorageFile};
@@ -52,6 +52,15 @@ impl Storage for FsStorage {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
+    }
+
+    fn read_into(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        buf.clear();
+        buf.reserve(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(buf)?;
+        Ok(())
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>> {

@@ -24,6 +24,13 @@ pub trait Storage: Send + Sync + Debug {
     fn exists(&self, path: &Path) -> bool;
     /// Reads a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads a whole file into `buf`, replacing its contents. Readers call it
+    /// segment after segment with the same buffer, so a backend that can
+    /// reuse the allocation (no fresh pages to fault in per segment) should.
+    fn read_into(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+        *buf = self.read(path)?;
+        Ok(())
+    }
     /// Creates a new file (failing if it exists) and opens it for appending.
     fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
     /// Opens an existing file for appending at its end.
