@@ -9,6 +9,7 @@ use crate::error::{JournalError, Result};
 use crate::format::{FRAME_HEADER_LEN, MAX_PAYLOAD, SegmentHeader, begin_frame, finish_frame};
 use crate::layout::{IndexEntry, SegmentIndex, index_path, segment_path};
 use crate::options::JournalOptions;
+use crate::pipe::ChainPipe;
 use crate::storage::{FileSyncer, Storage, StorageFile};
 
 #[derive(Debug)]
@@ -26,7 +27,12 @@ pub(crate) struct Active {
     /// Length of the segment including `buf`.
     pub seg_len: u64,
     pub next_seq: u64,
-    pub chain: ChainHasher,
+    /// The hash chain, computed on its own thread from written buffers.
+    pub chain: ChainPipe,
+    /// Frames in `buf`.
+    pub buf_frames: u64,
+    /// Block starts of this segment; chain values of blocks appended since
+    /// the writer opened are filled in from `chain` when the segment seals.
     pub index: Vec<IndexEntry>,
     /// Every seq below this has been handed to the OS.
     pub written_seq: u64,
@@ -67,6 +73,8 @@ impl Active {
             .syncer()
             .map_err(|e| JournalError::io("dup", &seg_path, e))?
             .into();
+        let chain = ChainPipe::start(r.chain, r.next_seq, block_records)
+            .map_err(|e| JournalError::io("spawn", dir, e))?;
         Ok(Self {
             storage,
             dir: dir.to_path_buf(),
@@ -79,7 +87,8 @@ impl Active {
             buf: Vec::with_capacity(opts.buffer_bytes.max(4096) + 4096),
             seg_len: r.seg_len,
             next_seq: r.next_seq,
-            chain: r.chain,
+            chain,
+            buf_frames: 0,
             index: r.index,
             written_seq: r.next_seq,
             durable_seq: r.next_seq,
@@ -158,14 +167,18 @@ impl Active {
                 len,
                 max: MAX_PAYLOAD,
             })?;
-        if self.chain.in_block() == 0 {
+        // Blocks are every `block_records` seqs from 0; the chain value
+        // before this block is filled in when the segment seals.
+        let k = u64::from(self.block_records);
+        if seq.is_multiple_of(k) {
             self.index.push(IndexEntry {
                 seq,
                 offset: self.seg_len,
-                chain: self.chain.chain(),
+                chain: [0; 32],
             });
         }
-        let block_done = self.chain.push_frame(&self.buf[start..]).is_some();
+        let block_done = (seq + 1).is_multiple_of(k);
+        self.buf_frames += 1;
         self.seg_len += (FRAME_HEADER_LEN + len) as u64;
         self.bytes_total += (FRAME_HEADER_LEN + len) as u64;
         self.next_seq += 1;
@@ -186,7 +199,18 @@ impl Active {
                 let err = JournalError::io("write", &self.seg_path, e);
                 return Err(self.poison(err));
             }
-            self.buf.clear();
+            let written = std::mem::take(&mut self.buf);
+            let capacity = self.buffer_bytes + 4096;
+            match self.chain.send(written, self.buf_frames, capacity) {
+                Ok(next) => self.buf = next,
+                Err(()) => {
+                    let err = JournalError::Poisoned {
+                        cause: "the hash chain thread stopped".into(),
+                    };
+                    return Err(self.poison(err));
+                }
+            }
+            self.buf_frames = 0;
         }
         self.written_seq = self.next_seq;
         Ok(())
@@ -216,16 +240,30 @@ impl Active {
         self.bytes_synced = self.bytes_synced.max(bytes);
     }
 
+    /// The head hash over everything appended (waits for the hash thread).
+    pub fn head(&self) -> crate::Hash {
+        self.chain.head(&self.buf)
+    }
+
     /// Seals the current segment (synced, index written) and starts the next.
+    /// Called at a block boundary, so the head is the chain value there.
     pub fn roll(&mut self) -> Result<()> {
         self.sync()?;
         let first_seq = self.index.first().map_or(self.next_seq, |e| e.seq);
         let seg_first = segment_first_seq(&self.seg_path).unwrap_or(first_seq);
+        let mut entries = std::mem::take(&mut self.index);
+        for e in &mut entries {
+            if let Some(chain) = self.chain.boundary(e.seq) {
+                e.chain = chain;
+            }
+        }
+        let chain_out = self.head();
+        self.chain.forget_before(self.next_seq);
         let index = SegmentIndex {
-            entries: std::mem::take(&mut self.index),
+            entries,
             end_seq: self.next_seq,
             end_len: self.seg_len,
-            chain_out: self.chain.chain(),
+            chain_out,
         };
         let idx_path = index_path(&self.dir, seg_first);
         let result = self
@@ -238,7 +276,7 @@ impl Active {
                     &self.dir,
                     self.next_seq,
                     self.block_records,
-                    self.chain.chain(),
+                    chain_out,
                 )
             })
             .and_then(|()| {

@@ -46,6 +46,7 @@ mod error;
 pub mod format;
 mod layout;
 mod options;
+mod pipe;
 mod reader;
 mod recovery;
 mod scan;

@@ -276,7 +276,7 @@ impl Journal {
 
     /// The head hash: covers every byte of every record so far.
     pub fn head_hash(&self) -> Hash {
-        self.with_active(|a| a.chain.head())
+        self.with_active(Active::head)
     }
 
     fn with_active<R>(&self, f: impl FnOnce(&Active) -> R) -> R {
@@ -347,7 +347,7 @@ impl Journal {
     pub fn close(mut self) -> Result<Closed> {
         self.sync()?;
         self.stop_thread();
-        let (next_seq, head) = self.with_active(|a| (a.next_seq, a.chain.head()));
+        let (next_seq, head) = self.with_active(|a| (a.next_seq, a.head()));
         let closed = Closed {
             next_seq,
             head_hash: hex::encode(head),
