@@ -163,15 +163,37 @@ pub struct Loaded {
 pub fn load(path: &Path) -> Result<Loaded, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::input(format!("{}: cannot read config: {e}", path.display())))?;
-    let file: BacktestFile = toml::from_str(&text).map_err(|e| {
-        let at = e
-            .span()
+    let line_of = |e: &toml::de::Error| {
+        e.span()
             .map(|s| {
                 let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
                 format!(" (line {line})")
             })
-            .unwrap_or_default();
-        Failure::input(format!("{}{at}: {}", path.display(), e.message()))
+            .unwrap_or_default()
+    };
+    let de = toml::de::Deserializer::parse(&text).map_err(|e| {
+        Failure::input(format!(
+            "{}{}: {}",
+            path.display(),
+            line_of(&e),
+            e.message()
+        ))
+    })?;
+    // The path to the failing key, so a wrong type names `session.cash`.
+    let file: BacktestFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.inner();
+        let key = if key.is_empty() || key == "." {
+            String::new()
+        } else {
+            format!(" key {key}")
+        };
+        Failure::input(format!(
+            "{}:{key}{}: {}",
+            path.display(),
+            line_of(inner),
+            inner.message()
+        ))
     })?;
     Ok(Loaded {
         file,
