@@ -603,7 +603,8 @@ fn config_errors_name_the_file_and_the_key() {
         good.replace("cash = 100000.0", "cash = \"lots\""),
     )
     .expect("write");
-    axon(d, &["backtest", "-c", "type.toml"]).error(2, &["type.toml", "session.cash", "line 2", "lots"]);
+    axon(d, &["backtest", "-c", "type.toml"])
+        .error(2, &["type.toml", "session.cash", "line 2", "lots"]);
 
     fs::write(d.join("fast.toml"), good.replace("fast = 20", "fast = 90")).expect("write");
     axon(d, &["backtest", "-c", "fast.toml"]).error(2, &["fast.toml", "fast"]);
