@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use crate::Hash;
 use crate::chain::{ChainHasher, genesis};
@@ -92,12 +93,15 @@ impl JournalReader {
         let mut cursor = Cursor {
             reader: self.clone(),
             seg: i,
-            bytes: Vec::new(),
+            bytes: Arc::new(Vec::new()),
+            end: 0,
             pos: 0,
             next_seq: 0,
             from_seq,
-            chain: None,
             verify_chain,
+            chain_job: None,
+            chain: None,
+            finished: false,
             index: None,
             torn_tail_at: None,
         };
@@ -138,18 +142,85 @@ impl JournalReader {
 /// Iterates records in sequence order. A lending iterator: each record
 /// borrows the cursor's segment buffer, so reading allocates per segment,
 /// not per record.
+///
+/// With chain verification on, each segment's hash chain is computed on a
+/// second thread while the cursor checks CRCs and hands out records (every
+/// segment starts at a block boundary with its chain value in its header,
+/// so segments hash independently). A chain mismatch is therefore reported
+/// when the cursor reaches the end of the segment it is in, not at the
+/// record itself.
 #[derive(Debug)]
 pub struct Cursor {
     reader: JournalReader,
     seg: usize,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
+    /// End of the usable bytes (short of the file at a torn tail).
+    end: usize,
     pos: usize,
     next_seq: u64,
     from_seq: u64,
-    chain: Option<ChainHasher>,
     verify_chain: bool,
+    /// The chain of the current segment, being computed.
+    chain_job: Option<JoinHandle<ChainOutcome>>,
+    /// The chain after the last segment whose check finished.
+    chain: Option<ChainHasher>,
+    /// Whether `next` has returned the end of the journal.
+    finished: bool,
     index: Option<SegmentIndex>,
     torn_tail_at: Option<u64>,
+}
+
+/// What a segment's chain check found.
+#[derive(Debug)]
+struct ChainOutcome {
+    chain: ChainHasher,
+    mismatch: Option<JournalError>,
+}
+
+/// Hashes the frames of `bytes[pos..]` (stopping at the first that does not
+/// decode, where the cursor stops too) and checks every block start against
+/// the segment's index.
+fn check_chain(
+    bytes: &[u8],
+    mut pos: usize,
+    mut chain: ChainHasher,
+    index: Option<&SegmentIndex>,
+    idx_path: PathBuf,
+) -> ChainOutcome {
+    while pos < bytes.len() {
+        let Ok((rec, n)) = decode_frame(&bytes[pos..]) else {
+            break;
+        };
+        if chain.in_block() == 0 {
+            let stored = index.and_then(|idx| {
+                idx.entries
+                    .binary_search_by_key(&rec.seq, |e| e.seq)
+                    .ok()
+                    .map(|i| idx.entries[i])
+            });
+            if let Some(e) = stored
+                && (e.chain != chain.chain() || e.offset != pos as u64)
+            {
+                let mismatch = JournalError::ChainMismatch {
+                    segment: idx_path,
+                    offset: e.offset,
+                    seq: e.seq,
+                    stored: hex::encode(e.chain),
+                    computed: hex::encode(chain.chain()),
+                };
+                return ChainOutcome {
+                    chain,
+                    mismatch: Some(mismatch),
+                };
+            }
+        }
+        chain.push_frame(&bytes[pos..pos + n]);
+        pos += n;
+    }
+    ChainOutcome {
+        chain,
+        mismatch: None,
+    }
 }
 
 impl Cursor {
@@ -170,10 +241,13 @@ impl Cursor {
         self.seg = i;
         let first = self.reader.segments[i];
         let path = self.seg_path();
+        // The previous segment's check has been joined, so the buffer is
+        // ours again and is reused.
         self.reader
             .storage
-            .read_into(&path, &mut self.bytes)
+            .read_into(&path, Arc::make_mut(&mut self.bytes))
             .map_err(|e| JournalError::io("read", &path, e))?;
+        self.end = self.bytes.len();
         let header = SegmentHeader::decode(&self.bytes)
             .map_err(|e| self.corrupt(0, CorruptReason::Decode(e)))?;
         let expect_first = if seek.is_some() { first } else { self.next_seq };
@@ -212,14 +286,42 @@ impl Cursor {
         }
         self.pos = start.0;
         self.next_seq = start.1;
-        let block = self.reader.manifest.block_records;
-        self.chain = self.verify_chain.then(|| ChainHasher::new(block, start.2));
+        if self.verify_chain {
+            let block = self.reader.manifest.block_records;
+            let bytes = self.bytes.clone();
+            let index = self.index.clone();
+            let idx_path = index_path(&self.reader.dir, first);
+            let (pos, chain) = (start.0, ChainHasher::new(block, start.2));
+            let job = std::thread::Builder::new()
+                .name("axon-journal-verify".into())
+                .spawn(move || check_chain(&bytes, pos, chain, index.as_ref(), idx_path))
+                .map_err(|e| JournalError::io("spawn", &path, e))?;
+            self.chain_job = Some(job);
+        }
         Ok(())
     }
 
-    /// The chain head over the records read so far (when verifying the chain).
+    /// Waits for the current segment's chain check and reports a mismatch.
+    fn finish_chain(&mut self) -> Result<()> {
+        let Some(job) = self.chain_job.take() else {
+            return Ok(());
+        };
+        let outcome = job.join().map_err(|_| JournalError::Poisoned {
+            cause: "the chain verification thread panicked".into(),
+        })?;
+        if let Some(err) = outcome.mismatch {
+            return Err(err);
+        }
+        self.chain = Some(outcome.chain);
+        Ok(())
+    }
+
+    /// The head hash over every record, once the cursor has reached the end
+    /// of the journal with chain verification on; `None` before that.
     pub fn head_hash(&self) -> Option<Hash> {
-        self.chain.as_ref().map(ChainHasher::head)
+        self.finished
+            .then(|| self.chain.as_ref().map(ChainHasher::head))
+            .flatten()
     }
 
     /// The sequence number of the next record this cursor would return.
@@ -244,8 +346,10 @@ impl Cursor {
     /// returns its offset and length; `None` at the end of the journal.
     fn advance(&mut self) -> Result<Option<(usize, usize)>> {
         loop {
-            if self.pos >= self.bytes.len() {
+            if self.pos >= self.end {
                 if !self.end_of_segment()? {
+                    self.finish_chain()?;
+                    self.finished = true;
                     return Ok(None);
                 }
                 continue;
@@ -258,7 +362,9 @@ impl Cursor {
                     if last && is_torn_tail(&self.bytes, off, &err, self.next_seq) {
                         tracing::warn!(segment = %self.seg_path().display(), offset = off, "torn tail: the journal was not closed cleanly; stopping before it");
                         self.torn_tail_at = Some(off as u64);
-                        self.bytes.truncate(off);
+                        self.end = off;
+                        self.finish_chain()?;
+                        self.finished = true;
                         return Ok(None);
                     }
                     return Err(self.corrupt(off, CorruptReason::Decode(err)));
@@ -273,28 +379,6 @@ impl Cursor {
                     },
                 ));
             }
-            if let Some(chain) = &mut self.chain {
-                if chain.in_block() == 0 {
-                    let stored = self.index.as_ref().and_then(|idx| {
-                        idx.entries
-                            .binary_search_by_key(&seq, |e| e.seq)
-                            .ok()
-                            .map(|i| idx.entries[i])
-                    });
-                    if let Some(e) = stored
-                        && (e.chain != chain.chain() || e.offset != off as u64)
-                    {
-                        return Err(JournalError::ChainMismatch {
-                            segment: index_path(&self.reader.dir, self.reader.segments[self.seg]),
-                            offset: e.offset,
-                            seq: e.seq,
-                            stored: hex::encode(e.chain),
-                            computed: hex::encode(chain.chain()),
-                        });
-                    }
-                }
-                chain.push_frame(&self.bytes[off..off + n]);
-            }
             self.pos += n;
             self.next_seq += 1;
             if seq >= self.from_seq {
@@ -308,8 +392,9 @@ impl Cursor {
         if self.seg + 1 >= self.reader.segments.len() {
             return Ok(false);
         }
+        self.finish_chain()?;
         if let (Some(idx), Some(chain)) = (&self.index, &self.chain)
-            && idx.end_len == self.bytes.len() as u64
+            && idx.end_len == self.end as u64
             && idx.chain_out != chain.head()
         {
             return Err(JournalError::ChainMismatch {
@@ -324,7 +409,7 @@ impl Cursor {
         if self.reader.segments[next] != self.next_seq {
             let found = self.reader.segments[next];
             return Err(self.corrupt(
-                self.bytes.len(),
+                self.end,
                 CorruptReason::Layout(format!(
                     "segment ends before seq {}, but the next segment starts at {found}",
                     self.next_seq
