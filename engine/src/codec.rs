@@ -63,6 +63,18 @@ fn get<T: Decode<()>>(kind: u16, version: u16, payload: &[u8]) -> Result<T, Deco
     Ok(value)
 }
 
+fn check_version(kind: u16, version: u16) -> Result<(), DecodeError> {
+    if version == crate::event::EVENT_VERSION {
+        Ok(())
+    } else {
+        Err(DecodeError {
+            kind,
+            version,
+            reason: "unsupported payload version".into(),
+        })
+    }
+}
+
 impl Input {
     /// The record kind.
     pub fn kind(&self) -> u16 {
@@ -103,21 +115,7 @@ impl Input {
 
     /// Decodes an input record.
     pub fn decode(kind_: u16, version: u16, payload: &[u8]) -> Result<Self, DecodeError> {
-        // Market data first: it is nearly every record of a journal.
-        if version == crate::event::EVENT_VERSION {
-            match kind_ {
-                kind::TICK => return get(kind_, version, payload).map(Self::Tick),
-                kind::BAR => return get(kind_, version, payload).map(Self::Bar),
-                _ => {}
-            }
-        }
-        if version != crate::event::EVENT_VERSION {
-            return Err(DecodeError {
-                kind: kind_,
-                version,
-                reason: "unsupported payload version".into(),
-            });
-        }
+        check_version(kind_, version)?;
         Ok(match kind_ {
             kind::SESSION_START => Self::SessionStart(Box::new(get(kind_, version, payload)?)),
             kind::TICK => Self::Tick(get(kind_, version, payload)?),
@@ -175,13 +173,7 @@ impl Output {
 
     /// Decodes an output record.
     pub fn decode(kind_: u16, version: u16, payload: &[u8]) -> Result<Self, DecodeError> {
-        if version != crate::event::EVENT_VERSION {
-            return Err(DecodeError {
-                kind: kind_,
-                version,
-                reason: "unsupported payload version".into(),
-            });
-        }
+        check_version(kind_, version)?;
         Ok(match kind_ {
             kind::DECISION => Self::Decision(get(kind_, version, payload)?),
             kind::WEIGHT_CHANGE => Self::WeightChange(get(kind_, version, payload)?),

@@ -42,6 +42,19 @@ pub(crate) struct ChainPipe {
     block_records: u64,
 }
 
+/// Calls `f` with each frame of a buffer of whole frames the writer built
+/// (so lengths are trusted, but clamped rather than assumed).
+fn for_each_frame(bytes: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut at = 0;
+    while at + FRAME_HEADER_LEN <= bytes.len() {
+        let len =
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        let end = (at + FRAME_HEADER_LEN + len).min(bytes.len());
+        f(&bytes[at..end]);
+        at = end;
+    }
+}
+
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -76,22 +89,13 @@ impl ChainPipe {
                 while let Ok(mut chunk) = rx.recv() {
                     let mut frames = 0u64;
                     let mut done = Vec::new();
-                    let mut at = 0;
-                    while at + FRAME_HEADER_LEN <= chunk.len() {
-                        let len = u32::from_le_bytes([
-                            chunk[at],
-                            chunk[at + 1],
-                            chunk[at + 2],
-                            chunk[at + 3],
-                        ]) as usize;
-                        let end = (at + FRAME_HEADER_LEN + len).min(chunk.len());
-                        if let Some(h) = chain.push_frame(&chunk[at..end]) {
+                    for_each_frame(&chunk, |frame| {
+                        if let Some(h) = chain.push_frame(frame) {
                             done.push((seq + 1, h));
                         }
                         seq += 1;
                         frames += 1;
-                        at = end;
-                    }
+                    });
                     {
                         let mut st = lock(m);
                         st.chain = chain.clone();
@@ -147,18 +151,9 @@ impl ChainPipe {
     /// `pending` (bytes not yet written, hashed here on a copy of the state).
     pub fn head(&self, pending: &[u8]) -> Hash {
         let mut chain = self.caught_up().chain.clone();
-        let mut at = 0;
-        while at + FRAME_HEADER_LEN <= pending.len() {
-            let len = u32::from_le_bytes([
-                pending[at],
-                pending[at + 1],
-                pending[at + 2],
-                pending[at + 3],
-            ]) as usize;
-            let end = (at + FRAME_HEADER_LEN + len).min(pending.len());
-            chain.push_frame(&pending[at..end]);
-            at = end;
-        }
+        for_each_frame(pending, |frame| {
+            chain.push_frame(frame);
+        });
         chain.head()
     }
 
