@@ -60,6 +60,12 @@ pub enum JournalError {
         /// The directory.
         path: PathBuf,
     },
+    /// Another writer (this process or another) has the journal open.
+    #[error("{} is open for writing by another writer", path.display())]
+    Locked {
+        /// The journal directory.
+        path: PathBuf,
+    },
     /// A payload larger than the format allows.
     #[error("payload of {len} bytes exceeds the maximum of {max} bytes")]
     PayloadTooLarge {

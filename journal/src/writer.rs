@@ -14,7 +14,7 @@ use crate::error::{JournalError, Result};
 use crate::layout::{Closed, MANIFEST, Manifest};
 use crate::options::{Durability, JournalOptions, SyncObserver};
 use crate::recovery::{RecoveryReport, list_segments, read_manifest, recover};
-use crate::storage::{FsStorage, Storage};
+use crate::storage::{FsStorage, Storage, WriterLock};
 
 /// The single writer of a journal. Appends are assigned dense sequence
 /// numbers from 0. See the crate docs for the guarantees.
@@ -26,6 +26,8 @@ pub struct Journal {
     dir: PathBuf,
     manifest: Manifest,
     artifacts: ArtifactStore,
+    /// The OS lock that makes this the journal's only writer.
+    _lock: WriterLock,
 }
 
 #[derive(Debug)]
@@ -144,6 +146,7 @@ impl Journal {
         storage
             .create_dir_all(dir)
             .map_err(|e| JournalError::io("create_dir", dir, e))?;
+        let lock = take_lock(&*storage, dir)?;
         let mpath = dir.join(MANIFEST);
         if storage.exists(&mpath) || !list_segments(&*storage, dir)?.is_empty() {
             return Err(JournalError::AlreadyExists {
@@ -156,7 +159,7 @@ impl Journal {
             .write_atomic(&mpath, &manifest.to_bytes())
             .map_err(|e| JournalError::io("write", &mpath, e))?;
         Active::create_segment(&*storage, dir, 0, block_records, genesis())?;
-        let (journal, _) = Self::open_with(storage, dir, opts)?;
+        let (journal, _) = Self::open_locked(storage, dir, opts, lock)?;
         Ok(journal)
     }
 
@@ -165,6 +168,18 @@ impl Journal {
         storage: Arc<dyn Storage>,
         dir: &Path,
         opts: JournalOptions,
+    ) -> Result<(Self, RecoveryReport)> {
+        // Nothing is read or repaired before this writer is the only one.
+        read_manifest(&*storage, dir)?;
+        let lock = take_lock(&*storage, dir)?;
+        Self::open_locked(storage, dir, opts, lock)
+    }
+
+    fn open_locked(
+        storage: Arc<dyn Storage>,
+        dir: &Path,
+        opts: JournalOptions,
+        lock: WriterLock,
     ) -> Result<(Self, RecoveryReport)> {
         let mut manifest = read_manifest(&*storage, dir)?;
         let (resume, report) = recover(&*storage, dir, &manifest, opts.recovery)?;
@@ -201,6 +216,7 @@ impl Journal {
                 dir: dir.to_path_buf(),
                 manifest,
                 artifacts,
+                _lock: lock,
             },
             report,
         ))
@@ -398,6 +414,15 @@ impl AckHandle {
             .as_ref()
             .map(|s| s.durable_seq.load(Ordering::Acquire))
     }
+}
+
+fn take_lock(storage: &dyn Storage, dir: &Path) -> Result<WriterLock> {
+    storage
+        .lock_writer(dir)
+        .map_err(|e| JournalError::io("lock", dir, e))?
+        .ok_or_else(|| JournalError::Locked {
+            path: dir.to_path_buf(),
+        })
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -84,7 +84,8 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, out);
-            } else {
+            } else if path.file_name().is_some_and(|n| n != "writer.lock") {
+                // The lock file is empty and only its OS lock matters.
                 let rel = path.strip_prefix(root).unwrap().to_path_buf();
                 out.push((rel, fs::read(&path).unwrap()));
             }

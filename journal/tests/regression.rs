@@ -121,3 +121,23 @@ fn last_segment_header_must_continue_the_previous_chain() {
         Err(JournalError::ChainMismatch { .. })
     ));
 }
+
+/// Two writers on one journal interleaved their frames; the second open now
+/// fails while the first writer lives, and succeeds once it is gone.
+#[test]
+fn a_second_writer_is_refused_while_the_first_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Journal::create(dir.path(), opts()).unwrap();
+    first.append(0, 1, 1, b"one").unwrap();
+    match Journal::open(dir.path(), opts()) {
+        Err(JournalError::Locked { path }) => assert_eq!(path, dir.path()),
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    // Readers are not writers.
+    assert!(JournalReader::open(dir.path()).is_ok());
+    first.close().unwrap();
+    let (mut second, report) = Journal::open(dir.path(), opts()).unwrap();
+    assert_eq!(report.next_seq, 1);
+    second.append(1, 1, 1, b"two").unwrap();
+    second.close().unwrap();
+}

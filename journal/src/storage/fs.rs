@@ -7,6 +7,9 @@ use std::path::Path;
 
 use super::{FileSyncer, Storage, StorageFile};
 
+/// The file whose OS lock marks the journal's one writer.
+pub const LOCK_FILE: &str = "writer.lock";
+
 /// Storage on the local file system.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FsStorage;
@@ -48,6 +51,19 @@ impl Storage for FsStorage {
 
     fn exists(&self, path: &Path) -> bool {
         path.exists()
+    }
+
+    fn lock_writer(&self, dir: &Path) -> io::Result<Option<super::WriterLock>> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(super::WriterLock(Some(file)))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {

@@ -31,6 +31,12 @@ pub trait Storage: Send + Sync + Debug {
         *buf = self.read(path)?;
         Ok(())
     }
+    /// Takes an exclusive lock for the journal's one writer, held until the
+    /// returned guard drops. `Ok(None)` means another writer holds it.
+    /// Backends without processes to exclude (memory) always grant it.
+    fn lock_writer(&self, _dir: &Path) -> io::Result<Option<WriterLock>> {
+        Ok(Some(WriterLock(None)))
+    }
     /// Creates a new file (failing if it exists) and opens it for appending.
     fn create(&self, path: &Path) -> io::Result<Box<dyn StorageFile>>;
     /// Opens an existing file for appending at its end.
@@ -42,6 +48,16 @@ pub trait Storage: Send + Sync + Debug {
     /// Makes a directory's entries (created, renamed files) durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
 }
+
+/// Holds a journal's writer lock (an OS file lock) while alive.
+#[derive(Debug)]
+pub struct WriterLock(
+    #[allow(
+        dead_code,
+        reason = "held for its Drop: closing the file releases the lock"
+    )]
+    pub(crate) Option<std::fs::File>,
+);
 
 /// A file open for appending.
 pub trait StorageFile: Send + Debug {
