@@ -1,7 +1,7 @@
 //! `axon demo`: synthetic ticks -> backtest -> replay --verify -> summary,
 //! from any folder, with no files present.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
@@ -45,6 +45,7 @@ durability = "group"
 /// Runs the demo in `out` (or a temporary folder).
 pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow::Result<()> {
     let temp;
+    let kept = out.is_some();
     let dir: PathBuf = match out {
         Some(d) => {
             if d.join("journal").exists() {
@@ -117,13 +118,8 @@ pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow:
         outcome.records,
         &outcome.head_hash[..16]
     );
-    if dir_is_kept(&dir, &config_path) && !quiet {
+    if kept && !quiet {
         println!("files kept in {}", dir.display());
     }
     Ok(())
-}
-
-fn dir_is_kept(dir: &Path, _config: &Path) -> bool {
-    !dir.file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with("axon-demo-"))
 }
