@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
 use axon_engine::EngineConfig;
@@ -53,6 +54,7 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
         },
         seed: 7,
         config_text: String::new(),
+        metrics: None,
     }
 }
 
@@ -74,6 +76,18 @@ fn backtest(c: &mut Criterion) {
             run += 1;
             let journal = dir.path().join(format!("j{run}"));
             let report = run_backtest(&plan(&data, &journal), &mut |_, _| {}).expect("backtest");
+            std::fs::remove_dir_all(&journal).ok();
+            report.events
+        })
+    });
+    // The same with metrics recorded (no exporter: recording is what costs).
+    g.bench_function("sma_ticks_parquet_to_journal_with_metrics", |b| {
+        b.iter(|| {
+            run += 1;
+            let journal = dir.path().join(format!("j{run}"));
+            let mut p = plan(&data, &journal);
+            p.metrics = Some(MetricsCollector::new().expect("metrics"));
+            let report = run_backtest(&p, &mut |_, _| {}).expect("backtest");
             std::fs::remove_dir_all(&journal).ok();
             report.events
         })

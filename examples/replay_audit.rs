@@ -50,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         journal: JournalOptions::default(),
         seed: 11,
         config_text: String::new(),
+        metrics: None,
     };
     let run1 = run_backtest(&plan("run1"), &mut |_, _| {})?;
     println!(

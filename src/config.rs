@@ -292,6 +292,7 @@ impl Loaded {
             journal,
             seed: f.session.seed,
             config_text: self.text.clone(),
+            metrics: None,
         })
     }
 }

@@ -63,6 +63,15 @@ enum Command {
         /// Journal folder (overrides journal.path).
         #[arg(long)]
         journal: Option<PathBuf>,
+        /// Serve Prometheus metrics on this port during the run (0: any free port).
+        #[arg(long)]
+        metrics_port: Option<u16>,
+        /// Address the metrics server binds to.
+        #[arg(long, default_value = "127.0.0.1")]
+        metrics_bind: std::net::IpAddr,
+        /// Keep serving metrics this many seconds after the run (for a last scrape).
+        #[arg(long, default_value_t = 0)]
+        metrics_hold_secs: u64,
         /// No progress bar, no table.
         #[arg(long)]
         quiet: bool,
@@ -206,12 +215,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             summary_json,
             trades_csv,
             journal,
+            metrics_port,
+            metrics_bind,
+            metrics_hold_secs,
             quiet,
         } => backtest::backtest(
             &config,
-            journal,
-            summary_json.as_deref(),
-            trades_csv.as_deref(),
+            &backtest::Outputs {
+                journal,
+                summary_json,
+                trades_csv,
+                metrics: metrics_port.map(|port| backtest::MetricsServe {
+                    addr: std::net::SocketAddr::new(metrics_bind, port),
+                    hold: std::time::Duration::from_secs(metrics_hold_secs),
+                }),
+            },
             quiet,
         ),
         Command::Replay {

@@ -5,4 +5,5 @@
 //! orders into fills, which the driver feeds back through the sequencer as
 //! journaled inputs, so a replay needs no simulator at all.
 
+pub mod metrics;
 pub mod sim;

@@ -92,6 +92,11 @@ impl Engine {
         self.bars.get(instrument as usize).copied().unwrap_or(0)
     }
 
+    /// Largest drawdown so far, as a ratio of the peak equity.
+    pub fn max_drawdown(&self) -> f64 {
+        self.stats.max_drawdown()
+    }
+
     /// The run's statistics so far.
     pub fn summary(&self) -> Summary {
         let equity = self.portfolio.equity();

@@ -48,6 +48,8 @@ pub struct Portfolio {
     cash: f64,
     lots: Vec<Vec<Lot>>,
     marks: Vec<f64>,
+    /// Realised PnL per instrument, after commissions.
+    realised: Vec<f64>,
     trades: Vec<Trade>,
 }
 
@@ -58,6 +60,7 @@ impl Portfolio {
             cash,
             lots: vec![Vec::new(); instruments],
             marks: vec![f64::NAN; instruments],
+            realised: vec![0.0; instruments],
             trades: Vec::new(),
         }
     }
@@ -67,6 +70,7 @@ impl Portfolio {
         if self.lots.len() < n {
             self.lots.resize(n, Vec::new());
             self.marks.resize(n, f64::NAN);
+            self.realised.resize(n, 0.0);
         }
     }
 
@@ -125,6 +129,16 @@ impl Portfolio {
         (self.equity() - used).max(0.0)
     }
 
+    /// Realised plus unrealised PnL of one instrument, after commissions.
+    pub fn instrument_pnl(&self, instrument: InstrumentId) -> f64 {
+        let i = instrument as usize;
+        let mark = self.marks.get(i).copied().unwrap_or(f64::NAN);
+        let open: f64 = self.lots.get(i).map_or(0.0, |lots| {
+            lots.iter().map(|l| l.qty * (mark - l.price)).sum()
+        });
+        self.realised.get(i).copied().unwrap_or(0.0) + open
+    }
+
     /// Closed trades so far.
     pub fn trades(&self) -> &[Trade] {
         &self.trades
@@ -145,6 +159,9 @@ impl Portfolio {
             return;
         };
         self.cash -= commission;
+        if let Some(r) = self.realised.get_mut(instrument as usize) {
+            *r -= commission;
+        }
         let mut remaining = quantity * side.sign();
         let per_unit_commission = if quantity > 0.0 {
             commission / quantity
@@ -163,6 +180,9 @@ impl Portfolio {
             };
             let gross = closed * (price - lot.price);
             self.cash += gross;
+            if let Some(r) = self.realised.get_mut(instrument as usize) {
+                *r += gross;
+            }
             let entry_commission = lot.commission * (closed / lot.qty);
             let exit_commission = per_unit_commission * closed.abs();
             self.trades.push(Trade {

@@ -95,6 +95,11 @@ impl<L: EventLog> Sequencer<L> {
         &self.log
     }
 
+    /// The outputs of the last `submit`.
+    pub fn outputs(&self) -> &[Output] {
+        &self.outputs
+    }
+
     /// Records appended by this sequencer.
     pub fn records(&self) -> u64 {
         self.records

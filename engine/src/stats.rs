@@ -92,6 +92,11 @@ impl EquityStats {
         }
     }
 
+    /// Largest drawdown so far, as a ratio.
+    pub fn max_drawdown(&self) -> f64 {
+        self.max_dd
+    }
+
     /// Current drawdown from peak, percent.
     pub fn drawdown_pct(&self, equity: f64) -> f64 {
         if self.peak > 0.0 && equity < self.peak {

@@ -285,6 +285,11 @@ impl Journal {
         self.with_active(|a| a.next_seq)
     }
 
+    /// Frame bytes this writer has appended since it opened the journal.
+    pub fn bytes_appended(&self) -> u64 {
+        self.with_active(|a| a.bytes_total)
+    }
+
     /// Every record below this sequence number is durable.
     pub fn durable_seq(&self) -> u64 {
         self.with_active(|a| a.durable_seq)

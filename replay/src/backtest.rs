@@ -3,8 +3,10 @@
 //! so the journal alone replays the session.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
@@ -15,6 +17,7 @@ use axon_journal::{Journal, JournalOptions};
 
 use crate::error::ReplayError;
 use crate::feed::{Feed, Rows};
+use crate::observe::RunMetrics;
 
 /// Everything a backtest needs.
 #[derive(Debug, Clone)]
@@ -35,6 +38,8 @@ pub struct BacktestPlan {
     pub seed: u64,
     /// The config file's text, journaled verbatim.
     pub config_text: String,
+    /// Metrics to record the run into (observed from outside the engine).
+    pub metrics: Option<MetricsCollector>,
 }
 
 /// What a backtest produced.
@@ -103,12 +108,18 @@ pub fn run_backtest(
     };
     let engine =
         Engine::new(plan.engine.clone(), Box::new(RuleModels)).map_err(ReplayError::Plan)?;
-    let journal = Journal::create(&plan.journal_dir, plan.journal.clone())?;
+    let mut journal_opts = plan.journal.clone();
+    if let Some(m) = &plan.metrics {
+        let m = m.clone();
+        journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
+    }
+    let journal = Journal::create(&plan.journal_dir, journal_opts)?;
     let mut run = Run {
         seq: Sequencer::new(engine, journal),
         sim: SimExchange::new(plan.sim, 0),
         declared: plan.engine.instruments.len(),
         last_time: 0,
+        metrics: plan.metrics.clone().map(|m| RunMetrics::new(m, "sim")),
     };
     run.submit(0, &Input::SessionStart(Box::new(start)))?;
     let mut rows = 0u64;
@@ -156,6 +167,10 @@ pub fn run_backtest(
         .map(|r| r.symbols().names().to_vec())
         .unwrap_or_default();
     run.end()?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(m) = &mut run.metrics {
+        m.finish(&run.seq, run.seq.records() as f64 / elapsed.max(1e-9));
+    }
     let Run { seq, .. } = run;
     let (engine, journal) = seq.into_parts();
     let events = journal.next_seq();
@@ -178,13 +193,17 @@ struct Run {
     sim: SimExchange,
     declared: usize,
     last_time: i64,
+    metrics: Option<RunMetrics>,
 }
 
 impl Run {
     #[inline]
     fn submit(&mut self, time_ns: i64, input: &Input) -> Result<(), ReplayError> {
-        let outputs = self.seq.submit(time_ns, input)?;
-        self.sim.on_outputs(outputs);
+        self.seq.submit(time_ns, input)?;
+        self.sim.on_outputs(self.seq.outputs());
+        if let Some(m) = &mut self.metrics {
+            m.observe(time_ns, input, &self.seq);
+        }
         self.last_time = time_ns;
         Ok(())
     }

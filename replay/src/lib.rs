@@ -14,6 +14,7 @@ mod diff;
 mod error;
 mod export;
 mod feed;
+mod observe;
 mod verify;
 
 pub use backtest::{BacktestPlan, BacktestReport, Progress, run_backtest};

@@ -49,6 +49,7 @@ fn plan(
         },
         seed: 1,
         config_text: String::new(),
+        metrics: None,
     }
 }
 

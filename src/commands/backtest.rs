@@ -1,8 +1,11 @@
 //! `axon backtest` and `axon validate-config`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
+use axon_adapters::metrics::MetricsCollector;
 use axon_replay::{BacktestPlan, BacktestReport, run_backtest};
 use serde_json::json;
 
@@ -106,29 +109,65 @@ pub fn write_trades_csv(r: &BacktestReport, path: &Path) -> anyhow::Result<()> {
     std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Where `axon backtest` writes besides the journal.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    /// Journal folder overriding the config's.
+    pub journal: Option<PathBuf>,
+    /// Summary JSON file.
+    pub summary_json: Option<PathBuf>,
+    /// Trades CSV file.
+    pub trades_csv: Option<PathBuf>,
+    /// Serve metrics during the run.
+    pub metrics: Option<MetricsServe>,
+}
+
+/// The metrics server of a run.
+#[derive(Debug)]
+pub struct MetricsServe {
+    /// Bind address.
+    pub addr: SocketAddr,
+    /// How long to keep serving after the run.
+    pub hold: Duration,
+}
+
 /// `axon backtest`.
-pub fn backtest(
-    config_path: &Path,
-    journal_override: Option<PathBuf>,
-    summary_path: Option<&Path>,
-    trades_path: Option<&Path>,
-    quiet: bool,
-) -> anyhow::Result<()> {
+pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Result<()> {
     let loaded = config::load(config_path)?;
     let mut plan = loaded.plan()?;
-    if let Some(j) = journal_override {
-        plan.journal_dir = j;
+    if let Some(j) = &out.journal {
+        plan.journal_dir = j.clone();
     }
+    let exporter = match &out.metrics {
+        Some(serve) => {
+            let metrics = MetricsCollector::new()?;
+            let exporter = metrics.export_prometheus(serve.addr).map_err(|e| {
+                Failure::input(format!(
+                    "--metrics-port: cannot listen on {}: {e}",
+                    serve.addr
+                ))
+            })?;
+            eprintln!("metrics: http://{}/metrics", exporter.addr());
+            plan.metrics = Some(metrics);
+            Some((exporter, serve.hold))
+        }
+        None => None,
+    };
     let report = run(&plan, quiet)?;
-    if let Some(p) = summary_path {
+    if let Some(p) = &out.summary_json {
         let text = serde_json::to_string_pretty(&summary_json(&report, &plan.journal_dir))?;
         std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
     }
-    if let Some(p) = trades_path {
+    if let Some(p) = &out.trades_csv {
         write_trades_csv(&report, p)?;
     }
     if !quiet {
         print_summary(&report, &plan.journal_dir);
+    }
+    if let Some((exporter, hold)) = exporter {
+        // The run is over; the last values stay up for a final scrape.
+        std::thread::sleep(hold);
+        drop(exporter);
     }
     Ok(())
 }
