@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it on a fresh machine: installs what the
 # tests need (project-local Python environment with pyarrow, pandas and
-# backtesting.py as outside oracles), then formatting, lints, every test of
-# every crate (journal fail points included) and the fuzz targets' build.
+# backtesting.py as outside oracles; Debian's prometheus package for
+# promtool), then formatting, lints, every test of every crate (journal fail
+# points included) and the fuzz targets' build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,6 +12,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "python test environment (.venv)"
 ./scripts/setup-python.sh
+
+step "Prometheus tools (promtool)"
+./scripts/setup-ops.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -151,6 +151,12 @@ enum JournalCommand {
         /// Journal folder.
         journal: PathBuf,
     },
+    /// Recover a journal after a crash: cut a torn tail (never corruption)
+    /// and close it cleanly.
+    Recover {
+        /// Journal folder.
+        journal: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +266,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 quiet,
             } => journal::export(&journal, &output, quiet),
             JournalCommand::Verify { journal } => journal::verify(&journal),
+            JournalCommand::Recover { journal } => journal::recover(&journal),
         },
         Command::Data { command } => match command {
             DataCommand::Synth {
