@@ -108,6 +108,27 @@ fn chain_after(
     Ok((scan.next_seq, scan.chain))
 }
 
+/// The chain at the end of the segment before the last one, checked to end
+/// exactly where the last segment (`path`) starts.
+fn previous_chain(
+    storage: &dyn Storage,
+    dir: &Path,
+    seqs: &[u64],
+    m: &Manifest,
+    path: &Path,
+) -> Result<ChainHasher> {
+    let last = seqs[seqs.len() - 1];
+    let (end_seq, chain) = chain_after(storage, dir, seqs[seqs.len() - 2], m)?;
+    if end_seq != last {
+        return Err(layout_error(
+            path.to_path_buf(),
+            Some(last),
+            format!("previous segment ends at seq {end_seq}"),
+        ));
+    }
+    Ok(chain)
+}
+
 /// Recovers the last segment and returns the writer's starting state.
 pub(crate) fn recover(
     storage: &dyn Storage,
@@ -135,15 +156,7 @@ pub(crate) fn recover(
         {
             // A crash during a segment roll: the new segment's header never
             // became durable. Rewrite it from the sealed segment before it.
-            let prev = seqs[seqs.len() - 2];
-            let (end_seq, chain) = chain_after(storage, dir, prev, m)?;
-            if end_seq != last {
-                return Err(layout_error(
-                    path,
-                    Some(last),
-                    format!("previous segment ends at seq {end_seq}"),
-                ));
-            }
+            let chain = previous_chain(storage, dir, &seqs, m, &path)?;
             tracing::warn!(segment = %path.display(), reason = %e, "rewriting a torn segment header");
             truncated = Some(TornTail {
                 segment: path.clone(),
@@ -198,15 +211,7 @@ pub(crate) fn recover(
         // The writer continues the chain from this header: it must continue
         // the previous segment's chain, or every later record would be
         // appended to a journal that can never verify.
-        let prev = seqs[seqs.len() - 2];
-        let (end_seq, chain) = chain_after(storage, dir, prev, m)?;
-        if end_seq != last {
-            return Err(layout_error(
-                path,
-                Some(last),
-                format!("previous segment ends at seq {end_seq}"),
-            ));
-        }
+        let chain = previous_chain(storage, dir, &seqs, m, &path)?;
         if chain.head() != header.chain_in {
             return Err(JournalError::ChainMismatch {
                 segment: path,
