@@ -39,6 +39,7 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
             risk: RiskLimits::default(),
             decisions: DecisionLog::Actions,
             year_ns: YEAR_NS,
+            ensemble: Default::default(),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
@@ -55,6 +56,7 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
         seed: 7,
         config_text: String::new(),
         metrics: None,
+        models: Vec::new(),
     }
 }
 

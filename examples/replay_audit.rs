@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             decisions: DecisionLog::Actions,
             year_ns: YEAR_NS,
+            ensemble: Default::default(),
         },
         data_path: data.clone(),
         default_symbol: None,
@@ -51,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed: 11,
         config_text: String::new(),
         metrics: None,
+        models: Vec::new(),
     };
     let run1 = run_backtest(&plan("run1"), &mut |_, _| {})?;
     println!(

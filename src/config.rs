@@ -26,6 +26,10 @@ pub struct BacktestFile {
     #[serde(default)]
     pub risk: Risk,
     pub journal: JournalSection,
+    #[serde(default)]
+    pub ensemble: crate::config_models::EnsembleSection,
+    #[serde(default)]
+    pub models: crate::config_models::ModelsSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,7 +207,7 @@ pub fn load(path: &Path) -> Result<Loaded, Failure> {
 }
 
 impl Loaded {
-    fn resolve(&self, p: &Path) -> PathBuf {
+    pub(crate) fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
             return p.to_path_buf();
         }
@@ -213,7 +217,7 @@ impl Loaded {
         }
     }
 
-    fn key_error(&self, key: &str, reason: impl std::fmt::Display) -> Failure {
+    pub(crate) fn key_error(&self, key: &str, reason: impl std::fmt::Display) -> Failure {
         Failure::input(format!("{}: key {key}: {reason}", self.path.display()))
     }
 
@@ -256,6 +260,7 @@ impl Loaded {
                 DecisionsKind::All => DecisionLog::All,
             },
             year_ns: YEAR_NS,
+            ensemble: self.ensemble(),
         };
         engine
             .validate()
@@ -293,6 +298,7 @@ impl Loaded {
             seed: f.session.seed,
             config_text: self.text.clone(),
             metrics: None,
+            models: self.planned_models()?,
         })
     }
 }

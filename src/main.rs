@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod config_models;
 mod exit;
 mod output;
 
@@ -116,6 +117,87 @@ enum Command {
         /// Config file.
         #[arg(short, long)]
         config: PathBuf,
+    },
+    /// Run and describe models; list and restore a journal's models.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+}
+
+/// How to load a model file.
+#[derive(Debug, clap::Args)]
+struct ModelArgs {
+    /// The model file (.onnx, .pt, .safetensors).
+    #[arg(long)]
+    model: PathBuf,
+    /// onnx, tch or candle (default: from the file extension).
+    #[arg(long)]
+    backend: Option<axon_inference::InferenceBackend>,
+    /// Input shape, e.g. 1,64,128 (TorchScript files do not declare one).
+    #[arg(long, value_delimiter = ',')]
+    input_shape: Option<Vec<usize>>,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: axon_inference::Device,
+    /// Intra-op threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Half precision where the backend and device allow it.
+    #[arg(long)]
+    fp16: bool,
+}
+
+impl ModelArgs {
+    fn load_args(&self) -> commands::models::LoadArgs {
+        commands::models::LoadArgs {
+            model: self.model.clone(),
+            backend: self.backend,
+            input_shape: self.input_shape.clone(),
+            device: self.device,
+            threads: self.threads,
+            fp16: self.fp16,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Run a model on a JSON input (an array of the model's input shape,
+    /// row-major) and print the output vector as JSON.
+    Predict {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// The input JSON file.
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Print backend, input/output shapes and SHA-256 as JSON.
+    Info {
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// List a journal's model swaps and whether their bytes are stored.
+    List {
+        /// Journal directory.
+        #[arg(long)]
+        journal: PathBuf,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a model from a journal's store to a file (rollback: a hot
+    /// reloader watching the file swaps it back in).
+    Restore {
+        /// Journal directory.
+        #[arg(long)]
+        journal: PathBuf,
+        /// The model's SHA-256 (from `axon models list`).
+        #[arg(long)]
+        sha256: String,
+        /// The file to write (atomically).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -284,6 +366,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => data::import(&csv, &output, symbol.as_deref(), quiet),
         },
         Command::ValidateConfig { config } => backtest::validate_config(&config),
+        Command::Models { command } => match command {
+            ModelsCommand::Predict { model, input } => models::predict(&model.load_args(), &input),
+            ModelsCommand::Info { model } => models::info(&model.load_args()),
+            ModelsCommand::List { journal, json } => models::list(&journal, json),
+            ModelsCommand::Restore {
+                journal,
+                sha256,
+                out,
+            } => models::restore(&journal, &sha256, &out),
+        },
     }
 }
 

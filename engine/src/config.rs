@@ -4,6 +4,8 @@
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
+use crate::ensemble::EnsembleConfig;
+
 /// Everything that shapes the engine's decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub struct EngineConfig {
@@ -21,6 +23,8 @@ pub struct EngineConfig {
     pub decisions: DecisionLog,
     /// Nanoseconds per year, for annualising statistics from event spacing.
     pub year_ns: f64,
+    /// How the ensemble combines and weights its models.
+    pub ensemble: EnsembleConfig,
 }
 
 /// The rule-based model.
@@ -87,6 +91,7 @@ impl EngineConfig {
             risk: RiskLimits::default(),
             decisions: DecisionLog::Actions,
             year_ns: YEAR_NS,
+            ensemble: EnsembleConfig::default(),
         }
     }
 
@@ -128,6 +133,19 @@ impl EngineConfig {
             return Err(format!(
                 "risk.max_drawdown_pct must be in (0, 100], found {d}"
             ));
+        }
+        let e = &self.ensemble;
+        if !(e.threshold.is_finite() && e.threshold >= 0.0) {
+            return Err(format!(
+                "ensemble.threshold must be a finite number >= 0, found {}",
+                e.threshold
+            ));
+        }
+        if let Some(w) = e.weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+            return Err(format!("ensemble.weights: {w} is not a finite number >= 0"));
+        }
+        if let Some(d) = &e.dynamic {
+            d.validate()?;
         }
         if r.max_orders_per_sec == Some(0) {
             return Err("risk.max_orders_per_sec must be > 0".into());

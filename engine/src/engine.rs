@@ -35,8 +35,12 @@ pub struct Engine {
     next_client_id: u64,
     /// Market events seen per instrument.
     bars: Vec<u64>,
-    features: Vec<f64>,
     eval: Evaluation,
+    /// Per instrument: the last price and each slot's virtual position
+    /// (sign of its last buy − sell), which score the models.
+    last_price: Vec<f64>,
+    votes: Vec<Vec<f64>>,
+    returns: Vec<f64>,
     /// End of data or a margin call: no more decisions.
     ended: bool,
 }
@@ -52,15 +56,22 @@ impl Engine {
         config.validate()?;
         let n = config.instruments.len();
         let StrategyConfig::SmaCross { fast, slow } = config.strategy;
+        let ensemble = Ensemble::with_config(
+            vec![Box::new(SmaCross::new(fast, slow, n))],
+            vec![config.ensemble.weights.first().copied().unwrap_or(1.0)],
+            config.ensemble.clone(),
+        )?;
         Ok(Self {
-            ensemble: Ensemble::single(Box::new(SmaCross::new(fast, slow, n))),
+            ensemble,
             portfolio: Portfolio::new(config.cash, n),
             risk: Risk::new(config.risk),
             stats: EquityStats::new(config.cash),
             orders: BTreeMap::new(),
             next_client_id: 1,
             bars: vec![0; n],
-            features: Vec::with_capacity(8),
+            last_price: vec![f64::NAN; n],
+            votes: vec![Vec::new(); n],
+            returns: Vec::with_capacity(4),
             eval: Evaluation {
                 models: Vec::with_capacity(4),
                 score: 0.0,
@@ -85,6 +96,11 @@ impl Engine {
     /// Whether the kill switch is engaged.
     pub fn kill_switch_engaged(&self) -> bool {
         self.risk.killed()
+    }
+
+    /// The ensemble (slots, weights, performance).
+    pub fn ensemble(&self) -> &Ensemble {
+        &self.ensemble
     }
 
     /// Market events seen for an instrument.
@@ -135,6 +151,8 @@ impl Engine {
                 let n = def.id as usize + 1;
                 if self.bars.len() < n {
                     self.bars.resize(n, 0);
+                    self.last_price.resize(n, f64::NAN);
+                    self.votes.resize(n, Vec::new());
                     self.portfolio.ensure(n);
                 }
             }
@@ -207,22 +225,30 @@ impl Engine {
             self.flatten(time_ns, out);
             return;
         }
+        self.score_models(instrument, price, out);
         let input = ModelInput {
             instrument,
             time_ns,
             price,
         };
-        self.ensemble
-            .evaluate(&input, &mut self.features, &mut self.eval);
+        self.ensemble.predict(&input, &mut self.eval);
+        let votes = &mut self.votes[instrument as usize];
+        votes.clear();
+        votes.extend(
+            self.eval
+                .models
+                .iter()
+                .map(|m| (m.raw[0] - m.raw[1]).signum()),
+        );
         let action = self.eval.action;
         if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
             return;
         }
+        self.ensemble.annotate(&mut self.eval);
         out.push(Output::Decision(Decision {
             instrument,
             bar_index,
             price,
-            features: self.features.clone(),
             models: self.eval.models.clone(),
             weights: self.ensemble.weights().to_vec(),
             score: self.eval.score,
@@ -233,8 +259,20 @@ impl Engine {
             Action::Sell => Side::Sell,
             Action::Hold => return,
         };
-        // As backtesting.py's SmaCross: close what is open, then enter.
         let position = self.portfolio.position(instrument);
+        // Already positioned (or entering) the way the ensemble wants.
+        // (The newest working entry order counts; a later opposite signal
+        // supersedes an older one.)
+        let entering = self
+            .orders
+            .values()
+            .rev()
+            .find(|o| o.intent.instrument == instrument && !o.intent.reduce_only)
+            .is_some_and(|o| o.intent.side == side);
+        if position * side.sign() > 0.0 || entering {
+            return;
+        }
+        // As backtesting.py's SmaCross: close what is open, then enter.
         if position != 0.0 {
             let close_side = if position > 0.0 {
                 Side::Sell
@@ -267,6 +305,27 @@ impl Engine {
             false,
             out,
         );
+    }
+
+    /// Credits each slot with its virtual position's return since the last
+    /// event on this instrument, and lets the ensemble re-weight.
+    fn score_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
+        let i = instrument as usize;
+        let prev = std::mem::replace(&mut self.last_price[i], price);
+        let votes = &self.votes[i];
+        if votes.is_empty() || !(prev > 0.0) {
+            return;
+        }
+        let change = price / prev - 1.0;
+        self.returns.clear();
+        self.returns
+            .extend((0..self.ensemble.len()).map(|s| votes.get(s).map_or(0.0, |v| v * change)));
+        if let Some(w) = self.ensemble.update_weights(&self.returns) {
+            out.push(Output::WeightChange(WeightChange {
+                weights: w.to_vec(),
+                reason: "performance".into(),
+            }));
+        }
     }
 
     #[allow(

@@ -120,8 +120,13 @@ pub struct ModelSwap {
     pub version: u32,
     /// Backend name (`rule`, `onnx`, `tch`, `candle`).
     pub backend: String,
-    /// Backend parameters (for rule-based models, their settings).
+    /// Backend parameters: a rule model's settings; for ML models
+    /// `threads` (intra-op threads) and `fp16` (1 or 0).
     pub params: Vec<(String, f64)>,
+    /// Input shape of an ML model, batch first (empty for rule models).
+    pub input_shape: Vec<u32>,
+    /// Device an ML model runs on (`cpu`, `cuda:0`; empty for rule models).
+    pub device: String,
 }
 
 /// New ensemble weights, one per slot.
@@ -204,6 +209,12 @@ pub struct ModelOutput {
     pub version: u32,
     /// Raw scores for Buy, Sell, Hold.
     pub raw: [f64; 3],
+    /// The model's newest feature row (SMA: fast and slow means; ML models:
+    /// the last row of their input window).
+    pub features: Vec<f64>,
+    /// SHA-256 of the exact input tensor an ML model saw (f32, little
+    /// endian, row-major); zero for rule models, whose features say it all.
+    pub input_sha256: [u8; 32],
 }
 
 /// A decision and its inputs.
@@ -215,8 +226,6 @@ pub struct Decision {
     pub bar_index: u64,
     /// The price the decision saw.
     pub price: f64,
-    /// Features the models saw (for the SMA model: fast and slow averages).
-    pub features: Vec<f64>,
     /// Each model's raw output.
     pub models: Vec<ModelOutput>,
     /// Ensemble weights used.

@@ -19,8 +19,9 @@
 mod codec;
 pub mod config;
 mod engine;
-mod ensemble;
+pub mod ensemble;
 pub mod event;
+pub mod features;
 pub mod market;
 pub mod model;
 mod portfolio;
@@ -32,8 +33,11 @@ mod stats;
 pub use codec::{DecodeError, Event};
 pub use config::EngineConfig;
 pub use engine::Engine;
-pub use ensemble::{Ensemble, Evaluation};
+pub use ensemble::{
+    DynamicWeightedEnsemble, DynamicWeights, Ensemble, EnsembleConfig, EnsembleMetrics, Evaluation,
+};
 pub use event::{Input, Output};
+pub use features::FeatureWindow;
 pub use portfolio::{Portfolio, Trade};
 pub use risk::Risk;
 pub use sequencer::{EventLog, MemoryLog, Sequencer};

@@ -23,6 +23,13 @@ pub struct ModelInput {
 pub trait Model: Send + Debug {
     /// Scores for Buy, Sell, Hold; writes the features it used into `features`.
     fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3];
+
+    /// SHA-256 of the input the last `evaluate` ran the model on, for
+    /// models whose input is too large to journal (zero otherwise). Called
+    /// only for evaluations that become decision records.
+    fn input_digest(&self) -> [u8; 32] {
+        [0; 32]
+    }
 }
 
 /// Builds models for `ModelSwap` inputs (the inference layer resolves the
@@ -30,6 +37,12 @@ pub trait Model: Send + Debug {
 pub trait ModelFactory: Debug {
     /// Builds the model a swap names, or says why it cannot.
     fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String>;
+}
+
+impl<F: ModelFactory + ?Sized> ModelFactory for std::sync::Arc<F> {
+    fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String> {
+        (**self).build(swap, instruments)
+    }
 }
 
 /// The SMA crossover: Buy when the fast mean crosses above the slow mean,

@@ -108,6 +108,16 @@ fn engine_config() -> BoxedStrategy<EngineConfig> {
                 risk,
                 decisions,
                 year_ns,
+                ensemble: axon_engine::EnsembleConfig {
+                    threshold: year_ns.abs(),
+                    weights: vec![cash],
+                    dynamic: Some(axon_engine::DynamicWeights {
+                        performance_window: fast,
+                        min_observations: slow,
+                        rebalance_every: fast as u64,
+                        floor: cash,
+                    }),
+                },
             },
         )
         .boxed()
@@ -186,16 +196,22 @@ fn input() -> BoxedStrategy<Input> {
         any::<u32>(),
         text(),
         prop::collection::vec((text(), float()), 0..4),
+        prop::collection::vec(any::<u32>(), 0..4),
+        text(),
     )
-        .prop_map(|(slot, sha256, version, backend, params)| {
-            Input::ModelSwap(ModelSwap {
-                slot,
-                sha256,
-                version,
-                backend,
-                params,
-            })
-        });
+        .prop_map(
+            |(slot, sha256, version, backend, params, input_shape, device)| {
+                Input::ModelSwap(ModelSwap {
+                    slot,
+                    sha256,
+                    version,
+                    backend,
+                    params,
+                    input_shape,
+                    device,
+                })
+            },
+        );
     let fill = (
         any::<u64>(),
         any::<u32>(),
@@ -291,30 +307,37 @@ fn order_intent() -> BoxedStrategy<OrderIntent> {
 
 fn output() -> BoxedStrategy<Output> {
     let action = prop_oneof![Just(Action::Buy), Just(Action::Sell), Just(Action::Hold)];
-    let model = (any::<u16>(), any::<u32>(), float(), float(), float()).prop_map(
-        |(slot, version, b, s, h)| ModelOutput {
-            slot,
-            version,
-            raw: [b, s, h],
-        },
-    );
+    let model = (
+        any::<u16>(),
+        any::<u32>(),
+        (float(), float(), float()),
+        floats(4),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(
+            |(slot, version, (b, s, h), features, input_sha256)| ModelOutput {
+                slot,
+                version,
+                raw: [b, s, h],
+                features,
+                input_sha256,
+            },
+        );
     let decision = (
         any::<u32>(),
         any::<u64>(),
         float(),
-        floats(4),
         prop::collection::vec(model, 0..3),
         floats(3),
         float(),
         action,
     )
         .prop_map(
-            |(instrument, bar_index, price, features, models, weights, score, action)| {
+            |(instrument, bar_index, price, models, weights, score, action)| {
                 Output::Decision(Decision {
                     instrument,
                     bar_index,
                     price,
-                    features,
                     models,
                     weights,
                     score,
@@ -438,9 +461,9 @@ fn output_bits(o: &Output) -> Vec<u64> {
     match o {
         Output::Decision(d) => {
             b.push(d.price.to_bits());
-            push_all(&mut b, &d.features);
             for m in &d.models {
                 b.extend(m.raw.map(f64::to_bits));
+                push_all(&mut b, &m.features);
             }
             push_all(&mut b, &d.weights);
             b.push(d.score.to_bits());

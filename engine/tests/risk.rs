@@ -166,7 +166,7 @@ fn the_golden_cross_buys_and_submits() {
     assert_eq!(out.len(), 3, "{out:?}");
     let d = decision(&out);
     assert_eq!((d.action, d.bar_index, d.price), (Action::Buy, 6, 12.0));
-    assert_eq!(d.features, vec![10.0, 9.75]);
+    assert_eq!(d.models[0].features, vec![10.0, 9.75]);
     assert_eq!(out[1], Output::OrderIntent(buy.clone()));
     assert_eq!(
         out[2],
@@ -295,6 +295,12 @@ fn max_order_rate_counts_orders_in_one_second_of_event_time() {
     // Bar 11 comes 700 ms later: the first order (at 700 ms) has left the
     // window, the second (900 ms) has not, and the rejected one never entered it.
     h.time_ns += 600_000_000;
+    // The venue refused the Sell entry, so a new Sell signal enters again
+    // (while an entry on the same side is working, the engine waits for it).
+    h.step(&Input::Reject(axon_engine::event::OrderReject {
+        client_id: 2,
+        reason: "expired".into(),
+    }));
     let out = h.bar(THEN_DOWN_AGAIN);
     assert_eq!(decision(&out).action, Action::Sell);
     assert!(rejects(&out).is_empty(), "{out:?}");
@@ -514,6 +520,8 @@ fn swap(slot: u16, version: u32, backend: &str, params: &[(&str, f64)]) -> Input
         version,
         backend: backend.into(),
         params: params.iter().map(|(k, v)| ((*k).into(), *v)).collect(),
+        input_shape: Vec::new(),
+        device: String::new(),
     })
 }
 
@@ -618,9 +626,12 @@ fn decision_log_all_records_every_bar_and_actions_only_crossovers() {
         assert_eq!(d.action, want, "bar {i}");
         // After the slow window's warm-up (bar 3 on), both averages are known.
         if i >= 3 {
-            assert!(d.features.iter().all(|f| f.is_finite()), "bar {i}: {d:?}");
+            assert!(
+                d.models[0].features.iter().all(|f| f.is_finite()),
+                "bar {i}: {d:?}"
+            );
         } else {
-            assert!(d.features[1].is_nan(), "bar {i}: {d:?}");
+            assert!(d.models[0].features[1].is_nan(), "bar {i}: {d:?}");
         }
     }
     // Holds carry no orders: only the two crossovers trade.

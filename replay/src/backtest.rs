@@ -11,8 +11,8 @@ use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
 use axon_engine::market::{Bar, Tick};
-use axon_engine::model::RuleModels;
 use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
+use axon_inference::{ModelConfig, ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions};
 
 use crate::error::ReplayError;
@@ -40,6 +40,24 @@ pub struct BacktestPlan {
     pub config_text: String,
     /// Metrics to record the run into (observed from outside the engine).
     pub metrics: Option<MetricsCollector>,
+    /// ML models: slots loaded at session start and swaps scheduled at
+    /// event times. Each is stored in the journal's artifact store and
+    /// enters the engine as a journaled `ModelSwap`.
+    pub models: Vec<PlannedModel>,
+}
+
+/// A model to load into a slot.
+#[derive(Debug, Clone)]
+pub struct PlannedModel {
+    /// Ensemble slot (0 is the rule-based strategy).
+    pub slot: u16,
+    /// `None`: at session start; else before the first market event at or
+    /// after this time (ns).
+    pub at_ns: Option<i64>,
+    /// The model file's bytes.
+    pub bytes: Arc<Vec<u8>>,
+    /// How to load it (its `input_shape` is the model's).
+    pub config: ModelConfig,
 }
 
 /// What a backtest produced.
@@ -106,22 +124,40 @@ pub fn run_backtest(
         seed: plan.seed,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let engine =
-        Engine::new(plan.engine.clone(), Box::new(RuleModels)).map_err(ReplayError::Plan)?;
     let mut journal_opts = plan.journal.clone();
     if let Some(m) = &plan.metrics {
         let m = m.clone();
         journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
     }
     let journal = Journal::create(&plan.journal_dir, journal_opts)?;
+    let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+    let engine =
+        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(ReplayError::Plan)?;
+    let mut swaps = Vec::with_capacity(plan.models.len());
+    let mut versions = std::collections::BTreeMap::new();
+    for m in &plan.models {
+        let sha = journal.artifacts().put(&m.bytes)?;
+        let version = versions
+            .entry(m.slot)
+            .and_modify(|v| *v += 1)
+            .or_insert(1u32);
+        swaps.push((m.at_ns, swap_record(m.slot, *version, sha, &m.config)));
+    }
+    // Scheduled swaps in time order (stable: config order among equal times).
+    swaps.sort_by_key(|(at, _)| at.unwrap_or(i64::MIN));
     let mut run = Run {
         seq: Sequencer::new(engine, journal),
         sim: SimExchange::new(plan.sim, 0),
         declared: plan.engine.instruments.len(),
         last_time: 0,
         metrics: plan.metrics.clone().map(|m| RunMetrics::new(m, "sim")),
+        swaps: swaps
+            .into_iter()
+            .map(|(at, s)| (at.unwrap_or(i64::MIN), s))
+            .collect(),
     };
     run.submit(0, &Input::SessionStart(Box::new(start)))?;
+    run.swaps_due(i64::MIN)?;
     let mut rows = 0u64;
     let mut feed = Feed::start(reader)
         .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
@@ -167,6 +203,13 @@ pub fn run_backtest(
         .map(|r| r.symbols().names().to_vec())
         .unwrap_or_default();
     run.end()?;
+    let failed = registry.errors();
+    if !failed.is_empty() {
+        return Err(ReplayError::Plan(format!(
+            "model swaps failed: {}",
+            failed.join("; ")
+        )));
+    }
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(m) = &mut run.metrics {
         m.finish(&run.seq, run.seq.records() as f64 / elapsed.max(1e-9));
@@ -194,6 +237,8 @@ struct Run {
     declared: usize,
     last_time: i64,
     metrics: Option<RunMetrics>,
+    /// Swaps not yet submitted, earliest first.
+    swaps: std::collections::VecDeque<(i64, axon_engine::event::ModelSwap)>,
 }
 
 impl Run {
@@ -230,8 +275,21 @@ impl Run {
         Ok(())
     }
 
+    /// Submits the swaps due at `time_ns`, before the market event there.
+    #[inline]
+    fn swaps_due(&mut self, time_ns: i64) -> Result<(), ReplayError> {
+        while self.swaps.front().is_some_and(|(at, _)| *at <= time_ns) {
+            if let Some((_, swap)) = self.swaps.pop_front() {
+                let t = time_ns.max(self.last_time);
+                self.submit(t, &Input::ModelSwap(swap))?;
+            }
+        }
+        Ok(())
+    }
+
     #[inline]
     fn bar(&mut self, time_ns: i64, bar: &Bar) -> Result<(), ReplayError> {
+        self.swaps_due(time_ns)?;
         while let Some(ev) = self.sim.before_bar(bar, self.seq.engine().portfolio()) {
             self.submit(time_ns, &ev)?;
         }
@@ -242,6 +300,7 @@ impl Run {
 
     #[inline]
     fn tick(&mut self, time_ns: i64, tick: &Tick) -> Result<(), ReplayError> {
+        self.swaps_due(time_ns)?;
         while let Some(ev) = self.sim.before_tick(tick, self.seq.engine().portfolio()) {
             self.submit(time_ns, &ev)?;
         }

@@ -17,7 +17,7 @@ mod feed;
 mod observe;
 mod verify;
 
-pub use backtest::{BacktestPlan, BacktestReport, Progress, run_backtest};
+pub use backtest::{BacktestPlan, BacktestReport, PlannedModel, Progress, run_backtest};
 pub use diff::{CONTEXT, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;

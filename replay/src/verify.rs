@@ -4,7 +4,10 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
+
+use axon_inference::ModelRegistry;
 
 use axon_engine::event::{EVENT_VERSION, Input, kind};
 use axon_engine::{Engine, Event, Output};
@@ -90,6 +93,8 @@ pub fn verify_replay(
     let reader = JournalReader::open(dir)?;
     let total = reader.manifest().closed.as_ref().map_or(0, |c| c.next_seq);
     let mut cursor = reader.cursor(0, true)?;
+    // Models load from the journal's own store, checked against their hash.
+    let registry = Arc::new(ModelRegistry::new(reader.artifacts()));
     let bad_session = |reason: String| ReplayError::BadSession {
         journal: dir.to_path_buf(),
         reason,
@@ -111,7 +116,7 @@ pub fn verify_replay(
                 kind::name(first.kind)
             )));
         };
-        Engine::from_session(&start).map_err(bad_session)?
+        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(bad_session)?
     };
     let mut expected: VecDeque<Output> = VecDeque::new();
     let mut outputs = Vec::new();
@@ -180,6 +185,15 @@ pub fn verify_replay(
     // Finish the chain over the rest of the journal when stopping early, so
     // the reported head always covers the whole journal.
     if mismatch.is_some() {
+        // A model that no longer loads (missing or corrupted in the store)
+        // is the cause to report, not the divergence it led to.
+        let failed = registry.errors();
+        if !failed.is_empty() {
+            return Err(bad_session(format!(
+                "models in the journal's store could not be loaded: {}",
+                failed.join("; ")
+            )));
+        }
         while cursor.next()?.is_some() {}
     }
     progress(records, total);

@@ -33,6 +33,7 @@ fn plan(
             },
             decisions: DecisionLog::Actions,
             year_ns: YEAR_NS,
+            ensemble: Default::default(),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
@@ -50,6 +51,7 @@ fn plan(
         seed: 1,
         config_text: String::new(),
         metrics: None,
+        models: Vec::new(),
     }
 }
 

@@ -4,4 +4,5 @@ pub mod backtest;
 pub mod data;
 pub mod demo;
 pub mod journal;
+pub mod models;
 pub mod replay;

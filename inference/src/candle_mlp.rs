@@ -1,0 +1,181 @@
+//! The candle backend: multilayer perceptrons stored as `.safetensors`.
+//!
+//! Format `axon-mlp-v1`: tensors `layers.{i}.weight` (`[out, in]`, as a
+//! torch `Linear`) and `layers.{i}.bias`, applied in order with the
+//! metadata's activation (`relu`) between layers and its output function
+//! (`softmax` or `identity`) at the end. The input is flattened.
+//! Metadata `input_shape` (`"1,64,128"`) declares the input shape.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device as CDevice, Tensor};
+
+use crate::backend::{Backend, ModelInfo, check_input, digest, resolve_shape};
+use crate::config::{Device, InferenceBackend, ModelConfig};
+use crate::error::{InferenceError, Result};
+
+/// An MLP on candle.
+#[derive(Debug)]
+pub struct CandleBackend {
+    info: ModelInfo,
+    device: CDevice,
+    dtype: DType,
+    /// (weightᵀ `[in, out]`, bias `[1, out]`) per layer.
+    layers: Vec<(Tensor, Tensor)>,
+    softmax: bool,
+}
+
+impl CandleBackend {
+    /// Loads the model file `config.path` names.
+    pub fn load(config: &ModelConfig) -> Result<Self> {
+        let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
+            path: config.path.clone(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, config, &config.path.display().to_string())
+    }
+
+    /// Replaces this model with the one at `new_path` (same config
+    /// otherwise); on error the current model stays.
+    pub fn load_new(&mut self, config: &ModelConfig) -> Result<()> {
+        *self = Self::load(config)?;
+        Ok(())
+    }
+
+    /// Loads from the bytes of a `.safetensors` file.
+    pub fn from_bytes(bytes: &[u8], config: &ModelConfig, label: &str) -> Result<Self> {
+        let bad = |d: String| InferenceError::bad(label, d);
+        let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
+            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+        let meta: HashMap<String, String> = header
+            .metadata()
+            .clone()
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+        let get = |k: &str| meta.get(k).map(String::as_str);
+        if get("format") != Some("axon-mlp-v1") {
+            return Err(bad(format!(
+                "metadata format is {:?}, expected \"axon-mlp-v1\"",
+                get("format")
+            )));
+        }
+        if let Some(a) = get("activation").filter(|a| *a != "relu") {
+            return Err(bad(format!("activation {a:?} is not supported (relu)")));
+        }
+        let softmax = match get("output").unwrap_or("identity") {
+            "softmax" => true,
+            "identity" => false,
+            o => {
+                return Err(bad(format!(
+                    "output {o:?} is not supported (softmax, identity)"
+                )));
+            }
+        };
+        let declared = get("input_shape")
+            .map(|s| {
+                s.split(',')
+                    .map(|d| d.trim().parse::<usize>())
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|_| bad(format!("metadata input_shape {s:?} is not a list of sizes")))
+            })
+            .transpose()?;
+        let input_shape = resolve_shape(declared, config, label)?;
+
+        let device = match config.device {
+            Device::Cpu => CDevice::Cpu,
+            Device::Cuda(n) => {
+                CDevice::new_cuda(n).map_err(|e| InferenceError::DeviceUnavailable {
+                    backend: "candle",
+                    device: config.device.to_string(),
+                    detail: e.to_string(),
+                })?
+            }
+        };
+        let dtype = if config.fp16 { DType::F16 } else { DType::F32 };
+        let tensors = candle_core::safetensors::load_buffer(bytes, &device)
+            .map_err(|e| bad(format!("reading tensors: {e}")))?;
+        let mut layers = Vec::new();
+        let mut width = input_shape.iter().product::<usize>();
+        for i in 0.. {
+            let (Some(w), Some(b)) = (
+                tensors.get(&format!("layers.{i}.weight")),
+                tensors.get(&format!("layers.{i}.bias")),
+            ) else {
+                break;
+            };
+            let (out, inp) = w
+                .dims2()
+                .map_err(|_| bad(format!("layers.{i}.weight is not a matrix")))?;
+            if inp != width || b.dims() != [out] {
+                return Err(bad(format!(
+                    "layers.{i}: weight {:?} and bias {:?} do not take {width} inputs",
+                    w.dims(),
+                    b.dims()
+                )));
+            }
+            let prep =
+                |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
+            let wt =
+                prep(w.t().map_err(|e| bad(e.to_string()))?).map_err(|e| bad(e.to_string()))?;
+            let b = prep(b.reshape((1, out)).map_err(|e| bad(e.to_string()))?)
+                .map_err(|e| bad(e.to_string()))?;
+            layers.push((wt, b));
+            width = out;
+        }
+        if layers.is_empty() {
+            return Err(bad(
+                "no tensors named layers.0.weight / layers.0.bias".into()
+            ));
+        }
+        Ok(Self {
+            info: ModelInfo {
+                backend: InferenceBackend::Candle,
+                input_shape,
+                output_dim: width,
+                sha256: digest(bytes),
+                device: config.device.to_string(),
+                fp16: config.fp16,
+            },
+            device,
+            dtype,
+            layers,
+            softmax,
+        })
+    }
+
+    fn forward(&self, input: &[f32]) -> candle_core::Result<Vec<f32>> {
+        let mut x =
+            Tensor::from_slice(input, (1, input.len()), &self.device)?.to_dtype(self.dtype)?;
+        let last = self.layers.len() - 1;
+        for (i, (wt, b)) in self.layers.iter().enumerate() {
+            x = x.matmul(wt)?.broadcast_add(b)?;
+            if i != last {
+                x = x.relu()?;
+            }
+        }
+        // The output function runs in f32 whatever the layers used.
+        let mut x = x.to_dtype(DType::F32)?;
+        if self.softmax {
+            let max = x.max_keepdim(1)?;
+            let e = x.broadcast_sub(&max)?.exp()?;
+            x = e.broadcast_div(&e.sum_keepdim(1)?)?;
+        }
+        x.flatten_all()?.to_vec1::<f32>()
+    }
+}
+
+impl Backend for CandleBackend {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        check_input(&self.info, input)?;
+        let y = self
+            .forward(input)
+            .map_err(|e| InferenceError::run("candle", e))?;
+        out.clear();
+        out.extend_from_slice(&y);
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! An ML backend behind the engine's `Model` port.
+
+use std::sync::Arc;
+
+use axon_engine::FeatureWindow;
+use axon_engine::model::{Model, ModelInput};
+
+use crate::backend::{Backend, digest};
+
+/// Runs a backend on the engine's feature window, one window per
+/// instrument. Output `[buy, sell, hold]` is the model's output as is; the
+/// model is not run (and votes Hold) until the window is full.
+#[derive(Debug)]
+pub struct MlModel {
+    backend: Arc<dyn Backend>,
+    template: FeatureWindow,
+    windows: Vec<FeatureWindow>,
+    input: Vec<f32>,
+    output: Vec<f32>,
+    ran: bool,
+    failures: u64,
+}
+
+impl MlModel {
+    /// Wraps a backend; its input shape must be one the feature window fills.
+    pub fn new(backend: Arc<dyn Backend>) -> Result<Self, String> {
+        let info = backend.info();
+        if info.output_dim != 3 {
+            return Err(format!(
+                "the engine needs 3 outputs (buy, sell, hold); the model has {}",
+                info.output_dim
+            ));
+        }
+        let template = FeatureWindow::for_shape(&info.input_shape)?;
+        Ok(Self {
+            input: Vec::with_capacity(template.len()),
+            template,
+            windows: Vec::new(),
+            output: Vec::with_capacity(3),
+            backend,
+            ran: false,
+            failures: 0,
+        })
+    }
+
+    /// Predictions that failed (each voted Hold).
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+}
+
+impl Model for MlModel {
+    fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3] {
+        let i = input.instrument as usize;
+        while self.windows.len() <= i {
+            self.windows.push(self.template.clone());
+        }
+        let window = &mut self.windows[i];
+        window.push(input.price);
+        self.ran = false;
+        if !window.ready() {
+            features.clear();
+            return [0.0, 0.0, 1.0];
+        }
+        window.fill(&mut self.input);
+        window.latest_row(&self.input, features);
+        match self.backend.predict_into(&self.input, &mut self.output) {
+            Ok(()) if self.output.len() == 3 => {
+                self.ran = true;
+                [
+                    f64::from(self.output[0]),
+                    f64::from(self.output[1]),
+                    f64::from(self.output[2]),
+                ]
+            }
+            Ok(()) => {
+                self.failures += 1;
+                [0.0, 0.0, 1.0]
+            }
+            Err(e) => {
+                self.failures += 1;
+                tracing::error!(error = %e, "prediction failed; voting Hold");
+                [0.0, 0.0, 1.0]
+            }
+        }
+    }
+
+    fn input_digest(&self) -> [u8; 32] {
+        if !self.ran {
+            return [0; 32];
+        }
+        let mut bytes = Vec::with_capacity(self.input.len() * 4);
+        for v in &self.input {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        digest(&bytes)
+    }
+}

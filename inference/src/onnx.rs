@@ -1,0 +1,168 @@
+//! The ONNX Runtime backend (`ort`, library loaded at run time).
+
+use std::sync::{Mutex, OnceLock};
+
+use ort::environment::Environment;
+use ort::ep::{self, ExecutionProvider};
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::TensorRef;
+
+use crate::backend::{Backend, ModelInfo, check_input, digest, resolve_shape};
+use crate::config::{Device, InferenceBackend, ModelConfig, OptLevel};
+use crate::error::{InferenceError, Result};
+
+/// The process-wide ONNX Runtime environment, loaded once.
+fn environment() -> Result<&'static Environment> {
+    static ENV: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let lib = crate::runtime::onnxruntime_library()?;
+        let builder =
+            ort::init_from(&lib).map_err(|e| format!("loading {}: {e}", lib.display()))?;
+        builder
+            .with_name("axon")
+            .build()
+            .map_err(|e| format!("starting ONNX Runtime from {}: {e}", lib.display()))
+    })
+    .as_ref()
+    .map_err(|detail| InferenceError::RuntimeMissing {
+        what: "ONNX Runtime",
+        detail: detail.clone(),
+    })
+}
+
+/// A model on ONNX Runtime.
+#[derive(Debug)]
+pub struct OnnxBackend {
+    info: ModelInfo,
+    // ort's `run` needs `&mut Session`; predictions from several threads
+    // take turns (the engine predicts from one thread).
+    session: Mutex<Session>,
+    shape: Vec<i64>,
+}
+
+impl OnnxBackend {
+    /// Loads the model file `config.path` names.
+    pub fn load(config: &ModelConfig) -> Result<Self> {
+        let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
+            path: config.path.clone(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, config, &config.path.display().to_string())
+    }
+
+    /// Swaps in a new session from `config.path`; on error the current one
+    /// keeps serving.
+    pub fn replace_session(&mut self, config: &ModelConfig) -> Result<()> {
+        *self = Self::load(config)?;
+        Ok(())
+    }
+
+    /// Loads from the bytes of an `.onnx` file.
+    pub fn from_bytes(bytes: &[u8], config: &ModelConfig, label: &str) -> Result<Self> {
+        let env = environment()?;
+        let ort_err = |e: ort::Error<_>| InferenceError::bad(label, e);
+        let level = match config.opt_level {
+            OptLevel::Disable => GraphOptimizationLevel::Disable,
+            OptLevel::Basic => GraphOptimizationLevel::Level1,
+            OptLevel::Extended => GraphOptimizationLevel::Level2,
+            OptLevel::All => GraphOptimizationLevel::All,
+        };
+        let threads = config.num_threads.max(1);
+        let mut builder = Session::builder(env)
+            .map_err(|e| InferenceError::bad(label, e))?
+            .with_optimization_level(level)
+            .map_err(ort_err)?
+            .with_intra_threads(threads)
+            .map_err(ort_err)?
+            .with_inter_threads(1)
+            .map_err(ort_err)?
+            .with_parallel_execution(false)
+            .map_err(ort_err)?;
+        if let Device::Cuda(n) = config.device {
+            let unavailable = |detail: String| InferenceError::DeviceUnavailable {
+                backend: "onnx",
+                device: config.device.to_string(),
+                detail,
+            };
+            if !ep::CUDA::is_available().unwrap_or(false) {
+                return Err(unavailable(
+                    "this ONNX Runtime library has no CUDA execution provider (the onnxruntime-gpu build has)".into(),
+                ));
+            }
+            builder = builder
+                .with_execution_providers([ep::CUDA::default()
+                    .with_device_id(n as i32)
+                    .build()
+                    .error_on_failure()])
+                .map_err(|e| unavailable(e.to_string()))?;
+        }
+        let session = builder
+            .commit_from_memory(bytes)
+            .map_err(|e| InferenceError::bad(label, e))?;
+        let [input] = session.inputs() else {
+            return Err(InferenceError::bad(
+                label,
+                format!(
+                    "the model has {} inputs; one is supported",
+                    session.inputs().len()
+                ),
+            ));
+        };
+        let declared = input.dtype().tensor_shape().and_then(|s| {
+            s.iter()
+                .map(|&d| usize::try_from(d).ok())
+                .collect::<Option<Vec<_>>>()
+        });
+        let input_shape = resolve_shape(declared, config, label)?;
+        let output_dim = session
+            .outputs()
+            .first()
+            .and_then(|o| o.dtype().tensor_shape())
+            .and_then(|s| s.last().copied())
+            .and_then(|d| usize::try_from(d).ok())
+            .unwrap_or(config.output_dim);
+        if config.fp16 {
+            // The graph's own types decide precision in ONNX Runtime; an fp32
+            // graph is not silently run otherwise.
+            tracing::warn!(
+                model = label,
+                "fp16 requested: ONNX models run in the precision their graph declares"
+            );
+        }
+        Ok(Self {
+            shape: input_shape.iter().map(|&d| d as i64).collect(),
+            info: ModelInfo {
+                backend: InferenceBackend::Onnx,
+                input_shape,
+                output_dim,
+                sha256: digest(bytes),
+                device: config.device.to_string(),
+                fp16: false,
+            },
+            session: Mutex::new(session),
+        })
+    }
+}
+
+impl Backend for OnnxBackend {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        check_input(&self.info, input)?;
+        let tensor = TensorRef::from_array_view((self.shape.as_slice(), input))
+            .map_err(|e| InferenceError::run("onnx", e))?;
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let outputs = session
+            .run(ort::inputs![tensor])
+            .map_err(|e| InferenceError::run("onnx", e))?;
+        let (_, y) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| InferenceError::run("onnx", e))?;
+        out.clear();
+        out.extend_from_slice(y);
+        Ok(())
+    }
+}

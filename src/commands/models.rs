@@ -1,0 +1,234 @@
+//! `axon models`: run and describe model files, list a journal's model
+//! swaps, and restore a model from a journal's store (rollback).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use axon_engine::Input;
+use axon_engine::event::kind;
+use axon_inference::{Device, InferenceBackend, ModelConfig, load_backend, sha256_hex};
+use axon_journal::JournalReader;
+use serde_json::{Value, json};
+
+use crate::exit::Failure;
+
+/// How to load a model from the command line.
+#[derive(Debug, Clone)]
+pub struct LoadArgs {
+    pub model: PathBuf,
+    pub backend: Option<InferenceBackend>,
+    pub input_shape: Option<Vec<usize>>,
+    pub device: Device,
+    pub threads: usize,
+    pub fp16: bool,
+}
+
+impl LoadArgs {
+    fn config(&self, shape_hint: Option<Vec<usize>>) -> Result<ModelConfig, Failure> {
+        let backend = self
+            .backend
+            .or_else(|| InferenceBackend::from_path(&self.model))
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "{}: cannot tell the backend from the file name; give --backend onnx|tch|candle",
+                    self.model.display()
+                ))
+            })?;
+        Ok(ModelConfig {
+            path: self.model.clone(),
+            backend,
+            device: self.device,
+            input_shape: self.input_shape.clone().or(shape_hint).unwrap_or_default(),
+            output_dim: 3,
+            fp16: self.fp16,
+            num_threads: self.threads.max(1),
+            opt_level: Default::default(),
+        })
+    }
+}
+
+fn load(
+    args: &LoadArgs,
+    hint: Option<Vec<usize>>,
+) -> Result<Box<dyn axon_inference::Backend>, Failure> {
+    let mut config = args.config(hint)?;
+    // Any output width is fine for a one-off prediction.
+    config.output_dim = 0;
+    load_backend(&config).map_err(|e| Failure::input(e.to_string()))
+}
+
+/// `axon models predict`: prints the output vector as a JSON array.
+pub fn predict(args: &LoadArgs, input: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| Failure::input(format!("{}: {e}", input.display())))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::input(format!("{}: not JSON: {e}", input.display())))?;
+    let (shape, values) =
+        flatten(&value).map_err(|e| Failure::input(format!("{}: {e}", input.display())))?;
+    let hint = (shape.len() > 1).then(|| shape.clone());
+    let model = load(args, hint)?;
+    let info = model.info();
+    if values.len() != info.input_len() {
+        return Err(Failure::input(format!(
+            "{}: the input has shape {shape:?} ({} values); the model takes {:?}",
+            input.display(),
+            values.len(),
+            info.input_shape
+        ))
+        .into());
+    }
+    let y = model
+        .predict(&values)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    println!("{}", serde_json::to_string(&y)?);
+    Ok(())
+}
+
+/// `axon models info`: backend, shapes and SHA-256 as JSON.
+pub fn info(args: &LoadArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.model)
+        .map_err(|e| Failure::input(format!("{}: {e}", args.model.display())))?;
+    let model = load(args, None)?;
+    let i = model.info();
+    let out = json!({
+        "path": args.model.display().to_string(),
+        "backend": i.backend.name(),
+        "input_shape": i.input_shape,
+        "output_shape": [1, i.output_dim],
+        "output_dim": i.output_dim,
+        "sha256": sha256_hex(&bytes),
+        "bytes": bytes.len(),
+        "device": i.device,
+        "fp16": i.fp16,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// `axon models list`: every model swap in a journal, and whether its
+/// bytes are in the journal's store.
+pub fn list(journal: &Path, as_json: bool) -> anyhow::Result<()> {
+    let reader = JournalReader::open(journal).map_err(Failure::from)?;
+    let store = reader.artifacts();
+    let mut cursor = reader.cursor(0, true).map_err(Failure::from)?;
+    let mut rows = Vec::new();
+    while let Some(rec) = cursor.next().map_err(Failure::from)? {
+        if rec.kind != kind::MODEL_SWAP {
+            continue;
+        }
+        let Input::ModelSwap(s) = Input::decode(rec.kind, rec.version, rec.payload)
+            .map_err(|e| Failure::input(format!("{}: seq {}: {e}", journal.display(), rec.seq)))?
+        else {
+            continue;
+        };
+        rows.push(json!({
+            "seq": rec.seq,
+            "time_ns": rec.time_ns,
+            "slot": s.slot,
+            "version": s.version,
+            "backend": s.backend,
+            "sha256": hex::encode(s.sha256),
+            "input_shape": s.input_shape,
+            "in_store": s.backend == "rule" || store.contains(&s.sha256),
+        }));
+    }
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    println!(
+        "{:>8}  {:>4}  {:>7}  {:<7}  {:<64}  store",
+        "seq", "slot", "version", "backend", "sha256"
+    );
+    for r in &rows {
+        println!(
+            "{:>8}  {:>4}  {:>7}  {:<7}  {:<64}  {}",
+            r["seq"],
+            r["slot"],
+            r["version"],
+            r["backend"].as_str().unwrap_or(""),
+            r["sha256"].as_str().unwrap_or(""),
+            if r["in_store"] == true {
+                "yes"
+            } else {
+                "MISSING"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `axon models restore`: writes a model from a journal's store to a file,
+/// atomically (a hot reloader watching that file swaps it back in).
+pub fn restore(journal: &Path, sha256: &str, out: &Path) -> anyhow::Result<()> {
+    let hash: [u8; 32] = hex::decode(sha256)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Failure::input(format!("--sha256 {sha256:?} is not 64 hex digits")))?;
+    let reader = JournalReader::open(journal).map_err(Failure::from)?;
+    let bytes = reader.artifacts().get(&hash).map_err(Failure::from)?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(out)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "restored {sha256} ({} bytes) to {}",
+        bytes.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// A nested JSON array of numbers: its shape and row-major values.
+fn flatten(v: &Value) -> Result<(Vec<usize>, Vec<f32>), String> {
+    fn walk(
+        v: &Value,
+        depth: usize,
+        shape: &mut Vec<usize>,
+        out: &mut Vec<f32>,
+        path: &str,
+    ) -> Result<(), String> {
+        match v {
+            Value::Array(items) => {
+                if shape.len() == depth {
+                    shape.push(items.len());
+                } else if shape.get(depth) != Some(&items.len()) {
+                    return Err(format!(
+                        "{path} has {} items, its siblings {:?}: the array is not rectangular",
+                        items.len(),
+                        shape.get(depth)
+                    ));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, depth + 1, shape, out, &format!("{path}[{i}]"))?;
+                }
+                Ok(())
+            }
+            Value::Number(n) if shape.len() == depth => {
+                out.push(
+                    n.as_f64()
+                        .ok_or_else(|| format!("{path} is not a number"))?
+                        as f32,
+                );
+                Ok(())
+            }
+            other => Err(format!(
+                "{path} is {other}, expected a number at depth {}",
+                shape.len()
+            )),
+        }
+    }
+    let mut shape = Vec::new();
+    let mut out = Vec::new();
+    walk(v, 0, &mut shape, &mut out, "input")?;
+    if shape.is_empty() {
+        return Err("expected a JSON array".into());
+    }
+    Ok((shape, out))
+}
