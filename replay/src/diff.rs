@@ -21,6 +21,10 @@ pub struct DiffReport {
     pub identical: bool,
     /// The first divergence.
     pub first: Option<Divergence>,
+    /// The first decision that changed: the n-th `Decision` of each
+    /// journal compared in turn (it may come later than `first`, e.g. when
+    /// the journals first differ in a model swap's hash).
+    pub first_decision: Option<DecisionChange>,
     /// Records before the divergence (identical on both sides).
     pub context: Vec<RecordView>,
     /// Records per kind in the left journal.
@@ -44,6 +48,55 @@ pub struct Divergence {
     pub right: Option<RecordView>,
     /// What differs.
     pub what: String,
+}
+
+/// The first pair of decisions that differ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionChange {
+    /// Which decision (0 = each journal's first).
+    pub index: u64,
+    /// Left decision (None: the left journal has fewer decisions).
+    pub left: Option<RecordView>,
+    /// Right decision (None: the right journal has fewer decisions).
+    pub right: Option<RecordView>,
+}
+
+/// Pairs the journals' decisions in order and returns the first pair that
+/// differs.
+fn first_decision_change(
+    lr: &JournalReader,
+    rr: &JournalReader,
+) -> Result<Option<DecisionChange>, ReplayError> {
+    let (mut lc, mut rc) = (lr.cursor(0, false)?, rr.cursor(0, false)?);
+    let mut index = 0;
+    loop {
+        let l = next_decision(&mut lc)?;
+        let r = next_decision(&mut rc)?;
+        let differs = match (&l, &r) {
+            (None, None) => return Ok(None),
+            (Some((va, a)), Some((vb, b))) => a != b || va.time_ns != vb.time_ns,
+            _ => true,
+        };
+        if differs {
+            return Ok(Some(DecisionChange {
+                index,
+                left: l.map(|(v, _)| v),
+                right: r.map(|(v, _)| v),
+            }));
+        }
+        index += 1;
+    }
+}
+
+/// The next decision: its view and its payload (owned, so two cursors can
+/// be walked in turn).
+fn next_decision(c: &mut Cursor) -> Result<Option<(RecordView, Vec<u8>)>, ReplayError> {
+    while let Some(r) = c.next()? {
+        if r.kind == kind::DECISION {
+            return Ok(Some((RecordView::of(&r), r.payload.to_vec())));
+        }
+    }
+    Ok(None)
 }
 
 fn same(a: &RecordRef<'_>, b: &RecordRef<'_>) -> Option<String> {
@@ -136,9 +189,15 @@ pub fn diff_journals(left: &Path, right: &Path) -> Result<DiffReport, ReplayErro
     }
     drain(&mut lc, &mut left_counts)?;
     drain(&mut rc, &mut right_counts)?;
+    let first_decision = if first.is_some() {
+        first_decision_change(&lr, &rr)?
+    } else {
+        None
+    };
     Ok(DiffReport {
         identical: first.is_none(),
         first,
+        first_decision,
         context,
         left_counts,
         right_counts,

@@ -18,7 +18,7 @@ mod observe;
 mod verify;
 
 pub use backtest::{BacktestPlan, BacktestReport, PlannedModel, Progress, run_backtest};
-pub use diff::{CONTEXT, DiffReport, Divergence, diff_journals};
+pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;
 pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

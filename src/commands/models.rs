@@ -65,7 +65,9 @@ pub fn predict(args: &LoadArgs, input: &Path) -> anyhow::Result<()> {
         .map_err(|e| Failure::input(format!("{}: not JSON: {e}", input.display())))?;
     let (shape, values) =
         flatten(&value).map_err(|e| Failure::input(format!("{}: {e}", input.display())))?;
-    let hint = (shape.len() > 1).then(|| shape.clone());
+    // TorchScript declares no input shape: the input's own shape is it.
+    let tch = args.config(None)?.backend == InferenceBackend::Tch;
+    let hint = (tch && shape.len() > 1).then(|| shape.clone());
     let model = load(args, hint)?;
     let info = model.info();
     if values.len() != info.input_len() {
@@ -143,9 +145,9 @@ pub fn list(journal: &Path, as_json: bool) -> anyhow::Result<()> {
     for r in &rows {
         println!(
             "{:>8}  {:>4}  {:>7}  {:<7}  {:<64}  {}",
-            r["seq"],
-            r["slot"],
-            r["version"],
+            r["seq"].as_u64().unwrap_or(0),
+            r["slot"].as_u64().unwrap_or(0),
+            r["version"].as_u64().unwrap_or(0),
             r["backend"].as_str().unwrap_or(""),
             r["sha256"].as_str().unwrap_or(""),
             if r["in_store"] == true {

@@ -85,6 +85,14 @@ pub fn diff(left: &Path, right: &Path, json: bool) -> anyhow::Result<()> {
         }
         show("left", &first.left);
         show("right", &first.right);
+        match &d.first_decision {
+            Some(c) => {
+                println!("first decision that changed: decision #{}", c.index);
+                show("left", &c.left);
+                show("right", &c.right);
+            }
+            None => println!("every decision is the same on both sides"),
+        }
     } else {
         println!("journals are identical (head {})", d.left_head);
     }

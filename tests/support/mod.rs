@@ -1,0 +1,98 @@
+//! Running the `axon` binary from integration tests.
+#![allow(dead_code, reason = "each test binary uses part of this")]
+
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// What a run of `axon` left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics unless the exit code is `code`; checks no run ever panics.
+    pub fn expect(self, code: i32) -> Self {
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("RUST_BACKTRACE"),
+            "axon {:?} panicked:\n{}",
+            self.args,
+            self.stderr
+        );
+        assert_eq!(
+            self.code, code,
+            "axon {:?}: exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn ok(self) -> Self {
+        self.expect(0)
+    }
+
+    /// Exit `code` with one error line starting with `axon: ` that contains
+    /// every `needle`. Returns that line.
+    pub fn error(self, code: i32, needles: &[&str]) -> String {
+        let run = self.expect(code);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "axon {:?}: expected one error line, got:\n{}",
+            run.args,
+            run.stderr
+        );
+        let line = lines[0];
+        assert!(
+            line.starts_with("axon: "),
+            "axon {:?}: error line does not start with 'axon: ': {line}",
+            run.args
+        );
+        for n in needles {
+            assert!(
+                line.contains(n),
+                "axon {:?}: error line does not mention {n:?}: {line}",
+                run.args
+            );
+        }
+        line.to_string()
+    }
+}
+
+/// Runs `axon` in `dir`.
+pub fn axon(dir: &Path, args: &[&str]) -> Run {
+    axon_env(dir, args, &[])
+}
+
+pub fn axon_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_axon"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env_remove("AXON_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("running the axon binary");
+    Run {
+        args: args.iter().map(|s| (*s).to_string()).collect(),
+        // A signal (None) is never an acceptable exit.
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn tempdir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("axon-cli-")
+        .tempdir()
+        .expect("temporary folder")
+}
