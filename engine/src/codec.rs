@@ -91,6 +91,7 @@ impl Input {
             Self::Timer(_) => kind::TIMER,
             Self::EndOfData => kind::END_OF_DATA,
             Self::Instrument(_) => kind::INSTRUMENT,
+            Self::ModelRejected(_) => kind::MODEL_REJECTED,
         }
     }
 
@@ -110,6 +111,7 @@ impl Input {
             Self::Timer(v) => put(v, buf),
             Self::EndOfData => {}
             Self::Instrument(v) => put(v, buf),
+            Self::ModelRejected(v) => put(v, buf),
         }
     }
 
@@ -129,6 +131,7 @@ impl Input {
             kind::TIMER => Self::Timer(get(kind_, version, payload)?),
             kind::END_OF_DATA if payload.is_empty() => Self::EndOfData,
             kind::INSTRUMENT => Self::Instrument(get(kind_, version, payload)?),
+            kind::MODEL_REJECTED => Self::ModelRejected(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

@@ -138,6 +138,18 @@ impl Engine {
                 self.orders.remove(&c.client_id);
             }
             Input::ModelSwap(s) => self.on_swap(s, out),
+            Input::ModelRejected(r) => {
+                let version = self
+                    .ensemble
+                    .slots()
+                    .get(usize::from(r.slot))
+                    .map_or(0, |s| s.version);
+                out.push(Output::SwapRejected(crate::event::SwapRejected {
+                    slot: r.slot,
+                    version,
+                    reason: r.reason.clone(),
+                }));
+            }
             Input::WeightOverride(w) => {
                 if self.ensemble.set_weights(&w.weights).is_ok() {
                     out.push(Output::WeightChange(WeightChange {

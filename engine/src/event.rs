@@ -39,6 +39,20 @@ pub enum Input {
     EndOfData,
     /// A new instrument appears in the data (ids are dense, in order).
     Instrument(InstrumentDef),
+    /// A model file could not be loaded for a slot (hot reload): the slot
+    /// keeps its model; the engine records a `SwapRejected`.
+    ModelRejected(ModelRejected),
+}
+
+/// A refused model file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+pub struct ModelRejected {
+    /// The slot it was meant for.
+    pub slot: u16,
+    /// SHA-256 of the bytes read (zero if none could be read).
+    pub sha256: [u8; 32],
+    /// Why it was refused.
+    pub reason: String,
 }
 
 /// An instrument definition.
@@ -360,6 +374,7 @@ pub mod kind {
     pub const TIMER: u16 = 10;
     pub const END_OF_DATA: u16 = 11;
     pub const INSTRUMENT: u16 = 12;
+    pub const MODEL_REJECTED: u16 = 13;
     pub const DECISION: u16 = 64;
     pub const WEIGHT_CHANGE: u16 = 65;
     pub const ORDER_INTENT: u16 = 66;
@@ -390,6 +405,7 @@ pub mod kind {
             TIMER => "Timer",
             END_OF_DATA => "EndOfData",
             INSTRUMENT => "Instrument",
+            MODEL_REJECTED => "ModelRejected",
             DECISION => "Decision",
             WEIGHT_CHANGE => "WeightChange",
             ORDER_INTENT => "OrderIntent",

@@ -266,6 +266,15 @@ fn input() -> BoxedStrategy<Input> {
         (any::<u32>(), text())
             .prop_map(|(id, symbol)| Input::Instrument(InstrumentDef { id, symbol }))
             .boxed(),
+        (any::<u16>(), any::<[u8; 32]>(), text())
+            .prop_map(|(slot, sha256, reason)| {
+                Input::ModelRejected(axon_engine::event::ModelRejected {
+                    slot,
+                    sha256,
+                    reason,
+                })
+            })
+            .boxed(),
     ])
     .boxed()
 }
@@ -451,7 +460,8 @@ fn input_bits(i: &Input) -> Vec<u64> {
         | Input::CancelAck(_)
         | Input::Timer(_)
         | Input::EndOfData
-        | Input::Instrument(_) => {}
+        | Input::Instrument(_)
+        | Input::ModelRejected(_) => {}
     }
     b
 }
@@ -492,7 +502,7 @@ fn encode_output(o: &Output) -> Vec<u8> {
 }
 
 /// Kinds the engine knows, inputs then outputs.
-const INPUT_KINDS: [u16; 12] = [
+const INPUT_KINDS: [u16; 13] = [
     kind::SESSION_START,
     kind::TICK,
     kind::BAR,
@@ -505,6 +515,7 @@ const INPUT_KINDS: [u16; 12] = [
     kind::TIMER,
     kind::END_OF_DATA,
     kind::INSTRUMENT,
+    kind::MODEL_REJECTED,
 ];
 const OUTPUT_KINDS: [u16; 9] = [
     kind::DECISION,
@@ -710,7 +721,7 @@ fn kind_numbers_are_stable() {
     for (got, want) in inputs {
         assert_eq!(got, want);
     }
-    assert_eq!(INPUT_KINDS.to_vec(), (1..=12).collect::<Vec<u16>>());
+    assert_eq!(INPUT_KINDS.to_vec(), (1..=13).collect::<Vec<u16>>());
     assert_eq!(OUTPUT_KINDS.to_vec(), (64..=72).collect::<Vec<u16>>());
     assert_eq!(
         Output::MarginCall(MarginCall { equity: 0.0 }).kind(),

@@ -13,6 +13,7 @@
 //!   thread, atomic swap, version broadcast.
 
 mod backend;
+mod bridge;
 mod candle_mlp;
 mod config;
 mod error;
@@ -27,6 +28,7 @@ mod shared;
 mod torch;
 
 pub use backend::{Backend, ModelInfo, load_backend, load_backend_bytes, sha256_hex};
+pub use bridge::SlotFeed;
 pub use candle_mlp::CandleBackend;
 pub use config::{Device, InferenceBackend, ModelConfig, OptLevel};
 pub use error::{InferenceError, Result};

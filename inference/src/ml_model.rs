@@ -1,6 +1,7 @@
 //! An ML backend behind the engine's `Model` port.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axon_engine::FeatureWindow;
 use axon_engine::model::{Model, ModelInput};
@@ -18,12 +19,21 @@ pub struct MlModel {
     input: Vec<f32>,
     output: Vec<f32>,
     ran: bool,
-    failures: u64,
+    failures: Arc<AtomicU64>,
 }
 
 impl MlModel {
     /// Wraps a backend; its input shape must be one the feature window fills.
     pub fn new(backend: Arc<dyn Backend>) -> Result<Self, String> {
+        Self::with_failure_counter(backend, Arc::default())
+    }
+
+    /// Like [`new`](Self::new), counting failed predictions into `failures`
+    /// (shared by every model a registry builds).
+    pub fn with_failure_counter(
+        backend: Arc<dyn Backend>,
+        failures: Arc<AtomicU64>,
+    ) -> Result<Self, String> {
         let info = backend.info();
         if info.output_dim != 3 {
             return Err(format!(
@@ -39,13 +49,13 @@ impl MlModel {
             output: Vec::with_capacity(3),
             backend,
             ran: false,
-            failures: 0,
+            failures,
         })
     }
 
     /// Predictions that failed (each voted Hold).
     pub fn failures(&self) -> u64 {
-        self.failures
+        self.failures.load(Ordering::Relaxed)
     }
 }
 
@@ -74,11 +84,11 @@ impl Model for MlModel {
                 ]
             }
             Ok(()) => {
-                self.failures += 1;
+                self.failures.fetch_add(1, Ordering::Relaxed);
                 [0.0, 0.0, 1.0]
             }
             Err(e) => {
-                self.failures += 1;
+                self.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, "prediction failed; voting Hold");
                 [0.0, 0.0, 1.0]
             }

@@ -1,6 +1,7 @@
 //! The engine's model factory: resolves journaled swaps to loaded models.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axon_engine::event::ModelSwap;
@@ -22,6 +23,7 @@ pub struct ModelRegistry {
     store: Option<ArtifactStore>,
     loaded: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
     errors: Mutex<Vec<String>>,
+    prediction_failures: Arc<AtomicU64>,
 }
 
 impl ModelRegistry {
@@ -41,6 +43,12 @@ impl ModelRegistry {
     /// Makes a model loaded elsewhere available to the swap that names it.
     pub fn stage(&self, swap: &ModelSwap, backend: Arc<dyn Backend>) {
         self.lock().insert(key(swap), backend);
+    }
+
+    /// Predictions that failed in any model this registry built (each
+    /// voted Hold).
+    pub fn prediction_failures(&self) -> u64 {
+        self.prediction_failures.load(Ordering::Relaxed)
     }
 
     /// Swaps that could not be built, with why (an audit or replay treats
@@ -82,8 +90,10 @@ impl ModelFactory for ModelRegistry {
         let built = if swap.backend == "rule" {
             RuleModels.build(swap, instruments)
         } else {
-            self.backend_for(swap)
-                .and_then(|b| MlModel::new(b).map(|m| Box::new(m) as Box<dyn Model>))
+            self.backend_for(swap).and_then(|b| {
+                MlModel::with_failure_counter(b, self.prediction_failures.clone())
+                    .map(|m| Box::new(m) as Box<dyn Model>)
+            })
         };
         if let Err(e) = &built {
             self.errors

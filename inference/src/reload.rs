@@ -73,6 +73,8 @@ struct Reloader {
     model: SharedModel,
     config: HotReloadConfig,
     current_sha: Mutex<[u8; 32]>,
+    /// The last bytes refused: seen again, they are not retried or re-reported.
+    rejected_sha: Mutex<Option<[u8; 32]>>,
     listeners: Mutex<Vec<Listener>>,
     swaps: AtomicU64,
     failures: AtomicU64,
@@ -108,6 +110,7 @@ impl ModelHotReloader {
                 model,
                 config,
                 current_sha: Mutex::new(sha),
+                rejected_sha: Mutex::new(None),
                 listeners: Mutex::new(Vec::new()),
                 swaps: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
@@ -198,7 +201,9 @@ impl Reloader {
             },
             Ok(bytes) => {
                 let sha = digest(&bytes);
-                if sha == *self.current_sha.lock().unwrap_or_else(|p| p.into_inner()) {
+                if sha == *self.current_sha.lock().unwrap_or_else(|p| p.into_inner())
+                    || Some(sha) == *self.rejected_sha.lock().unwrap_or_else(|p| p.into_inner())
+                {
                     return None;
                 }
                 match self.load(&bytes) {
@@ -215,10 +220,13 @@ impl Reloader {
                             load_time: started.elapsed(),
                         }
                     }
-                    Err(e) => ReloadEvent::Rejected {
-                        sha256: Some(sha),
-                        reason: e.to_string(),
-                    },
+                    Err(e) => {
+                        *self.rejected_sha.lock().unwrap_or_else(|p| p.into_inner()) = Some(sha);
+                        ReloadEvent::Rejected {
+                            sha256: Some(sha),
+                            reason: e.to_string(),
+                        }
+                    }
                 }
             }
         };
