@@ -20,7 +20,8 @@ pub struct CandleBackend {
     info: ModelInfo,
     device: CDevice,
     dtype: DType,
-    /// (weightᵀ `[in, out]`, bias `[1, out]`) per layer.
+    /// (weight `[out, in]`, bias `[out, 1]`) per layer: the input runs as a
+    /// column, `W·x`, which candle's GEMM does faster than `x·Wᵀ` for one row.
     layers: Vec<(Tensor, Tensor)>,
     softmax: bool,
 }
@@ -113,13 +114,11 @@ impl CandleBackend {
                     b.dims()
                 )));
             }
-            let prep =
-                |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
-            let wt =
-                prep(w.t().map_err(|e| bad(e.to_string()))?).map_err(|e| bad(e.to_string()))?;
-            let b = prep(b.reshape((1, out)).map_err(|e| bad(e.to_string()))?)
+            let prep = |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
+            let w = prep(w.clone()).map_err(|e| bad(e.to_string()))?;
+            let b = prep(b.reshape((out, 1)).map_err(|e| bad(e.to_string()))?)
                 .map_err(|e| bad(e.to_string()))?;
-            layers.push((wt, b));
+            layers.push((w, b));
             width = out;
         }
         if layers.is_empty() {
@@ -144,23 +143,31 @@ impl CandleBackend {
     }
 
     fn forward(&self, input: &[f32]) -> candle_core::Result<Vec<f32>> {
-        let mut x =
-            Tensor::from_slice(input, (1, input.len()), &self.device)?.to_dtype(self.dtype)?;
+        let mut x = Tensor::from_slice(input, (input.len(), 1), &self.device)?;
+        if self.dtype != DType::F32 {
+            x = x.to_dtype(self.dtype)?;
+        }
         let last = self.layers.len() - 1;
-        for (i, (wt, b)) in self.layers.iter().enumerate() {
-            x = x.matmul(wt)?.broadcast_add(b)?;
+        for (i, (w, b)) in self.layers.iter().enumerate() {
+            x = w.matmul(&x)?.broadcast_add(b)?;
             if i != last {
                 x = x.relu()?;
             }
         }
-        // The output function runs in f32 whatever the layers used.
-        let mut x = x.to_dtype(DType::F32)?;
+        let mut y = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
         if self.softmax {
-            let max = x.max_keepdim(1)?;
-            let e = x.broadcast_sub(&max)?.exp()?;
-            x = e.broadcast_div(&e.sum_keepdim(1)?)?;
+            // On the few output values, in f32 whatever the layers used.
+            let max = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for v in &mut y {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            for v in &mut y {
+                *v /= sum;
+            }
         }
-        x.flatten_all()?.to_vec1::<f32>()
+        Ok(y)
     }
 }
 

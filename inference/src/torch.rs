@@ -93,16 +93,20 @@ impl TchBackend {
 
     fn forward(&self, input: &[f32]) -> std::result::Result<Vec<f32>, tch::TchError> {
         tch::no_grad(|| {
-            let x = Tensor::from_slice(input)
-                .reshape(&self.shape)
-                .to_device(self.device)
-                .to_kind(self.kind);
+            let mut x = Tensor::from_slice(input).reshape(&self.shape);
+            if self.device != TDevice::Cpu {
+                x = x.to_device(self.device);
+            }
+            if self.kind != Kind::Float {
+                x = x.to_kind(self.kind);
+            }
             let module = self.module.lock().unwrap_or_else(|p| p.into_inner());
             let y = module.forward_ts(&[x])?;
-            let y = y
-                .to_kind(Kind::Float)
-                .to_device(TDevice::Cpu)
-                .flatten(0, -1);
+            let y = if self.kind == Kind::Float && self.device == TDevice::Cpu {
+                y.flatten(0, -1)
+            } else {
+                y.to_kind(Kind::Float).to_device(TDevice::Cpu).flatten(0, -1)
+            };
             Vec::<f32>::try_from(&y)
         })
     }
