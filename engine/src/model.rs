@@ -34,12 +34,12 @@ pub trait Model: Send + Debug {
 
 /// Builds models for `ModelSwap` inputs (the inference layer resolves the
 /// artifact bytes; the rule-based factory reads parameters).
-pub trait ModelFactory: Debug {
+pub trait ModelFactory: Debug + Send {
     /// Builds the model a swap names, or says why it cannot.
     fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String>;
 }
 
-impl<F: ModelFactory + ?Sized> ModelFactory for std::sync::Arc<F> {
+impl<F: ModelFactory + Sync + ?Sized> ModelFactory for std::sync::Arc<F> {
     fn build(&self, swap: &ModelSwap, instruments: usize) -> Result<Box<dyn Model>, String> {
         (**self).build(swap, instruments)
     }

@@ -38,7 +38,9 @@ fn load(backend: InferenceBackend, ext: &str) -> Box<dyn Backend> {
 }
 
 fn input() -> Vec<f32> {
-    (0..8192).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect()
+    (0..8192)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect()
 }
 
 fn percentiles(model: &dyn Backend, x: &[f32], n: usize) -> (f64, f64) {
@@ -66,31 +68,46 @@ fn python_peer() -> Option<String> {
     }
     let out = std::process::Command::new(python)
         .arg(root.join("scripts/bench-onnxruntime.py"))
-        .args(["--model", &models().join("mlp_64x128.onnx").display().to_string()])
+        .args([
+            "--model",
+            &models().join("mlp_64x128.onnx").display().to_string(),
+        ])
         .output()
         .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-#[allow(unsafe_code, reason = "setting the environment before any thread starts")]
+#[allow(
+    unsafe_code,
+    reason = "setting the environment before any thread starts"
+)]
 fn main() {
     // candle sizes its thread pool from RAYON_NUM_THREADS on every call; one
     // thread, as every backend here. SAFETY: no other thread runs yet.
     unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
     let x = input();
-    let mut c = Criterion::default().configure_from_args().measurement_time(Duration::from_secs(5));
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .measurement_time(Duration::from_secs(5));
     let mut g = c.benchmark_group("predict_mlp_64x128_cpu_1thread");
     for (backend, ext) in backends() {
         let model = load(backend, ext);
         let mut out = Vec::with_capacity(3);
-        g.bench_function(backend.name(), |b| b.iter(|| model.predict_into(&x, &mut out).unwrap()));
+        g.bench_function(backend.name(), |b| {
+            b.iter(|| model.predict_into(&x, &mut out).unwrap())
+        });
     }
     g.finish();
     println!("\nper-call latency, 20000 calls after 1000 warm-up calls:");
     for (backend, ext) in backends() {
         let model = load(backend, ext);
         let (p50, p99) = percentiles(model.as_ref(), &x, 20_000);
-        println!("  {:<8} p50 {p50:7.1} us   p99 {p99:7.1} us", backend.name());
+        println!(
+            "  {:<8} p50 {p50:7.1} us   p99 {p99:7.1} us",
+            backend.name()
+        );
     }
     match python_peer() {
         Some(json) => println!("  python onnxruntime (same run): {json}"),

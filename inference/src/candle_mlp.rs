@@ -114,7 +114,8 @@ impl CandleBackend {
                     b.dims()
                 )));
             }
-            let prep = |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
+            let prep =
+                |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
             let w = prep(w.clone()).map_err(|e| bad(e.to_string()))?;
             let b = prep(b.reshape((out, 1)).map_err(|e| bad(e.to_string()))?)
                 .map_err(|e| bad(e.to_string()))?;

@@ -105,7 +105,9 @@ impl TchBackend {
             let y = if self.kind == Kind::Float && self.device == TDevice::Cpu {
                 y.flatten(0, -1)
             } else {
-                y.to_kind(Kind::Float).to_device(TDevice::Cpu).flatten(0, -1)
+                y.to_kind(Kind::Float)
+                    .to_device(TDevice::Cpu)
+                    .flatten(0, -1)
             };
             Vec::<f32>::try_from(&y)
         })
