@@ -1,11 +1,13 @@
 //! End-to-end throughput: backtest (Parquet -> engine -> journal) and
-//! `replay --verify`, on synthetic ticks with the SMA crossover.
+//! `replay --verify`, on synthetic ticks with the SMA crossover; and a
+//! backtest with a three-model ensemble of the [1, 64, 128] reference model.
 //!
 //! `cargo bench --bench backtest`. The journal goes to `$AXON_BENCH_DIR`
 //! (default: the system temp dir), so the same bench measures a disk or a
 //! tmpfs such as /dev/shm.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axon_adapters::metrics::MetricsCollector;
@@ -13,9 +15,11 @@ use axon_adapters::sim::{FillModel, SimConfig};
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
 use axon_engine::EngineConfig;
 use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
+use axon_engine::{DynamicWeights, EnsembleConfig};
+use axon_inference::ModelConfig;
 use axon_journal::{Durability, JournalOptions};
-use axon_replay::{BacktestPlan, run_backtest, verify_replay};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use axon_replay::{BacktestPlan, PlannedModel, run_backtest, verify_replay};
+use criterion::{Criterion, Throughput, criterion_group};
 
 const TICKS: u64 = 2_000_000;
 
@@ -108,5 +112,79 @@ fn backtest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, backtest);
-criterion_main!(benches);
+/// Ticks for the ensemble run (each runs three [1, 64, 128] models).
+const ENSEMBLE_TICKS: u64 = 100_000;
+
+/// The SMA crossover plus the [1, 64, 128] reference model three times:
+/// ONNX Runtime, candle, and ONNX Runtime again, dynamically weighted.
+fn ensemble_plan(data: &Path, journal: &Path) -> BacktestPlan {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models");
+    let mut p = plan(data, journal);
+    p.engine.ensemble = EnsembleConfig {
+        threshold: 0.3,
+        weights: vec![0.25; 4],
+        dynamic: Some(DynamicWeights {
+            performance_window: 500,
+            min_observations: 50,
+            rebalance_every: 500,
+            floor: 0.05,
+        }),
+    };
+    p.models = [
+        (1, "mlp_64x128.onnx"),
+        (2, "mlp_64x128.safetensors"),
+        (3, "mlp_64x128.onnx"),
+    ]
+    .into_iter()
+    .map(|(slot, file)| {
+        let path = models.join(file);
+        PlannedModel {
+            slot,
+            at_ns: None,
+            bytes: Arc::new(std::fs::read(&path).expect("reference model")),
+            config: ModelConfig::new(path, vec![1, 64, 128]),
+        }
+    })
+    .collect();
+    p
+}
+
+fn ensemble(c: &mut Criterion) {
+    let dir = bench_dir();
+    let data = dir.path().join("ticks.parquet");
+    let synth = SynthConfig {
+        seed: 7,
+        ticks: ENSEMBLE_TICKS,
+        ..SynthConfig::default()
+    };
+    synth_ticks_to_parquet(&synth, &data).expect("synth");
+    let mut g = c.benchmark_group("backtest");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(ENSEMBLE_TICKS));
+    let mut run = 0u64;
+    g.bench_function("ensemble_3x_mlp_64x128_ticks", |b| {
+        b.iter(|| {
+            run += 1;
+            let journal = dir.path().join(format!("e{run}"));
+            let report =
+                run_backtest(&ensemble_plan(&data, &journal), &mut |_, _| {}).expect("backtest");
+            std::fs::remove_dir_all(&journal).ok();
+            report.events
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, backtest, ensemble);
+
+#[allow(
+    unsafe_code,
+    reason = "setting the environment before any thread starts"
+)]
+fn main() {
+    // One rayon thread for candle, as `axon` runs it. SAFETY: no other
+    // thread runs yet.
+    unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it on a fresh machine: installs what the
-# tests need (project-local Python environment with pyarrow, pandas and
-# backtesting.py as outside oracles; Debian's prometheus package for
-# promtool), then formatting, lints, every test of every crate (journal fail
-# points included) and the fuzz targets' build.
+# tests need (project-local Python environment with pyarrow, pandas,
+# backtesting.py and onnxruntime as outside oracles; ONNX Runtime's and
+# LibTorch's libraries from their PyPI wheels into .runtime/; Debian's
+# prometheus package for promtool), then formatting, lints, every test of
+# every crate (all three inference backends, journal fail points included)
+# and the fuzz targets' build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +14,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "python test environment (.venv)"
 ./scripts/setup-python.sh
+
+step "inference runtimes (.runtime/: ONNX Runtime, LibTorch)"
+./scripts/fetch-runtimes.sh
 
 step "Prometheus tools (promtool)"
 ./scripts/setup-ops.sh
@@ -22,9 +27,13 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p axon-journal --all-targets --features failpoints -- -D warnings
+cargo clippy -p axon-inference --all-targets --features tch -- -D warnings
 
 step "cargo test (workspace)"
 cargo test --workspace
+
+step "cargo test (inference with LibTorch: all three backends)"
+cargo test -p axon-inference --features tch
 
 step "cargo test (journal fail points)"
 cargo test -p axon-journal --features failpoints --test failpoints

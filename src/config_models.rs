@@ -209,13 +209,13 @@ impl Loaded {
             }
         };
         let sha = sha256_hex(&bytes);
-        if let (Some(pin), Some(_)) = (&e.sha256, &e.path) {
-            if !pin.eq_ignore_ascii_case(&sha) {
-                return Err(err(
-                    "sha256",
-                    format!("pinned {pin}, but {label} hashes to {sha}"),
-                ));
-            }
+        if let (Some(pin), Some(_)) = (&e.sha256, &e.path)
+            && !pin.eq_ignore_ascii_case(&sha)
+        {
+            return Err(err(
+                "sha256",
+                format!("pinned {pin}, but {label} hashes to {sha}"),
+            ));
         }
         let backend = e.backend.or(guess).ok_or_else(|| {
             err(

@@ -408,7 +408,17 @@ fn parse() -> Result<Cli, ExitCode> {
     }
 }
 
+#[allow(
+    unsafe_code,
+    reason = "setting the environment before any thread starts"
+)]
 fn main() -> ExitCode {
+    // candle sizes its matrix kernels' thread pool from RAYON_NUM_THREADS;
+    // one thread unless the user says otherwise keeps latency low and runs
+    // reproducible. SAFETY: no other thread exists yet.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    }
     let cli = match parse() {
         Ok(cli) => cli,
         Err(code) => return code,

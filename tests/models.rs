@@ -416,6 +416,24 @@ fn predict_and_info_agree_with_python_onnxruntime() {
     axon(d, &["models", "info", "--model", "missing.onnx"]).error(2, &["missing.onnx"]);
 }
 
+#[test]
+fn a_missing_runtime_library_names_the_script_that_fetches_it() {
+    let dir = tempdir();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_axon"));
+    let out = cmd
+        .current_dir(dir.path())
+        .args(["models", "info", "--model", &model("mlp_4.onnx")])
+        .env("AXON_ONNXRUNTIME_LIB", dir.path().join("libonnxruntime.so"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("scripts/fetch-runtimes.sh") && err.contains("libonnxruntime.so"),
+        "{err}"
+    );
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     axon_inference::sha256_hex(bytes)
 }

@@ -325,7 +325,7 @@ impl Engine {
         let i = instrument as usize;
         let prev = std::mem::replace(&mut self.last_price[i], price);
         let votes = &self.votes[i];
-        if votes.is_empty() || !(prev > 0.0) {
+        if votes.is_empty() || prev.is_nan() || prev <= 0.0 {
             return;
         }
         let change = price / prev - 1.0;

@@ -274,9 +274,7 @@ impl DynamicWeightedEnsemble {
     /// rebalance cadence, recomputes the weights. Returns the new weights if
     /// they changed.
     pub fn update_weights(&mut self, performances: &[f64]) -> Option<&[f64]> {
-        let Some(dynamic) = self.config.dynamic else {
-            return None;
-        };
+        let dynamic = self.config.dynamic?;
         let mut combined = 0.0;
         for ((slot, r), w) in self.slots.iter_mut().zip(performances).zip(&self.weights) {
             if slot.returns.len() == dynamic.performance_window {
@@ -290,7 +288,7 @@ impl DynamicWeightedEnsemble {
         }
         self.combined.push_back(combined);
         self.updates += 1;
-        if self.pinned || self.updates % dynamic.rebalance_every != 0 {
+        if self.pinned || !self.updates.is_multiple_of(dynamic.rebalance_every) {
             return None;
         }
         let new = self.rule(&dynamic);
