@@ -91,6 +91,17 @@ impl RunMetrics {
                 self.m
                     .record_model_swap(s.slot, s.version, &sha, &s.backend, !failed);
             }
+            Input::ModelRejected(r) => {
+                let sha: String = r.sha256.iter().map(|b| format!("{b:02x}")).collect();
+                let version = outputs
+                    .iter()
+                    .find_map(|o| match o {
+                        Output::SwapRejected(s) => Some(s.version),
+                        _ => None,
+                    })
+                    .unwrap_or(0);
+                self.m.record_model_swap(r.slot, version, &sha, "", false);
+            }
             _ => {}
         }
         for o in outputs {

@@ -1,5 +1,6 @@
-//! `axon demo`: synthetic ticks -> backtest -> replay --verify -> summary,
-//! from any folder, with no files present.
+//! `axon demo`: synthetic ticks -> backtest with the SMA crossover and an
+//! MLP in a dynamically weighted ensemble -> replay --verify -> summary, from
+//! any folder, with no files present.
 
 use std::path::PathBuf;
 
@@ -10,6 +11,9 @@ use crate::commands::{backtest, replay};
 use crate::config;
 use crate::exit::Failure;
 use crate::output::table;
+
+/// The [1, 4] reference MLP (data/models/mlp_4.safetensors).
+const DEMO_MODEL: &[u8] = include_bytes!("../../data/models/mlp_4.safetensors");
 
 fn demo_config(ticks_file: &str) -> String {
     format!(
@@ -34,6 +38,19 @@ commission_bps = 0.5
 [risk]
 max_order_notional = 1e9
 max_drawdown_pct = 50.0
+
+# Slot 0 is the SMA crossover; slot 1 a small MLP on the feature window
+# (candle, pure Rust). Weights follow each model's Sharpe on its own signal.
+[ensemble]
+threshold = 0.2
+weights = [0.5, 0.5]
+mode = "dynamic"
+performance_window = 2000
+rebalance_every = 1000
+floor = 0.1
+
+[[models.slots]]
+path = "mlp_4.safetensors"
 
 [journal]
 path = "journal"
@@ -78,6 +95,8 @@ pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow:
     synth_ticks_to_parquet(&synth, &ticks_path)?;
     let config_path = dir.join("backtest.toml");
     std::fs::write(&config_path, demo_config("ticks.parquet"))?;
+    // The reference [1, 4] model ships inside the binary.
+    std::fs::write(dir.join("mlp_4.safetensors"), DEMO_MODEL)?;
     let loaded = config::load(&config_path)?;
     let plan = loaded.plan()?;
     let report = backtest::run(&plan, quiet)?;
