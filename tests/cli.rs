@@ -17,7 +17,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod support;
-use support::{axon, axon_env, tempdir};
+use support::{axon, axon_env, python, tempdir};
 
 /// A backtest config on a tick file, filling at the next tick.
 fn tick_config(data: &str, journal: &str) -> String {
@@ -409,17 +409,6 @@ fn inspect_prints_the_requested_records_as_json_lines() {
     let v: Value = serde_json::from_str(run.stdout.trim()).expect("json");
     assert_eq!(v["seq"], 0);
     assert_eq!(v["kind"], "SessionStart");
-}
-
-fn python() -> PathBuf {
-    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(
-        py.exists(),
-        "{} is missing: run scripts/setup-python.sh to create the Python test \
-         environment (pyarrow, pandas) this test reads the export with",
-        py.display()
-    );
-    py
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::{axon, tempdir};
+use support::{axon, python, tempdir};
 
 fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models")
@@ -414,6 +414,60 @@ fn predict_and_info_agree_with_python_onnxruntime() {
     )
     .error(2, &["ragged.json", "rectangular"]);
     axon(d, &["models", "info", "--model", "missing.onnx"]).error(2, &["missing.onnx"]);
+}
+
+/// Python onnxruntime, run now on fresh inputs, and `axon models predict`
+/// with every backend of this build agree within 1e-5.
+#[test]
+fn predictions_agree_with_python_onnxruntime_run_now() {
+    let dir = tempdir();
+    let d = dir.path();
+    let script = r#"
+import json, sys
+import numpy as np, onnxruntime as ort
+path, out = sys.argv[1], sys.argv[2]
+sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+rng = np.random.default_rng(2024)
+cases = []
+for _ in range(3):
+    x = rng.standard_normal((1, 64, 128)).astype(np.float32)
+    y = sess.run(None, {"input": x})[0][0]
+    cases.append({"input": x.tolist(), "output": [float(v) for v in y]})
+json.dump(cases, open(out, "w"))
+"#;
+    let status = std::process::Command::new(python())
+        .args(["-c", script, &model("mlp_64x128.onnx"), "cases.json"])
+        .current_dir(d)
+        .status()
+        .unwrap();
+    assert!(status.success(), "python onnxruntime failed");
+    let cases: Vec<Value> =
+        serde_json::from_str(&fs::read_to_string(d.join("cases.json")).unwrap()).unwrap();
+    for (i, case) in cases.iter().enumerate() {
+        fs::write(d.join("in.json"), case["input"].to_string()).unwrap();
+        let want: Vec<f32> = serde_json::from_value(case["output"].clone()).unwrap();
+        for file in ["mlp_64x128.onnx", "mlp_64x128.safetensors"] {
+            let run = axon(
+                d,
+                &[
+                    "models",
+                    "predict",
+                    "--model",
+                    &model(file),
+                    "--input",
+                    "in.json",
+                ],
+            )
+            .ok();
+            let y: Vec<f32> = serde_json::from_str(run.stdout.trim()).unwrap();
+            for (a, b) in y.iter().zip(&want) {
+                assert!(
+                    (a - b).abs() <= 1e-5,
+                    "{file} case {i}: {y:?} vs onnxruntime {want:?}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Running the `axon` binary from integration tests.
 #![allow(dead_code, reason = "each test binary uses part of this")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tempfile::TempDir;
@@ -95,4 +95,16 @@ pub fn tempdir() -> TempDir {
         .prefix("axon-cli-")
         .tempdir()
         .expect("temporary folder")
+}
+
+/// The project's Python (`scripts/setup-python.sh`), the outside oracle.
+pub fn python() -> PathBuf {
+    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup-python.sh to create the Python test \
+         environment (pyarrow, pandas, onnxruntime) this test checks against",
+        py.display()
+    );
+    py
 }
