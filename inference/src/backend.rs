@@ -41,6 +41,28 @@ pub trait Backend: Send + Sync + Debug {
     /// and writes `info().output_dim` values into `out`.
     fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()>;
 
+    /// Runs the model on `batch` inputs laid end to end (each
+    /// `info().input_len()` values) and writes `batch × output_dim` values.
+    /// Backends that can run a batch in one call override this; the default
+    /// predicts one input at a time.
+    fn predict_batch(&self, inputs: &[f32], batch: usize, out: &mut Vec<f32>) -> Result<()> {
+        let n = self.info().input_len();
+        if inputs.len() != n * batch {
+            return Err(InferenceError::Shape {
+                got: inputs.len(),
+                expected: n * batch,
+                shape: self.info().input_shape.clone(),
+            });
+        }
+        out.clear();
+        let mut one = Vec::with_capacity(self.info().output_dim);
+        for row in inputs.chunks_exact(n.max(1)) {
+            self.predict_into(row, &mut one)?;
+            out.extend_from_slice(&one);
+        }
+        Ok(())
+    }
+
     /// Runs the model on one input and returns the output vector.
     fn predict(&self, input: &[f32]) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(self.info().output_dim);

@@ -143,8 +143,15 @@ impl CandleBackend {
         })
     }
 
-    fn forward(&self, input: &[f32]) -> candle_core::Result<Vec<f32>> {
-        let mut x = Tensor::from_slice(input, (input.len(), 1), &self.device)?;
+    /// Runs `batch` inputs as the columns of one matrix: `W·X` per layer.
+    fn forward(&self, input: &[f32], batch: usize) -> candle_core::Result<Vec<f32>> {
+        let width = input.len() / batch.max(1);
+        let mut x = Tensor::from_slice(input, (batch, width), &self.device)?;
+        x = if batch == 1 {
+            x.reshape((width, 1))?
+        } else {
+            x.t()?.contiguous()?
+        };
         if self.dtype != DType::F32 {
             x = x.to_dtype(self.dtype)?;
         }
@@ -155,17 +162,23 @@ impl CandleBackend {
                 x = x.relu()?;
             }
         }
-        let mut y = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+        // Back to one row per input.
+        let x = x.to_dtype(DType::F32)?;
+        let x = if batch == 1 { x } else { x.t()?.contiguous()? };
+        let mut y = x.flatten_all()?.to_vec1::<f32>()?;
         if self.softmax {
             // On the few output values, in f32 whatever the layers used.
-            let max = y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0;
-            for v in &mut y {
-                *v = (*v - max).exp();
-                sum += *v;
-            }
-            for v in &mut y {
-                *v /= sum;
+            let outputs = y.len() / batch.max(1);
+            for row in y.chunks_exact_mut(outputs.max(1)) {
+                let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut sum = 0.0;
+                for v in row.iter_mut() {
+                    *v = (*v - max).exp();
+                    sum += *v;
+                }
+                for v in row.iter_mut() {
+                    *v /= sum;
+                }
             }
         }
         Ok(y)
@@ -180,7 +193,24 @@ impl Backend for CandleBackend {
     fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
         check_input(&self.info, input)?;
         let y = self
-            .forward(input)
+            .forward(input, 1)
+            .map_err(|e| InferenceError::run("candle", e))?;
+        out.clear();
+        out.extend_from_slice(&y);
+        Ok(())
+    }
+
+    fn predict_batch(&self, inputs: &[f32], batch: usize, out: &mut Vec<f32>) -> Result<()> {
+        let n = self.info.input_len();
+        if batch == 0 || inputs.len() != n * batch {
+            return Err(InferenceError::Shape {
+                got: inputs.len(),
+                expected: n * batch,
+                shape: self.info.input_shape.clone(),
+            });
+        }
+        let y = self
+            .forward(inputs, batch)
             .map_err(|e| InferenceError::run("candle", e))?;
         out.clear();
         out.extend_from_slice(&y);

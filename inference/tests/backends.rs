@@ -159,3 +159,30 @@ fn cuda_paths_run_where_there_is_a_gpu() {
         }
     }
 }
+
+#[test]
+fn batches_give_what_single_predictions_give() {
+    let cases = reference("mlp_4").cases;
+    let inputs: Vec<f32> = cases.iter().flat_map(|c| c.input.clone()).collect();
+    let mut backends = vec![InferenceBackend::Candle];
+    if cfg!(feature = "onnx") {
+        backends.push(InferenceBackend::Onnx);
+    }
+    for backend in backends {
+        let model = load_backend(&config("mlp_4", backend)).unwrap();
+        let mut out = Vec::new();
+        model.predict_batch(&inputs, cases.len(), &mut out).unwrap();
+        for (i, c) in cases.iter().enumerate() {
+            let single = model.predict(&c.input).unwrap();
+            assert!(
+                max_diff(&out[i * 3..i * 3 + 3], &single) <= 1e-6,
+                "{backend} row {i}"
+            );
+        }
+        assert!(
+            model
+                .predict_batch(&inputs[1..], cases.len(), &mut out)
+                .is_err()
+        );
+    }
+}
