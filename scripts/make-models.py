@@ -37,6 +37,9 @@ MODELS = [
     # name, input shape, hidden width
     ("mlp_64x128", (1, 64, 128), 32),
     ("mlp_4", (1, 4), 16),
+    # 16 features: the explainers' reference (exact Shapley values are
+    # still cheap to enumerate, Python shap samples).
+    ("mlp_16", (1, 16), 16),
 ]
 CLASSES = 3
 

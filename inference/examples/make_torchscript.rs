@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, shape, hidden) in [
         ("mlp_64x128", vec![1i64, 64, 128], 32),
         ("mlp_4", vec![1, 4], 16),
+        ("mlp_16", vec![1, 16], 16),
     ] {
         let inputs: i64 = shape.iter().product();
         let mut vs = nn::VarStore::new(Device::Cpu);

@@ -8,7 +8,7 @@ use axon_inference::{Device, InferenceBackend, InferenceError, ModelConfig, load
 use common::{max_diff, models_dir, reference};
 
 const TOL: f32 = 1e-5;
-const MODELS: [&str; 2] = ["mlp_64x128", "mlp_4"];
+const MODELS: [&str; 3] = ["mlp_64x128", "mlp_4", "mlp_16"];
 
 fn config(name: &str, backend: InferenceBackend) -> ModelConfig {
     let ext = match backend {
