@@ -3,7 +3,8 @@
 # tests need (project-local Python environment with pyarrow, pandas,
 # backtesting.py and onnxruntime as outside oracles; ONNX Runtime's and
 # LibTorch's libraries from their PyPI wheels into .runtime/; Debian's
-# prometheus package for promtool), then formatting, lints, every test of
+# prometheus package for promtool; chromium and poppler-utils for the
+# report tests), then formatting, lints, every test of
 # every crate (all three inference backends, journal fail points included)
 # and the fuzz targets' build.
 set -euo pipefail
@@ -20,6 +21,9 @@ step "inference runtimes (.runtime/: ONNX Runtime, LibTorch)"
 
 step "Prometheus tools (promtool)"
 ./scripts/setup-ops.sh
+
+step "report tools (chromium, pdftotext)"
+./scripts/setup-report-tools.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

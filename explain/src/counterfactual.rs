@@ -116,7 +116,7 @@ impl CounterfactualGenerator {
                         (lo.min(v), hi.max(v))
                     });
             let range = hi - lo;
-            if !(range > 0.0) {
+            if range.is_nan() || range <= 0.0 {
                 continue;
             }
             let original = layout.value(observation, j);

@@ -54,7 +54,7 @@ svg .t { font: bold 13px sans-serif; } svg .l { font: 11px sans-serif; fill: #33
 <h2>Counterfactuals</h2>
 {% if r.counterfactuals %}<table>
 <tr><th>feature</th><th>original</th><th>counterfactual</th><th>delta</th><th>new action</th><th>distance</th></tr>
-{% for c in r.counterfactuals %}<tr><td>{{ c.feature_name }}</td><td class="n">{{ c.original_value }}</td><td class="n">{{ c.counterfactual_value }}</td><td class="n">{{ c.delta }}</td><td>{{ names[c.new_action] }}</td><td class="n">{{ c.distance }}</td></tr>
+{% for c in cfs %}<tr><td>{{ c[0] }}</td><td class="n">{{ c[1] }}</td><td class="n">{{ c[2] }}</td><td class="n">{{ c[3] }}</td><td>{{ c[4] }}</td><td class="n">{{ c[5] }}</td></tr>
 {% endfor %}</table>{% else %}<p>No single-feature change within the background's range changes the action.</p>{% endif %}
 {% endif %}
 {% if r.feature_importance %}
@@ -117,6 +117,22 @@ pub fn render(r: &Report) -> Result<String> {
         .enumerate()
         .map(|(i, o)| format!("{} {o:.6}", names[i]))
         .collect();
+    let cfs: Vec<[String; 6]> = r
+        .counterfactuals
+        .iter()
+        .flatten()
+        .take(30)
+        .map(|c| {
+            [
+                c.feature_name.clone(),
+                format!("{:.6}", c.original_value),
+                format!("{:.6}", c.counterfactual_value),
+                format!("{:+.6}", c.delta),
+                crate::action_name(c.new_action),
+                format!("{:.4}", c.distance),
+            ]
+        })
+        .collect();
     let tmpl = env
         .get_template("report.html")
         .map_err(|e| ExplainError::Layout(format!("report template: {e}")))?;
@@ -125,7 +141,7 @@ pub fn render(r: &Report) -> Result<String> {
         shap_svg => shap_svg,
         importance_svg => importance_svg,
         price_svg => price_svg,
-        names => names,
+        cfs => cfs,
         inputs => inputs,
         outputs => outputs,
         base => r.explanation.as_ref().map(|e| format!("{:.6}", e.base_value)),

@@ -46,8 +46,8 @@ fn exact_values_add_up_to_the_prediction() {
     assert_eq!(e.feature_names.len(), 16);
     let fx = m.predict(x).unwrap();
     // Every class's values come from the same coalitions.
-    for c in 0..3 {
-        assert!((e.predictions[c] - f64::from(fx[c])).abs() < 1e-6);
+    for (c, f) in fx.iter().enumerate() {
+        assert!((e.predictions[c] - f64::from(*f)).abs() < 1e-6);
         let sum: f64 = e.shap_values[c].iter().sum();
         assert!(
             (e.base_values[c] + sum - e.predictions[c]).abs() < 1e-9,
