@@ -79,8 +79,10 @@ def make_onnx(name, shape, t):
     graph = helper.make_graph(
         nodes,
         name,
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(shape))],
-        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, CLASSES])],
+        # A symbolic batch dimension: one call can run many inputs (the
+        # explainers evaluate coalitions in batches); 1 is the usual batch.
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch"] + list(shape[1:]))],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", CLASSES])],
         initializer=[numpy_helper.from_array(v, k) for k, v in t.items()],
         doc_string=f"{name}: reference MLP, weights from numpy default_rng seed {SEED}",
     )

@@ -118,11 +118,89 @@ enum Command {
         #[arg(short, long)]
         config: PathBuf,
     },
+    /// Rebuild one past decision from its journal, check it, explain it.
+    Audit {
+        /// Journal directory.
+        #[arg(long)]
+        journal: PathBuf,
+        /// The Decision record's sequence number.
+        #[arg(long, conflicts_with = "order", required_unless_present = "order")]
+        seq: Option<u64>,
+        /// Or: the client order id of an order (its decision is audited).
+        #[arg(long)]
+        order: Option<u64>,
+        /// The ML slot to explain (default: the one that moved the score most).
+        #[arg(long)]
+        slot: Option<u16>,
+        /// Background rows: the model's earlier inputs.
+        #[arg(long, default_value_t = 100)]
+        background: usize,
+        #[command(flatten)]
+        explain: ExplainFlags,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Explain a model's prediction on an observation against a background.
+    Explain {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// JSON array shaped like one model input (batch dimension optional).
+        #[arg(long)]
+        observation: PathBuf,
+        /// JSON array of observations, or a Parquet file of rows.
+        #[arg(long)]
+        background: PathBuf,
+        /// buy, sell, hold or an output index (default: the model's choice).
+        #[arg(long)]
+        action: Option<String>,
+        #[command(flatten)]
+        explain: ExplainFlags,
+    },
     /// Run and describe models; list and restore a journal's models.
     Models {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+}
+
+/// Report outputs and explainer settings.
+#[derive(Debug, clap::Args)]
+struct ExplainFlags {
+    /// Write the HTML report here.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Write the PDF report here.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+    /// Write the explanation as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// One feature per input cell instead of per last-dimension feature.
+    #[arg(long)]
+    per_cell: bool,
+    /// Kernel SHAP coalitions (default 2·M + 2048) when M is above 14.
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Seed of the samplers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Candidate values per feature for counterfactuals.
+    #[arg(long, default_value_t = 100)]
+    counterfactual_samples: usize,
+}
+
+impl ExplainFlags {
+    fn args(&self) -> commands::explain::ExplainArgs {
+        commands::explain::ExplainArgs {
+            html: self.html.clone(),
+            pdf: self.pdf.clone(),
+            json: self.json.clone(),
+            per_cell: self.per_cell,
+            samples: self.samples,
+            seed: self.seed,
+            counterfactual_samples: self.counterfactual_samples,
+        }
+    }
 }
 
 /// How to load a model file.
@@ -366,6 +444,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => data::import(&csv, &output, symbol.as_deref(), quiet),
         },
         Command::ValidateConfig { config } => backtest::validate_config(&config),
+        Command::Audit {
+            journal,
+            seq,
+            order,
+            slot,
+            background,
+            explain: flags,
+            quiet,
+        } => {
+            let target = match (seq, order) {
+                (Some(s), _) => axon_replay::AuditTarget::Seq(s),
+                (None, Some(o)) => axon_replay::AuditTarget::Order(o),
+                (None, None) => {
+                    return Err(exit::Failure::input("audit needs --seq or --order").into());
+                }
+            };
+            explain::audit_cmd(&journal, target, slot, background, &flags.args(), quiet)
+        }
+        Command::Explain {
+            model,
+            observation,
+            background,
+            action,
+            explain: flags,
+        } => explain::explain_cmd(
+            &model.load_args(),
+            &observation,
+            &background,
+            action.as_deref(),
+            &flags.args(),
+        ),
         Command::Models { command } => match command {
             ModelsCommand::Predict { model, input } => models::predict(&model.load_args(), &input),
             ModelsCommand::Info { model } => models::info(&model.load_args()),

@@ -30,6 +30,12 @@ pub trait Model: Send + Debug {
     fn input_digest(&self) -> [u8; 32] {
         [0; 32]
     }
+
+    /// The input tensor the last `evaluate` ran the model on, for models
+    /// that run a tensor model (an audit explains that very input).
+    fn last_input(&self) -> Option<&[f32]> {
+        None
+    }
 }
 
 /// Builds models for `ModelSwap` inputs (the inference layer resolves the

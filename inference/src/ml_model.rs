@@ -95,6 +95,10 @@ impl Model for MlModel {
         }
     }
 
+    fn last_input(&self) -> Option<&[f32]> {
+        self.ran.then_some(self.input.as_slice())
+    }
+
     fn input_digest(&self) -> [u8; 32] {
         if !self.ran {
             return [0; 32];

@@ -39,6 +39,9 @@ pub struct OnnxBackend {
     // take turns (the engine predicts from one thread).
     session: Mutex<Session>,
     shape: Vec<i64>,
+    /// Whether the graph's batch dimension is symbolic (any batch runs in
+    /// one call).
+    batch_dynamic: bool,
 }
 
 impl OnnxBackend {
@@ -109,9 +112,24 @@ impl OnnxBackend {
                 ),
             ));
         };
-        let declared = input.dtype().tensor_shape().and_then(|s| {
+        // A symbolic batch dimension (-1) is taken as 1.
+        let dims: Option<Vec<i64>> = input
+            .dtype()
+            .tensor_shape()
+            .map(|s| s.iter().copied().collect());
+        let batch_dynamic = dims
+            .as_ref()
+            .is_some_and(|d| d.first().is_some_and(|&b| b < 0));
+        let declared = dims.and_then(|s| {
             s.iter()
-                .map(|&d| usize::try_from(d).ok())
+                .enumerate()
+                .map(|(i, &d)| {
+                    if i == 0 && d < 0 {
+                        Some(1)
+                    } else {
+                        usize::try_from(d).ok()
+                    }
+                })
                 .collect::<Option<Vec<_>>>()
         });
         let input_shape = resolve_shape(declared, config, label)?;
@@ -141,18 +159,14 @@ impl OnnxBackend {
                 fp16: false,
             },
             session: Mutex::new(session),
+            batch_dynamic,
         })
     }
 }
 
-impl Backend for OnnxBackend {
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-
-    fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
-        check_input(&self.info, input)?;
-        let tensor = TensorRef::from_array_view((self.shape.as_slice(), input))
+impl OnnxBackend {
+    fn run(&self, shape: &[i64], input: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        let tensor = TensorRef::from_array_view((shape, input))
             .map_err(|e| InferenceError::run("onnx", e))?;
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let outputs = session
@@ -164,5 +178,40 @@ impl Backend for OnnxBackend {
         out.clear();
         out.extend_from_slice(y);
         Ok(())
+    }
+}
+
+impl Backend for OnnxBackend {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn predict_batch(&self, inputs: &[f32], batch: usize, out: &mut Vec<f32>) -> Result<()> {
+        let n = self.info.input_len();
+        if batch == 0 || inputs.len() != n * batch {
+            return Err(InferenceError::Shape {
+                got: inputs.len(),
+                expected: n * batch,
+                shape: self.info.input_shape.clone(),
+            });
+        }
+        if !self.batch_dynamic {
+            // A fixed batch of 1: one call per input.
+            let mut one = Vec::new();
+            out.clear();
+            for row in inputs.chunks_exact(n) {
+                self.predict_into(row, &mut one)?;
+                out.extend_from_slice(&one);
+            }
+            return Ok(());
+        }
+        let mut shape = self.shape.clone();
+        shape[0] = batch as i64;
+        self.run(&shape, inputs, out)
+    }
+
+    fn predict_into(&self, input: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        check_input(&self.info, input)?;
+        self.run(&self.shape, input, out)
     }
 }

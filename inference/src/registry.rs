@@ -64,7 +64,9 @@ impl ModelRegistry {
         self.loaded.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn backend_for(&self, swap: &ModelSwap) -> Result<Arc<dyn Backend>, String> {
+    /// The loaded model a swap names (staged, cached, or loaded from the
+    /// store and checked against its hash).
+    pub fn backend_for(&self, swap: &ModelSwap) -> Result<Arc<dyn Backend>, String> {
         let k = key(swap);
         if let Some(b) = self.lock().get(&k) {
             return Ok(b.clone());

@@ -9,6 +9,7 @@
 //! Replays need only the journal: the session-start record carries the
 //! engine configuration and every fill is a journaled input.
 
+mod audit;
 mod backtest;
 mod diff;
 mod error;
@@ -17,6 +18,7 @@ mod feed;
 mod observe;
 mod verify;
 
+pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
 pub use backtest::{BacktestPlan, BacktestReport, PlannedModel, Progress, run_backtest};
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;

@@ -3,6 +3,7 @@
 pub mod backtest;
 pub mod data;
 pub mod demo;
+pub mod explain;
 pub mod journal;
 pub mod models;
 pub mod replay;

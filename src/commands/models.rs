@@ -47,7 +47,9 @@ impl LoadArgs {
     }
 }
 
-fn load(
+/// Loads the model the arguments name (`hint`: an input shape for models
+/// that declare none).
+pub fn load_model(
     args: &LoadArgs,
     hint: Option<Vec<usize>>,
 ) -> Result<Box<dyn axon_inference::Backend>, Failure> {
@@ -68,7 +70,7 @@ pub fn predict(args: &LoadArgs, input: &Path) -> anyhow::Result<()> {
     // TorchScript declares no input shape: the input's own shape is it.
     let tch = args.config(None)?.backend == InferenceBackend::Tch;
     let hint = (tch && shape.len() > 1).then(|| shape.clone());
-    let model = load(args, hint)?;
+    let model = load_model(args, hint)?;
     let info = model.info();
     if values.len() != info.input_len() {
         return Err(Failure::input(format!(
@@ -90,7 +92,7 @@ pub fn predict(args: &LoadArgs, input: &Path) -> anyhow::Result<()> {
 pub fn info(args: &LoadArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&args.model)
         .map_err(|e| Failure::input(format!("{}: {e}", args.model.display())))?;
-    let model = load(args, None)?;
+    let model = load_model(args, None)?;
     let i = model.info();
     let out = json!({
         "path": args.model.display().to_string(),
@@ -233,4 +235,93 @@ fn flatten(v: &Value) -> Result<(Vec<usize>, Vec<f32>), String> {
         return Err("expected a JSON array".into());
     }
     Ok((shape, out))
+}
+
+/// Observations for a model taking `n` values: one (a JSON array shaped like
+/// one input, batch dimension optional) or, with `many`, a JSON array of
+/// them or a Parquet file whose rows are observations.
+pub fn read_observations(path: &Path, n: usize, many: bool) -> Result<Vec<Vec<f32>>, Failure> {
+    let bad = |m: String| Failure::input(format!("{}: {m}", path.display()));
+    if many && path.extension().is_some_and(|e| e == "parquet") {
+        return read_parquet_rows(path, n);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let (shape, values) = flatten(&value).map_err(bad)?;
+    if !many {
+        if values.len() != n {
+            return Err(bad(format!(
+                "the observation has shape {shape:?} ({} values); the model takes {n} values",
+                values.len()
+            )));
+        }
+        return Ok(vec![values]);
+    }
+    let rows = shape[0];
+    if rows == 0 {
+        return Err(bad(
+            "the background is empty: give at least one observation".into(),
+        ));
+    }
+    if values.len() != rows * n {
+        return Err(bad(format!(
+            "the background has shape {shape:?}: {rows} observations of {} values; the model takes {n}",
+            values.len() / rows
+        )));
+    }
+    Ok(values.chunks_exact(n).map(<[f32]>::to_vec).collect())
+}
+
+fn read_parquet_rows(path: &Path, n: usize) -> Result<Vec<Vec<f32>>, Failure> {
+    use arrow::array::{Array, Float64Array};
+    use arrow::datatypes::DataType;
+    let bad = |m: String| Failure::input(format!("{}: {m}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| bad(format!("not a Parquet file: {e}")))?;
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        if batch.num_columns() != n {
+            return Err(bad(format!(
+                "{} columns; each row must be one observation of {n} values",
+                batch.num_columns()
+            )));
+        }
+        let cols: Vec<Float64Array> = batch
+            .columns()
+            .iter()
+            .zip(batch.schema().fields())
+            .map(|(c, f)| {
+                let c = arrow::compute::cast(c, &DataType::Float64).map_err(|_| {
+                    bad(format!(
+                        "column {:?} is {}, not numeric",
+                        f.name(),
+                        f.data_type()
+                    ))
+                })?;
+                Ok(c.as_any()
+                    .downcast_ref::<Float64Array>()
+                    .cloned()
+                    .unwrap_or_else(|| Float64Array::from(Vec::<f64>::new())))
+            })
+            .collect::<Result<_, Failure>>()?;
+        for r in 0..batch.num_rows() {
+            let mut row = Vec::with_capacity(n);
+            for (c, col) in cols.iter().enumerate() {
+                if col.is_null(r) {
+                    return Err(bad(format!("row {} column {c} is null", rows.len())));
+                }
+                row.push(col.value(r) as f32);
+            }
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return Err(bad(
+            "the background is empty: give at least one observation".into(),
+        ));
+    }
+    Ok(rows)
 }
