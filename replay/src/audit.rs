@@ -291,6 +291,18 @@ pub fn audit(dir: &Path, target: AuditTarget, options: AuditOptions) -> Result<A
             });
         }
     }
+    // A model that no longer loads is the cause to report, not the
+    // divergence it leads to.
+    let failed = registry.errors();
+    if first_mismatch.is_some() && !failed.is_empty() {
+        return Err(audit_err(
+            dir,
+            format!(
+                "models in the journal's store could not be loaded: {}",
+                failed.join("; ")
+            ),
+        ));
+    }
     if !reached {
         return Err(audit_err(
             dir,

@@ -108,3 +108,58 @@ pub fn python() -> PathBuf {
     );
     py
 }
+
+/// The reference models' folder.
+pub fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models")
+}
+
+/// A reference model's path, as text for configs and arguments.
+pub fn model(name: &str) -> String {
+    models().join(name).display().to_string()
+}
+
+/// A tick backtest with the SMA crossover in slot 0, `mlp_4` (candle) in
+/// slot 1 and `mlp_64x128` (ONNX Runtime) in slot 2, dynamic weights, and
+/// `extra` appended (swaps).
+pub fn ensemble_config(journal: &str, slot1: &str, extra: &str) -> String {
+    format!(
+        r#"[session]
+cash = 100000.0
+seed = 3
+
+[data]
+path = "ticks.parquet"
+
+[strategy]
+kind = "sma_cross"
+fast = 20
+slow = 80
+
+[execution]
+fill = "next_tick"
+sizing = "fraction"
+fraction = 0.5
+
+[ensemble]
+threshold = 0.3
+weights = [0.4, 0.3, 0.3]
+mode = "dynamic"
+performance_window = 200
+rebalance_every = 100
+floor = 0.05
+
+[[models.slots]]
+path = "{slot1}"
+
+[[models.slots]]
+path = "{big}"
+threads = 1
+{extra}
+[journal]
+path = "{journal}"
+durability = "none"
+"#,
+        big = model("mlp_64x128.onnx"),
+    )
+}
