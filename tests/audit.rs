@@ -191,8 +191,8 @@ fn from_an_order_back_to_its_decision() {
     assert!(seq < intent_seq, "the decision comes before its order");
     let decision_before = records(d, "Decision")
         .into_iter()
-        .filter(|r| r["seq"].as_u64().unwrap() < intent_seq)
-        .last()
+        .rev()
+        .find(|r| r["seq"].as_u64().unwrap() < intent_seq)
         .unwrap();
     assert_eq!(decision_before["seq"].as_u64().unwrap(), seq);
     assert!(
