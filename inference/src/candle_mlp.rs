@@ -23,6 +23,9 @@ pub struct CandleBackend {
     /// (weight `[out, in]`, bias `[out, 1]`) per layer: the input runs as a
     /// column, `W·x`, which candle's GEMM does faster than `x·Wᵀ` for one row.
     layers: Vec<(Tensor, Tensor)>,
+    /// (weightᵀ `[in, out]`, bias `[1, out]`) per layer, for batches: rows
+    /// times `Wᵀ` needs no transposes of the batch.
+    layers_t: Vec<(Tensor, Tensor)>,
     softmax: bool,
 }
 
@@ -96,6 +99,7 @@ impl CandleBackend {
         let tensors = candle_core::safetensors::load_buffer(bytes, &device)
             .map_err(|e| bad(format!("reading tensors: {e}")))?;
         let mut layers = Vec::new();
+        let mut layers_t = Vec::new();
         let mut width = input_shape.iter().product::<usize>();
         for i in 0.. {
             let (Some(w), Some(b)) = (
@@ -119,6 +123,12 @@ impl CandleBackend {
             let w = prep(w.clone()).map_err(|e| bad(e.to_string()))?;
             let b = prep(b.reshape((out, 1)).map_err(|e| bad(e.to_string()))?)
                 .map_err(|e| bad(e.to_string()))?;
+            let wt = w
+                .t()
+                .and_then(|t| t.contiguous())
+                .map_err(|e| bad(e.to_string()))?;
+            let bt = b.reshape((1, out)).map_err(|e| bad(e.to_string()))?;
+            layers_t.push((wt, bt));
             layers.push((w, b));
             width = out;
         }
@@ -139,32 +149,36 @@ impl CandleBackend {
             device,
             dtype,
             layers,
+            layers_t,
             softmax,
         })
     }
 
-    /// Runs `batch` inputs as the columns of one matrix: `W·X` per layer.
+    /// One input runs as a column, `W·x`; a batch as rows, `X·Wᵀ`.
     fn forward(&self, input: &[f32], batch: usize) -> candle_core::Result<Vec<f32>> {
         let width = input.len() / batch.max(1);
-        let mut x = Tensor::from_slice(input, (batch, width), &self.device)?;
-        x = if batch == 1 {
-            x.reshape((width, 1))?
+        let (shape, layers) = if batch == 1 {
+            ((width, 1), &self.layers)
         } else {
-            x.t()?.contiguous()?
+            ((batch, width), &self.layers_t)
         };
+        let mut x = Tensor::from_slice(input, shape, &self.device)?;
         if self.dtype != DType::F32 {
             x = x.to_dtype(self.dtype)?;
         }
-        let last = self.layers.len() - 1;
-        for (i, (w, b)) in self.layers.iter().enumerate() {
-            x = w.matmul(&x)?.broadcast_add(b)?;
+        let last = layers.len() - 1;
+        for (i, (w, b)) in layers.iter().enumerate() {
+            x = if batch == 1 {
+                w.matmul(&x)?
+            } else {
+                x.matmul(w)?
+            };
+            x = x.broadcast_add(b)?;
             if i != last {
                 x = x.relu()?;
             }
         }
-        // Back to one row per input.
         let x = x.to_dtype(DType::F32)?;
-        let x = if batch == 1 { x } else { x.t()?.contiguous()? };
         let mut y = x.flatten_all()?.to_vec1::<f32>()?;
         if self.softmax {
             // On the few output values, in f32 whatever the layers used.
