@@ -1,16 +1,25 @@
-//! A backtest written to a journal, replayed from the journal alone and
-//! compared bit for bit, then the first decision that traded, read back from
-//! the journal with its inputs: the basis of an audit.
+//! A backtest with the SMA crossover and an MLP, written to a journal,
+//! replayed from the journal alone and compared bit for bit; then one
+//! decision audited: rebuilt from the journal (the model's bytes from its
+//! store), checked, and explained with Shapley values on the model's exact
+//! input.
 //!
 //! `cargo run --release --example replay_audit`
 
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
 use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
+use std::sync::Arc;
+
 use axon_engine::event::kind;
-use axon_engine::{EngineConfig, Event};
+use axon_engine::{EngineConfig, EnsembleConfig};
+use axon_explain::{KernelSHAP, ShapOptions};
+use axon_inference::ModelConfig;
 use axon_journal::{JournalOptions, JournalReader};
-use axon_replay::{BacktestPlan, diff_journals, run_backtest, verify_replay};
+use axon_replay::{
+    AuditOptions, AuditTarget, BacktestPlan, PlannedModel, audit, diff_journals, run_backtest,
+    verify_replay,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
@@ -23,6 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         &data,
     )?;
+    let model_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models/mlp_4.safetensors");
+    let model_bytes = std::fs::read(&model_path)?;
     let plan = |journal: &str| BacktestPlan {
         engine: EngineConfig {
             cash: 50_000.0,
@@ -38,7 +50,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             decisions: DecisionLog::Actions,
             year_ns: YEAR_NS,
-            ensemble: Default::default(),
+            ensemble: EnsembleConfig {
+                threshold: 0.1,
+                weights: vec![0.5, 0.5],
+                dynamic: None,
+            },
         },
         data_path: data.clone(),
         default_symbol: None,
@@ -52,7 +68,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed: 11,
         config_text: String::new(),
         metrics: None,
-        models: Vec::new(),
+        // Slot 1: the [1, 4] reference MLP on candle.
+        models: vec![PlannedModel {
+            slot: 1,
+            at_ns: None,
+            bytes: Arc::new(model_bytes.clone()),
+            config: ModelConfig::new(&model_path, vec![1, 4]),
+        }],
     };
     let run1 = run_backtest(&plan("run1"), &mut |_, _| {})?;
     println!(
@@ -73,24 +95,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let diff = diff_journals(&dir.path().join("run1"), &dir.path().join("run2"))?;
     println!("diff run1 run2: identical = {}", diff.identical);
 
-    // Audit: the first decision that traded, and the market input behind it.
-    let reader = JournalReader::open(dir.path().join("run1"))?;
+    // Audit: the last decision, rebuilt from the journal alone.
+    let run1_dir = dir.path().join("run1");
+    let reader = JournalReader::open(&run1_dir)?;
     let mut cursor = reader.cursor(0, false)?;
-    let mut last_input = None;
+    let mut last = None;
     while let Some(rec) = cursor.next()? {
-        if kind::is_input(rec.kind) {
-            last_input = Some(rec.to_owned());
-            continue;
-        }
         if rec.kind == kind::DECISION {
-            let decision = Event::decode(rec.kind, rec.version, rec.payload)?;
-            println!("decision at seq {}: {}", rec.seq, decision.to_json());
-            if let Some(input) = &last_input {
-                let ev = Event::decode(input.kind, input.version, &input.payload)?;
-                println!("  caused by seq {}: {}", input.seq, ev.to_json());
-            }
-            break;
+            last = Some(rec.seq);
         }
     }
+    let seq = last.ok_or("no decision in the journal")?;
+    let a = audit(&run1_dir, AuditTarget::Seq(seq), AuditOptions::default())?;
+    println!(
+        "audit of seq {seq}: {:?} {} at {}, reproduced bit for bit: {}",
+        a.decision.action, a.symbol, a.decision.price, a.reproduced
+    );
+    let Some(slot) = a.slots.first() else {
+        return Ok(());
+    };
+    let names: Vec<String> = (1..=4).map(|k| format!("ret_{k}")).collect();
+    let action = a.decision.action as usize;
+    let e = KernelSHAP::with_options(
+        slot.model.clone(),
+        ShapOptions {
+            feature_names: Some(names),
+            ..ShapOptions::default()
+        },
+    )
+    .explain(&slot.input, action, &slot.background)?;
+    println!(
+        "  slot {} ({}, sha256 {}): f(x) = {:.4}, E[f] = {:.4} over {} earlier inputs",
+        slot.swap.slot,
+        slot.swap.backend,
+        &hex_of(&slot.swap.sha256)[..16],
+        e.prediction,
+        e.base_value,
+        slot.background.len()
+    );
+    for (n, v) in e.feature_names.iter().zip(&e.feature_importances) {
+        println!("    {n:>6} {v:+.5}");
+    }
     Ok(())
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
