@@ -67,7 +67,19 @@ max_order_notional = 50000.0
 [journal]
 path = "run"
 durability = "group"
-"#,
+# An MLP beside the strategy, weighted 0: it is timed, it does not trade.
+[ensemble]
+weights = [1.0, 0.0]
+[[models.slots]]
+path = "MODEL"
+"#
+        .replace(
+            "MODEL",
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/models/mlp_4.safetensors")
+                .display()
+                .to_string(),
+        ),
     )
     .unwrap();
     let summary = d.join("s.json");
@@ -169,6 +181,15 @@ durability = "group"
         "flat at the end"
     );
     assert!(text.contains("axon_build_info{version="));
+    let predictions = value(
+        &text,
+        "inference_latency_seconds_count{backend=\"candle\",model=\"da3aa1e9e455\"}",
+    );
+    assert!(
+        predictions > 1000.0,
+        "every tick after warm-up timed one prediction: {predictions}"
+    );
+    assert!(text.contains("model_info{backend=\"candle\",sha256=\"da3aa1e9e455"));
 }
 
 fn which(cmd: &str) -> bool {

@@ -34,6 +34,7 @@ const METRICS: &[(&str, &str)] = &[
     ("market_data_last_receive_timestamp_seconds", "gauge"),
     ("model_swaps_total", "counter"),
     ("model_info", "gauge"),
+    ("inference_latency_seconds", "histogram"),
     ("exchange_connected", "gauge"),
     ("websocket_reconnects_total", "counter"),
     ("rate_limit_headroom_ratio", "gauge"),

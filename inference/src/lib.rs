@@ -18,6 +18,7 @@ mod candle_mlp;
 mod config;
 mod error;
 mod ml_model;
+mod observe;
 #[cfg(feature = "onnx")]
 mod onnx;
 mod registry;
@@ -33,6 +34,7 @@ pub use candle_mlp::CandleBackend;
 pub use config::{Device, InferenceBackend, ModelConfig, OptLevel};
 pub use error::{InferenceError, Result};
 pub use ml_model::MlModel;
+pub use observe::{InferenceObserver, LatencySink};
 #[cfg(feature = "onnx")]
 pub use onnx::OnnxBackend;
 pub use registry::{ModelRegistry, swap_config, swap_record};

@@ -7,6 +7,7 @@ use axon_engine::FeatureWindow;
 use axon_engine::model::{Model, ModelInput};
 
 use crate::backend::{Backend, digest};
+use crate::observe::LatencySink;
 
 /// Runs a backend on the engine's feature window, one window per
 /// instrument. Output `[buy, sell, hold]` is the model's output as is; the
@@ -20,6 +21,7 @@ pub struct MlModel {
     output: Vec<f32>,
     ran: bool,
     failures: Arc<AtomicU64>,
+    latency: Option<LatencySink>,
 }
 
 impl MlModel {
@@ -50,7 +52,14 @@ impl MlModel {
             backend,
             ran: false,
             failures,
+            latency: None,
         })
+    }
+
+    /// Times each prediction into `sink` (outside the engine's decisions).
+    pub fn with_latency(mut self, sink: LatencySink) -> Self {
+        self.latency = Some(sink);
+        self
     }
 
     /// Predictions that failed (each voted Hold).
@@ -74,7 +83,12 @@ impl Model for MlModel {
         }
         window.fill(&mut self.input);
         window.latest_row(&self.input, features);
-        match self.backend.predict_into(&self.input, &mut self.output) {
+        let started = self.latency.as_ref().map(|_| std::time::Instant::now());
+        let result = self.backend.predict_into(&self.input, &mut self.output);
+        if let (Some(sink), Some(t)) = (&self.latency, started) {
+            sink.record(t.elapsed().as_secs_f64());
+        }
+        match result {
             Ok(()) if self.output.len() == 3 => {
                 self.ran = true;
                 [

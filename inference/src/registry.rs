@@ -11,6 +11,7 @@ use axon_journal::ArtifactStore;
 use crate::backend::{Backend, load_backend_bytes};
 use crate::config::{Device, InferenceBackend, ModelConfig, OptLevel};
 use crate::ml_model::MlModel;
+use crate::observe::InferenceObserver;
 
 /// Builds the model a `ModelSwap` names: rule models from their
 /// parameters, ML models from the artifact store by SHA-256 (the store
@@ -24,6 +25,7 @@ pub struct ModelRegistry {
     loaded: Mutex<BTreeMap<String, Arc<dyn Backend>>>,
     errors: Mutex<Vec<String>>,
     prediction_failures: Arc<AtomicU64>,
+    observer: Mutex<Option<Arc<dyn InferenceObserver>>>,
 }
 
 impl ModelRegistry {
@@ -43,6 +45,11 @@ impl ModelRegistry {
     /// Makes a model loaded elsewhere available to the swap that names it.
     pub fn stage(&self, swap: &ModelSwap, backend: Arc<dyn Backend>) {
         self.lock().insert(key(swap), backend);
+    }
+
+    /// Times the predictions of every model built from now on.
+    pub fn set_observer(&self, observer: Arc<dyn InferenceObserver>) {
+        *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
     }
 
     /// Predictions that failed in any model this registry built (each
@@ -93,8 +100,17 @@ impl ModelFactory for ModelRegistry {
             RuleModels.build(swap, instruments)
         } else {
             self.backend_for(swap).and_then(|b| {
-                MlModel::with_failure_counter(b, self.prediction_failures.clone())
-                    .map(|m| Box::new(m) as Box<dyn Model>)
+                let sink = self
+                    .observer
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                    .map(|o| o.sink(&swap.backend, &hex::encode(swap.sha256)));
+                let m = MlModel::with_failure_counter(b, self.prediction_failures.clone())?;
+                Ok(Box::new(match sink {
+                    Some(s) => m.with_latency(s),
+                    None => m,
+                }) as Box<dyn Model>)
             })
         };
         if let Err(e) = &built {

@@ -131,6 +131,9 @@ pub fn run_backtest(
     }
     let journal = Journal::create(&plan.journal_dir, journal_opts)?;
     let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+    if let Some(m) = &plan.metrics {
+        registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
+    }
     let engine =
         Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(ReplayError::Plan)?;
     let mut swaps = Vec::with_capacity(plan.models.len());

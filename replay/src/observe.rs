@@ -162,3 +162,15 @@ impl RunMetrics {
         self.m.set_events_per_second(events_per_second);
     }
 }
+
+/// Prediction latencies into `inference_latency_seconds`, one histogram
+/// handle per model, resolved when the model is built.
+#[derive(Debug, Clone)]
+pub struct InferenceMetrics(pub MetricsCollector);
+
+impl axon_inference::InferenceObserver for InferenceMetrics {
+    fn sink(&self, backend: &str, sha256_hex: &str) -> axon_inference::LatencySink {
+        let h = self.0.inference_histogram(backend, sha256_hex);
+        axon_inference::LatencySink::new(move |s| h.observe(s))
+    }
+}

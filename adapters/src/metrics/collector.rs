@@ -22,6 +22,11 @@ const LATENCY_BUCKETS: &[f64] = &[
     10.0,
 ];
 
+/// Buckets for one model prediction (5 µs to 50 ms).
+const INFERENCE_BUCKETS: [f64; 12] = [
+    5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2,
+];
+
 /// Every metric, registered in its own registry.
 #[derive(Debug, Clone)]
 pub struct MetricsCollector {
@@ -44,6 +49,7 @@ pub struct MetricsCollector {
     market_data_received: GaugeVec,
     model_swaps: IntCounterVec,
     model_info: IntGaugeVec,
+    inference_latency: HistogramVec,
     exchange_connected: IntGaugeVec,
     websocket_reconnects: IntCounterVec,
     rate_limit_headroom: GaugeVec,
@@ -216,6 +222,17 @@ impl MetricsCollector {
                     &["slot", "version", "sha256", "backend"],
                 )?,
             )?,
+            inference_latency: reg(
+                r,
+                HistogramVec::new(
+                    HistogramOpts::new(
+                        "inference_latency_seconds",
+                        "One model prediction, by backend and model (SHA-256 prefix)",
+                    )
+                    .buckets(INFERENCE_BUCKETS.to_vec()),
+                    &["backend", "model"],
+                )?,
+            )?,
             exchange_connected: reg(
                 r,
                 IntGaugeVec::new(
@@ -291,6 +308,13 @@ impl MetricsCollector {
         self.operation_latency
             .with_label_values(&[operation])
             .observe(duration_ms / 1e3);
+    }
+
+    /// The inference latency histogram of one model, resolved once so that
+    /// each observation is a lock-free atomic update.
+    pub fn inference_histogram(&self, backend: &str, model_sha256: &str) -> Histogram {
+        let model = &model_sha256[..model_sha256.len().min(12)];
+        self.inference_latency.with_label_values(&[backend, model])
     }
 
     /// Observes an order's submission-to-fill latency.
