@@ -5,5 +5,6 @@
 //! orders into fills, which the driver feeds back through the sequencer as
 //! journaled inputs, so a replay needs no simulator at all.
 
+pub mod exchange;
 pub mod metrics;
 pub mod sim;

@@ -1,0 +1,5 @@
+//! Building blocks of the live exchange adapters: request signing for
+//! Binance spot (HMAC-SHA256 hex, Ed25519) and OKX v5 (Base64 HMAC-SHA256
+//! over timestamp, method, path and body).
+
+pub mod sign;
