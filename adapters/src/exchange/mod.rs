@@ -2,4 +2,5 @@
 //! Binance spot (HMAC-SHA256 hex, Ed25519) and OKX v5 (Base64 HMAC-SHA256
 //! over timestamp, method, path and body).
 
+pub mod filters;
 pub mod sign;
