@@ -1,6 +1,8 @@
 //! Building blocks of the live exchange adapters: request signing for
 //! Binance spot (HMAC-SHA256 hex, Ed25519) and OKX v5 (Base64 HMAC-SHA256
-//! over timestamp, method, path and body).
+//! over timestamp, method, path and body), Binance's symbol filters, and
+//! client order ids derived from the journal.
 
+pub mod client_id;
 pub mod filters;
 pub mod sign;
