@@ -78,11 +78,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Loads the model `config.path` names with `config.backend`.
 pub fn load_backend(config: &ModelConfig) -> Result<Box<dyn Backend>> {
+    let (bytes, label) = read_model(config)?;
+    load_backend_bytes(&bytes, config, &label)
+}
+
+/// The bytes of the model file `config.path` names, and its name for errors.
+pub(crate) fn read_model(config: &ModelConfig) -> Result<(Vec<u8>, String)> {
     let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
         path: config.path.clone(),
         source,
     })?;
-    load_backend_bytes(&bytes, config, &config.path.display().to_string())
+    Ok((bytes, config.path.display().to_string()))
 }
 
 /// Loads a model from its bytes; `label` names it in errors (a path or a

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device as CDevice, Tensor};
 
-use crate::backend::{Backend, ModelInfo, check_input, digest, resolve_shape};
+use crate::backend::{Backend, ModelInfo, check_input, digest, read_model, resolve_shape};
 use crate::config::{Device, InferenceBackend, ModelConfig};
 use crate::error::{InferenceError, Result};
 
@@ -32,11 +32,8 @@ pub struct CandleBackend {
 impl CandleBackend {
     /// Loads the model file `config.path` names.
     pub fn load(config: &ModelConfig) -> Result<Self> {
-        let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
-            path: config.path.clone(),
-            source,
-        })?;
-        Self::from_bytes(&bytes, config, &config.path.display().to_string())
+        let (bytes, label) = read_model(config)?;
+        Self::from_bytes(&bytes, config, &label)
     }
 
     /// Replaces this model with the one at `new_path` (same config

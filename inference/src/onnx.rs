@@ -8,7 +8,7 @@ use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 
-use crate::backend::{Backend, ModelInfo, check_input, digest, resolve_shape};
+use crate::backend::{Backend, ModelInfo, check_input, digest, read_model, resolve_shape};
 use crate::config::{Device, InferenceBackend, ModelConfig, OptLevel};
 use crate::error::{InferenceError, Result};
 
@@ -47,11 +47,8 @@ pub struct OnnxBackend {
 impl OnnxBackend {
     /// Loads the model file `config.path` names.
     pub fn load(config: &ModelConfig) -> Result<Self> {
-        let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
-            path: config.path.clone(),
-            source,
-        })?;
-        Self::from_bytes(&bytes, config, &config.path.display().to_string())
+        let (bytes, label) = read_model(config)?;
+        Self::from_bytes(&bytes, config, &label)
     }
 
     /// Swaps in a new session from `config.path`; on error the current one

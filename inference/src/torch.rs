@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 
 use tch::{CModule, Device as TDevice, Kind, Tensor};
 
-use crate::backend::{Backend, ModelInfo, check_input, digest, resolve_shape};
+use crate::backend::{Backend, ModelInfo, check_input, digest, read_model, resolve_shape};
 use crate::config::{Device, InferenceBackend, ModelConfig};
 use crate::error::{InferenceError, Result};
 
@@ -28,11 +28,8 @@ pub struct TchBackend {
 impl TchBackend {
     /// Loads the model file `config.path` names.
     pub fn load(config: &ModelConfig) -> Result<Self> {
-        let bytes = std::fs::read(&config.path).map_err(|source| InferenceError::Io {
-            path: config.path.clone(),
-            source,
-        })?;
-        Self::from_bytes(&bytes, config, &config.path.display().to_string())
+        let (bytes, label) = read_model(config)?;
+        Self::from_bytes(&bytes, config, &label)
     }
 
     /// Swaps in the module at `config.path`; on error the current one stays.
