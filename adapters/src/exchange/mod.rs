@@ -5,4 +5,5 @@
 
 pub mod client_id;
 pub mod filters;
+pub mod request;
 pub mod sign;
