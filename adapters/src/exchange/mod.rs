@@ -3,6 +3,7 @@
 //! over timestamp, method, path and body), Binance's symbol filters, and
 //! client order ids derived from the journal.
 
+pub mod binance_ws;
 pub mod client_id;
 pub mod filters;
 pub mod request;
