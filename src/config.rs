@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_engine::EngineConfig;
-use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
+use axon_engine::config::{DecisionLog, KillMode, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
 use axon_journal::{Durability, JournalOptions};
 use axon_replay::BacktestPlan;
 use serde::Deserialize;
@@ -129,6 +129,18 @@ pub struct Risk {
     pub max_position: Option<f64>,
     pub max_orders_per_sec: Option<u32>,
     pub max_drawdown_pct: Option<f64>,
+    pub max_open_orders: Option<u32>,
+    pub price_band_pct: Option<f64>,
+    #[serde(default)]
+    pub kill_switch: KillSwitchKind,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KillSwitchKind {
+    #[default]
+    Reducing,
+    Halted,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +266,12 @@ impl Loaded {
                 max_position: f.risk.max_position,
                 max_orders_per_sec: f.risk.max_orders_per_sec,
                 max_drawdown_pct: f.risk.max_drawdown_pct,
+                max_open_orders: f.risk.max_open_orders,
+                price_band_pct: f.risk.price_band_pct,
+                kill_mode: match f.risk.kill_switch {
+                    KillSwitchKind::Reducing => KillMode::Reducing,
+                    KillSwitchKind::Halted => KillMode::Halted,
+                },
             },
             decisions: match e.decisions {
                 DecisionsKind::Actions => DecisionLog::Actions,

@@ -66,6 +66,22 @@ pub struct RiskLimits {
     pub max_orders_per_sec: Option<u32>,
     /// Drawdown from peak equity (percent) that engages the kill switch.
     pub max_drawdown_pct: Option<f64>,
+    /// Most working orders at once.
+    pub max_open_orders: Option<u32>,
+    /// Limit prices further than this (percent) from the last mark are refused.
+    pub price_band_pct: Option<f64>,
+    /// What the kill switch allows once engaged.
+    pub kill_mode: KillMode,
+}
+
+/// The kill switch's state once engaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub enum KillMode {
+    /// Only orders that shrink positions.
+    #[default]
+    Reducing,
+    /// No new orders at all; cancels still go out.
+    Halted,
 }
 
 /// Which decisions become `Decision` records.
@@ -146,6 +162,12 @@ impl EngineConfig {
         }
         if let Some(d) = &e.dynamic {
             d.validate()?;
+        }
+        if let Some(b) = r.price_band_pct.filter(|b| !(b.is_finite() && *b > 0.0)) {
+            return Err(format!("risk.price_band_pct must be > 0, found {b}"));
+        }
+        if r.max_open_orders == Some(0) {
+            return Err("risk.max_open_orders must be > 0".into());
         }
         if r.max_orders_per_sec == Some(0) {
             return Err("risk.max_orders_per_sec must be > 0".into());

@@ -12,7 +12,7 @@ use crate::event::{
 use crate::market::{InstrumentId, Side};
 use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
-use crate::risk::Risk;
+use crate::risk::{Risk, RiskBook};
 use crate::stats::{EquityStats, Summary};
 
 /// An order the engine submitted and the venue has not finished.
@@ -43,6 +43,9 @@ pub struct Engine {
     returns: Vec<f64>,
     /// End of data or a margin call: no more decisions.
     ended: bool,
+    /// Submitting the close-out of a margin call or the end of data, which
+    /// even a halted kill switch lets through.
+    forcing: bool,
 }
 
 impl Engine {
@@ -78,6 +81,7 @@ impl Engine {
                 action: Action::Hold,
             },
             ended: false,
+            forcing: false,
             factory,
             config,
         })
@@ -224,6 +228,7 @@ impl Engine {
             out.push(Output::KillSwitch(KillSwitch {
                 drawdown_pct: self.stats.drawdown_pct(equity),
                 limit_pct: limit,
+                mode: self.risk.kill_mode(),
             }));
         }
         if self.ended {
@@ -366,11 +371,14 @@ impl Engine {
         };
         self.next_client_id += 1;
         out.push(Output::OrderIntent(intent.clone()));
-        let projected = self.projected_position(instrument);
-        match self
-            .risk
-            .check(time_ns, &intent, self.portfolio.equity(), projected)
-        {
+        let book = RiskBook {
+            equity: self.portfolio.equity(),
+            projected_position: self.projected_position(instrument),
+            open_orders: self.orders.len(),
+            mark: self.portfolio.mark(instrument),
+            forced: self.forcing,
+        };
+        match self.risk.check(time_ns, &intent, &book) {
             Ok(()) => {
                 self.orders.insert(
                     intent.client_id,
@@ -432,6 +440,7 @@ impl Engine {
     /// Cancels working orders and closes every position at the current mark.
     fn flatten(&mut self, time_ns: i64, out: &mut Vec<Output>) {
         self.ended = true;
+        self.forcing = true;
         let open: Vec<u64> = self.orders.keys().copied().collect();
         for client_id in open {
             out.push(Output::CancelRequest(CancelRequest { client_id }));
@@ -457,5 +466,6 @@ impl Engine {
                 );
             }
         }
+        self.forcing = false;
     }
 }

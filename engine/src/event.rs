@@ -308,8 +308,15 @@ pub enum RiskReason {
     MaxPosition,
     /// More than `max_orders_per_sec` orders in one second of event time.
     MaxOrderRate,
-    /// The drawdown kill switch is engaged.
+    /// The drawdown kill switch is engaged (reducing: the order would not
+    /// shrink a position).
     KillSwitch,
+    /// More working orders than `max_open_orders`.
+    MaxOpenOrders,
+    /// A limit price outside `price_band_pct` of the last mark.
+    PriceBand,
+    /// The kill switch halted trading: no new orders at all.
+    Halted,
 }
 
 /// A refused order.
@@ -346,6 +353,8 @@ pub struct KillSwitch {
     pub drawdown_pct: f64,
     /// The limit, percent.
     pub limit_pct: f64,
+    /// What trading is allowed from here on.
+    pub mode: crate::config::KillMode,
 }
 
 /// A refused model swap.

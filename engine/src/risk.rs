@@ -2,8 +2,8 @@
 
 use std::collections::VecDeque;
 
-use crate::config::RiskLimits;
-use crate::event::{OrderIntent, Quantity, RiskReason, RiskReject};
+use crate::config::{KillMode, RiskLimits};
+use crate::event::{OrderIntent, OrderType, Quantity, RiskReason, RiskReject};
 
 /// Risk state: the order-rate window and the kill switch.
 #[derive(Debug, Clone)]
@@ -14,6 +14,21 @@ pub struct Risk {
 }
 
 const SECOND_NS: i64 = 1_000_000_000;
+
+/// What the checks need to know about the account at the order.
+#[derive(Debug, Clone, Copy)]
+pub struct RiskBook {
+    /// Equity.
+    pub equity: f64,
+    /// Position plus what working fixed-size orders would add.
+    pub projected_position: f64,
+    /// Working orders.
+    pub open_orders: usize,
+    /// The instrument's last mark.
+    pub mark: f64,
+    /// A liquidation the engine must make (margin call): passes a halt.
+    pub forced: bool,
+}
 
 impl Risk {
     /// Risk checks with the given limits.
@@ -28,6 +43,11 @@ impl Risk {
     /// Whether the kill switch is engaged.
     pub fn killed(&self) -> bool {
         self.killed
+    }
+
+    /// What the engaged kill switch allows (its configured mode).
+    pub fn kill_mode(&self) -> KillMode {
+        self.limits.kill_mode
     }
 
     /// Engages the kill switch unconditionally (margin call).
@@ -46,27 +66,49 @@ impl Risk {
         None
     }
 
-    /// Checks an order. Orders that only reduce a position always pass: a
-    /// limit must never trap a position open.
+    /// Checks an order against the limits, given the working orders and the
+    /// instrument's last mark. Orders that only reduce a position pass every
+    /// limit (a limit must never trap a position open) unless the kill
+    /// switch halted trading.
     pub fn check(
         &mut self,
         time_ns: i64,
         intent: &OrderIntent,
-        equity: f64,
-        projected_position: f64,
+        book: &RiskBook,
     ) -> Result<(), RiskReject> {
-        if intent.reduce_only {
-            return Ok(());
-        }
         let reject = |reason, value, limit| RiskReject {
             client_id: intent.client_id,
             reason,
             value,
             limit,
         };
+        if self.killed && self.limits.kill_mode == KillMode::Halted && !book.forced {
+            return Err(reject(RiskReason::Halted, 1.0, 0.0));
+        }
+        if intent.reduce_only {
+            return Ok(());
+        }
         if self.killed {
             return Err(reject(RiskReason::KillSwitch, 1.0, 0.0));
         }
+        if let Some(limit) = self.limits.max_open_orders
+            && book.open_orders >= limit as usize
+        {
+            return Err(reject(
+                RiskReason::MaxOpenOrders,
+                book.open_orders as f64 + 1.0,
+                f64::from(limit),
+            ));
+        }
+        if let (Some(band), OrderType::Limit(px)) = (self.limits.price_band_pct, intent.order_type)
+            && book.mark > 0.0
+        {
+            let off = (px - book.mark).abs() / book.mark * 100.0;
+            if off > band {
+                return Err(reject(RiskReason::PriceBand, off, band));
+            }
+        }
+        let (equity, projected_position) = (book.equity, book.projected_position);
         let price = intent.reference_price;
         let units = match intent.quantity {
             Quantity::Units(u) => u,
@@ -102,5 +144,86 @@ impl Risk {
             self.recent.push_back(time_ns);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::Side;
+
+    fn order(client_id: u64, order_type: OrderType) -> OrderIntent {
+        OrderIntent {
+            client_id,
+            instrument: 0,
+            side: Side::Buy,
+            quantity: Quantity::Units(1.0),
+            order_type,
+            reference_price: 100.0,
+            reduce_only: false,
+        }
+    }
+
+    fn book(open_orders: usize) -> RiskBook {
+        RiskBook {
+            equity: 1e6,
+            projected_position: 0.0,
+            open_orders,
+            mark: 100.0,
+            forced: false,
+        }
+    }
+
+    #[test]
+    fn open_orders_and_the_price_band_are_limited() {
+        let mut r = Risk::new(RiskLimits {
+            max_open_orders: Some(2),
+            price_band_pct: Some(5.0),
+            ..RiskLimits::default()
+        });
+        assert!(r.check(0, &order(1, OrderType::Market), &book(1)).is_ok());
+        let e = r
+            .check(0, &order(2, OrderType::Market), &book(2))
+            .unwrap_err();
+        assert_eq!(
+            (e.reason, e.value, e.limit),
+            (RiskReason::MaxOpenOrders, 3.0, 2.0)
+        );
+        assert!(
+            r.check(0, &order(3, OrderType::Limit(104.0)), &book(0))
+                .is_ok()
+        );
+        let e = r
+            .check(0, &order(4, OrderType::Limit(94.0)), &book(0))
+            .unwrap_err();
+        assert_eq!(e.reason, RiskReason::PriceBand);
+        assert!((e.value - 6.0).abs() < 1e-9 && e.limit == 5.0, "{e:?}");
+    }
+
+    #[test]
+    fn halted_passes_only_forced_close_outs() {
+        let mut r = Risk::new(RiskLimits {
+            kill_mode: KillMode::Halted,
+            ..RiskLimits::default()
+        });
+        r.engage();
+        let mut close = order(1, OrderType::Market);
+        close.reduce_only = true;
+        assert_eq!(
+            r.check(0, &close, &book(0)).unwrap_err().reason,
+            RiskReason::Halted
+        );
+        let forced = RiskBook {
+            forced: true,
+            ..book(0)
+        };
+        assert!(r.check(0, &close, &forced).is_ok());
+        assert_eq!(
+            r.check(0, &order(2, OrderType::Market), &forced)
+                .unwrap_err()
+                .reason,
+            RiskReason::KillSwitch,
+            "forced lets close-outs through, not new positions"
+        );
     }
 }

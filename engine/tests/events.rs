@@ -81,12 +81,22 @@ fn engine_config() -> BoxedStrategy<EngineConfig> {
         opt_float(),
         prop::option::of(any::<u32>()),
         opt_float(),
+        prop::option::of(any::<u32>()),
+        opt_float(),
+        any::<bool>(),
     )
-        .prop_map(|(n, p, r, d)| RiskLimits {
+        .prop_map(|(n, p, r, d, o, b, halt)| RiskLimits {
             max_order_notional: n,
             max_position: p,
             max_orders_per_sec: r,
             max_drawdown_pct: d,
+            max_open_orders: o,
+            price_band_pct: b,
+            kill_mode: if halt {
+                axon_engine::config::KillMode::Halted
+            } else {
+                axon_engine::config::KillMode::Reducing
+            },
         });
     let decisions = prop_oneof![Just(DecisionLog::Actions), Just(DecisionLog::All)];
     (
@@ -359,6 +369,9 @@ fn output() -> BoxedStrategy<Output> {
         Just(RiskReason::MaxPosition),
         Just(RiskReason::MaxOrderRate),
         Just(RiskReason::KillSwitch),
+        Just(RiskReason::MaxOpenOrders),
+        Just(RiskReason::PriceBand),
+        Just(RiskReason::Halted),
     ];
     Union::new(vec![
         decision.boxed(),
@@ -382,11 +395,16 @@ fn output() -> BoxedStrategy<Output> {
         any::<u64>()
             .prop_map(|client_id| Output::CancelRequest(CancelRequest { client_id }))
             .boxed(),
-        (float(), float())
-            .prop_map(|(drawdown_pct, limit_pct)| {
+        (float(), float(), any::<bool>())
+            .prop_map(|(drawdown_pct, limit_pct, halt)| {
                 Output::KillSwitch(KillSwitch {
                     drawdown_pct,
                     limit_pct,
+                    mode: if halt {
+                        axon_engine::config::KillMode::Halted
+                    } else {
+                        axon_engine::config::KillMode::Reducing
+                    },
                 })
             })
             .boxed(),

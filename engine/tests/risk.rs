@@ -6,7 +6,7 @@
 //! golden cross (Buy on bar 6); 14, 4 then give a death cross (Sell on bar
 //! 8), 20, 22 another golden cross (bar 10) and 0 another death cross (bar 11).
 
-use axon_engine::config::{DecisionLog, EngineConfig, Sizing};
+use axon_engine::config::{DecisionLog, EngineConfig, KillMode, Sizing};
 use axon_engine::event::{
     Action, CancelRequest, Decision, Fill, InstrumentDef, KillSwitch, MarginCall, ModelSwap,
     OrderIntent, OrderSubmitted, OrderType, Quantity, RiskReason, RiskReject, SwapRejected, Timer,
@@ -335,6 +335,7 @@ fn drawdown_engages_the_kill_switch_which_rejects_new_positions() {
         Output::KillSwitch(KillSwitch {
             drawdown_pct: (10_200.0 - 9_000.0) / 10_200.0 * 100.0,
             limit_pct: 10.0,
+            mode: KillMode::Reducing,
         })
     );
     assert_eq!(decision(&out).action, Action::Sell);
@@ -359,6 +360,23 @@ fn drawdown_engages_the_kill_switch_which_rejects_new_positions() {
         !out.iter().any(|o| matches!(o, Output::KillSwitch(_))),
         "{out:?}"
     );
+}
+
+#[test]
+fn a_halted_kill_switch_refuses_every_order_even_closing_ones() {
+    let mut c = config();
+    c.risk.max_drawdown_pct = Some(10.0);
+    c.risk.kill_mode = KillMode::Halted;
+    let mut h = Harness::new(c);
+    let out = into_drawdown(&mut h);
+    assert!(matches!(&out[0], Output::KillSwitch(k) if k.mode == KillMode::Halted));
+    let refused: Vec<RiskReason> = rejects(&out).iter().map(|r| r.reason).collect();
+    assert_eq!(refused, [RiskReason::Halted, RiskReason::Halted], "{out:?}");
+    assert!(submitted(&out).is_empty());
+    // The end-of-data close-out is the session's accounting, not a trade
+    // decision: it goes through.
+    let end = h.step(&Input::EndOfData);
+    assert_eq!(submitted(&end).len(), 1, "{end:?}");
 }
 
 #[test]

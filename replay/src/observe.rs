@@ -21,7 +21,7 @@ pub(crate) struct RunMetrics {
     m: MetricsCollector,
     venue: &'static str,
     instruments: Vec<InstrumentMetrics>,
-    rejections: [IntCounter; 4],
+    rejections: [IntCounter; 7],
     /// Event time each working order was submitted at.
     submitted_at: BTreeMap<u64, i64>,
     pending_events: u64,
@@ -35,6 +35,9 @@ fn reason_index(r: RiskReason) -> usize {
         RiskReason::MaxPosition => 1,
         RiskReason::MaxOrderRate => 2,
         RiskReason::KillSwitch => 3,
+        RiskReason::MaxOpenOrders => 4,
+        RiskReason::PriceBand => 5,
+        RiskReason::Halted => 6,
     }
 }
 
@@ -45,6 +48,9 @@ impl RunMetrics {
             RiskReason::MaxPosition,
             RiskReason::MaxOrderRate,
             RiskReason::KillSwitch,
+            RiskReason::MaxOpenOrders,
+            RiskReason::PriceBand,
+            RiskReason::Halted,
         ]
         .map(|r| m.rejections_for(r));
         Self {

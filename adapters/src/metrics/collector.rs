@@ -76,6 +76,9 @@ fn reason_label(reason: RiskReason) -> &'static str {
         RiskReason::MaxPosition => "max_position",
         RiskReason::MaxOrderRate => "max_order_rate",
         RiskReason::KillSwitch => "kill_switch",
+        RiskReason::MaxOpenOrders => "max_open_orders",
+        RiskReason::PriceBand => "price_band",
+        RiskReason::Halted => "halted",
     }
 }
 
