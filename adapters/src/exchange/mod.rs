@@ -6,5 +6,6 @@
 pub mod binance_ws;
 pub mod client_id;
 pub mod filters;
+pub mod okx_ws;
 pub mod request;
 pub mod sign;

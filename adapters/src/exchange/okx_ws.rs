@@ -1,0 +1,143 @@
+//! OKX public channels to engine inputs: `tickers` (last price, best bid
+//! and ask with sizes) and `bbo-tbt` (best bid and offer, tick by tick)
+//! become `Tick`s for the instrument. Subscription acks, logins and notices
+//! are not market data (None); anything else is an error.
+
+use std::collections::BTreeMap;
+
+use axon_engine::market::{InstrumentId, Tick};
+use serde::Deserialize;
+
+use crate::exchange::binance_ws::DecodeError;
+
+#[derive(Deserialize)]
+struct Arg<'a> {
+    channel: &'a str,
+    #[serde(rename = "instId")]
+    inst_id: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Push<'a> {
+    #[serde(borrow)]
+    arg: Option<Arg<'a>>,
+    #[serde(borrow, default)]
+    data: Vec<Row<'a>>,
+    event: Option<&'a str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Row<'a> {
+    last: Option<&'a str>,
+    #[serde(rename = "lastSz")]
+    last_sz: Option<&'a str>,
+    #[serde(rename = "askPx")]
+    ask_px: Option<&'a str>,
+    #[serde(rename = "askSz")]
+    ask_sz: Option<&'a str>,
+    #[serde(rename = "bidPx")]
+    bid_px: Option<&'a str>,
+    #[serde(rename = "bidSz")]
+    bid_sz: Option<&'a str>,
+    #[serde(borrow)]
+    asks: Vec<Vec<&'a str>>,
+    #[serde(borrow)]
+    bids: Vec<Vec<&'a str>>,
+}
+
+fn num(field: &'static str, s: &str) -> Result<f64, DecodeError> {
+    s.parse().map_err(|_| DecodeError::Number {
+        field,
+        value: s.to_string(),
+    })
+}
+
+/// Turns OKX pushes into ticks, keeping each instrument's last state.
+#[derive(Debug, Default)]
+pub struct OkxDecoder {
+    instruments: BTreeMap<String, InstrumentId>,
+    last: Vec<Tick>,
+}
+
+impl OkxDecoder {
+    /// A decoder for these instruments (`BTC-USDT`), ids in order.
+    pub fn new(inst_ids: &[&str]) -> Self {
+        Self {
+            instruments: inst_ids
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.to_string(), i as InstrumentId))
+                .collect(),
+            last: (0..inst_ids.len())
+                .map(|i| Tick {
+                    instrument: i as InstrumentId,
+                    bid: f64::NAN,
+                    ask: f64::NAN,
+                    bid_size: 0.0,
+                    ask_size: 0.0,
+                    last: f64::NAN,
+                    volume: 0.0,
+                })
+                .collect(),
+        }
+    }
+
+    /// The tick a push makes (the last row of `data`), or None for events
+    /// and instruments not traded here.
+    pub fn decode(&mut self, msg: &str) -> Result<Option<Tick>, DecodeError> {
+        if msg == "pong" {
+            return Ok(None);
+        }
+        let push: Push<'_> =
+            serde_json::from_str(msg).map_err(|e| DecodeError::Unknown(e.to_string()))?;
+        if push.event.is_some() {
+            return Ok(None);
+        }
+        let Some(arg) = push.arg else {
+            return Err(DecodeError::Unknown("no arg and no event".into()));
+        };
+        let Some(&id) = arg.inst_id.and_then(|i| self.instruments.get(i)) else {
+            return Ok(None);
+        };
+        let Some(row) = push.data.last() else {
+            return Ok(None);
+        };
+        let t = &mut self.last[id as usize];
+        match arg.channel {
+            "tickers" => {
+                let field = |v: Option<&str>, name| v.map(|s| num(name, s)).transpose();
+                if let Some(v) = field(row.last, "last")? {
+                    t.last = v;
+                }
+                t.volume = field(row.last_sz, "lastSz")?.unwrap_or(0.0);
+                if let Some(v) = field(row.bid_px, "bidPx")? {
+                    t.bid = v;
+                }
+                if let Some(v) = field(row.bid_sz, "bidSz")? {
+                    t.bid_size = v;
+                }
+                if let Some(v) = field(row.ask_px, "askPx")? {
+                    t.ask = v;
+                }
+                if let Some(v) = field(row.ask_sz, "askSz")? {
+                    t.ask_size = v;
+                }
+            }
+            "bbo-tbt" => {
+                // Levels are [price, size, deprecated, orders].
+                if let Some(b) = row.bids.first().filter(|l| l.len() >= 2) {
+                    t.bid = num("bids[0][0]", b[0])?;
+                    t.bid_size = num("bids[0][1]", b[1])?;
+                }
+                if let Some(a) = row.asks.first().filter(|l| l.len() >= 2) {
+                    t.ask = num("asks[0][0]", a[0])?;
+                    t.ask_size = num("asks[0][1]", a[1])?;
+                }
+                t.volume = 0.0;
+            }
+            other => return Err(DecodeError::Unknown(format!("channel {other:?}"))),
+        }
+        Ok(Some(*t))
+    }
+}
