@@ -91,6 +91,21 @@ fn order_from_ccxt(input: &[Value]) -> Order {
     o
 }
 
+/// ccxt's `createMarketBuyOrderWithCost(symbol, cost)`.
+fn market_buy_with_cost(input: &[Value]) -> Order {
+    Order {
+        symbol: input[0].as_str().unwrap().into(),
+        side: Side::Buy,
+        order_type: OrderType::Market,
+        price: None,
+        quantity: dec(&input[1]),
+        by_quote: true,
+        client_order_id: "axtest".into(),
+        self_trade_prevention: None,
+        iceberg_quantity: None,
+    }
+}
+
 fn filtered(mut o: Order) -> Order {
     if o.by_quote {
         return o;
@@ -129,17 +144,7 @@ fn binance_orders_match_ccxt() {
         .unwrap()
     {
         let input = case["input"].as_array().unwrap();
-        let o = Order {
-            symbol: input[0].as_str().unwrap().into(),
-            side: Side::Buy,
-            order_type: OrderType::Market,
-            price: None,
-            quantity: dec(&input[1]),
-            by_quote: true,
-            client_order_id: "axtest".into(),
-            self_trade_prevention: None,
-            iceberg_quantity: None,
-        };
+        let o = market_buy_with_cost(input);
         let ours = without(binance_new_order(&o).params.into_iter().collect(), &skip);
         assert_eq!(
             ours,
@@ -205,17 +210,7 @@ fn okx_orders_match_ccxt() {
         .unwrap()
     {
         let input = case["input"].as_array().unwrap();
-        let o = Order {
-            symbol: input[0].as_str().unwrap().into(),
-            side: Side::Buy,
-            order_type: OrderType::Market,
-            price: None,
-            quantity: dec(&input[1]),
-            by_quote: true,
-            client_order_id: "axtest".into(),
-            self_trade_prevention: None,
-            iceberg_quantity: None,
-        };
+        let o = market_buy_with_cost(input);
         let theirs: Value = serde_json::from_str(case["output"].as_str().unwrap()).unwrap();
         assert_eq!(
             object_without(&okx_order_object(&o), &skip),

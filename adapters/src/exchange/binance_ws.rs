@@ -4,10 +4,10 @@
 //! (`{"stream": ..., "data": ...}`) messages are both accepted. Fields are
 //! borrowed from the message; nothing is allocated per message.
 
-use std::collections::BTreeMap;
-
-use axon_engine::market::{InstrumentId, Tick};
+use axon_engine::market::Tick;
 use serde::Deserialize;
+
+use crate::exchange::books::{Books, num};
 use thiserror::Error;
 
 /// A message that is not a market update we can use.
@@ -65,41 +65,18 @@ fn parse(msg: &str) -> Result<Data<'_>, serde_json::Error> {
     }
 }
 
-fn num(field: &'static str, s: &str) -> Result<f64, DecodeError> {
-    s.parse().map_err(|_| DecodeError::Number {
-        field,
-        value: s.to_string(),
-    })
-}
-
 /// Turns stream messages into ticks, keeping each symbol's last book and
 /// trade so every tick is complete.
 #[derive(Debug, Default)]
 pub struct BinanceDecoder {
-    symbols: BTreeMap<String, InstrumentId>,
-    last: Vec<Tick>,
+    books: Books,
 }
 
 impl BinanceDecoder {
     /// A decoder for these symbols (`BTCUSDT`), instrument ids in order.
     pub fn new(symbols: &[&str]) -> Self {
         Self {
-            symbols: symbols
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.to_string(), i as InstrumentId))
-                .collect(),
-            last: (0..symbols.len())
-                .map(|i| Tick {
-                    instrument: i as InstrumentId,
-                    bid: f64::NAN,
-                    ask: f64::NAN,
-                    bid_size: 0.0,
-                    ask_size: 0.0,
-                    last: f64::NAN,
-                    volume: 0.0,
-                })
-                .collect(),
+            books: Books::new(symbols),
         }
     }
 
@@ -118,10 +95,9 @@ impl BinanceDecoder {
             Data::Book(b) => b.s,
             Data::Trade(t) => t.s,
         };
-        let Some(&id) = self.symbols.get(symbol) else {
+        let Some(t) = self.books.get_mut(symbol) else {
             return Ok(None);
         };
-        let t = &mut self.last[id as usize];
         match data {
             Data::Book(b) => {
                 t.bid = num("b", b.b)?;

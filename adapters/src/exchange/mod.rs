@@ -4,6 +4,7 @@
 //! client order ids derived from the journal.
 
 pub mod binance_ws;
+mod books;
 pub mod client_id;
 pub mod filters;
 pub mod okx_ws;

@@ -3,12 +3,11 @@
 //! become `Tick`s for the instrument. Subscription acks, logins and notices
 //! are not market data (None); anything else is an error.
 
-use std::collections::BTreeMap;
-
-use axon_engine::market::{InstrumentId, Tick};
+use axon_engine::market::Tick;
 use serde::Deserialize;
 
 use crate::exchange::binance_ws::DecodeError;
+use crate::exchange::books::{Books, num};
 
 #[derive(Deserialize)]
 struct Arg<'a> {
@@ -46,40 +45,17 @@ struct Row<'a> {
     bids: Vec<Vec<&'a str>>,
 }
 
-fn num(field: &'static str, s: &str) -> Result<f64, DecodeError> {
-    s.parse().map_err(|_| DecodeError::Number {
-        field,
-        value: s.to_string(),
-    })
-}
-
 /// Turns OKX pushes into ticks, keeping each instrument's last state.
 #[derive(Debug, Default)]
 pub struct OkxDecoder {
-    instruments: BTreeMap<String, InstrumentId>,
-    last: Vec<Tick>,
+    books: Books,
 }
 
 impl OkxDecoder {
     /// A decoder for these instruments (`BTC-USDT`), ids in order.
     pub fn new(inst_ids: &[&str]) -> Self {
         Self {
-            instruments: inst_ids
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.to_string(), i as InstrumentId))
-                .collect(),
-            last: (0..inst_ids.len())
-                .map(|i| Tick {
-                    instrument: i as InstrumentId,
-                    bid: f64::NAN,
-                    ask: f64::NAN,
-                    bid_size: 0.0,
-                    ask_size: 0.0,
-                    last: f64::NAN,
-                    volume: 0.0,
-                })
-                .collect(),
+            books: Books::new(inst_ids),
         }
     }
 
@@ -97,13 +73,12 @@ impl OkxDecoder {
         let Some(arg) = push.arg else {
             return Err(DecodeError::Unknown("no arg and no event".into()));
         };
-        let Some(&id) = arg.inst_id.and_then(|i| self.instruments.get(i)) else {
-            return Ok(None);
-        };
         let Some(row) = push.data.last() else {
             return Ok(None);
         };
-        let t = &mut self.last[id as usize];
+        let Some(t) = arg.inst_id.and_then(|i| self.books.get_mut(i)) else {
+            return Ok(None);
+        };
         match arg.channel {
             "tickers" => {
                 let field = |v: Option<&str>, name| v.map(|s| num(name, s)).transpose();
