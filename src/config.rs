@@ -19,7 +19,8 @@ use crate::exit::Failure;
 #[serde(deny_unknown_fields)]
 pub struct BacktestFile {
     pub session: Session,
-    pub data: Data,
+    /// Market data of a backtest (a live session has `[exchange]` instead).
+    pub data: Option<Data>,
     pub strategy: Strategy,
     #[serde(default)]
     pub execution: Execution,
@@ -30,6 +31,8 @@ pub struct BacktestFile {
     pub ensemble: crate::config_models::EnsembleSection,
     #[serde(default)]
     pub models: crate::config_models::ModelsSection,
+    /// The venue of a live session.
+    pub exchange: Option<crate::live::config::ExchangeSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +239,35 @@ impl Loaded {
     /// Checks values and builds the backtest plan.
     pub fn plan(&self) -> Result<BacktestPlan, Failure> {
         let f = &self.file;
+        let data = f.data.as_ref().ok_or_else(|| {
+            self.key_error(
+                "data",
+                "required for a backtest (a live session takes [exchange])",
+            )
+        })?;
+        let e = &f.execution;
+        Ok(BacktestPlan {
+            engine: self.engine_config()?,
+            data_path: self.resolve(&data.path),
+            default_symbol: data.symbol.clone(),
+            sim: SimConfig {
+                fill: e.fill,
+                commission_bps: e.commission_bps,
+                slippage: e.slippage,
+            },
+            journal_dir: self.resolve(&f.journal.path),
+            journal: self.journal_options()?,
+            seed: f.session.seed,
+            config_text: self.text.clone(),
+            metrics: None,
+            models: self.planned_models()?,
+        })
+    }
+
+    /// The engine configuration the file describes (instruments are
+    /// declared as the data or the venue names them).
+    pub fn engine_config(&self) -> Result<EngineConfig, Failure> {
+        let f = &self.file;
         let e = &f.execution;
         let sizing = match e.sizing {
             SizingKind::AllIn => Sizing::AllIn,
@@ -283,7 +315,12 @@ impl Loaded {
         engine
             .validate()
             .map_err(|reason| Failure::input(format!("{}: {reason}", self.path.display())))?;
-        let j = &f.journal;
+        Ok(engine)
+    }
+
+    /// Journal options from `[journal]`.
+    pub fn journal_options(&self) -> Result<JournalOptions, Failure> {
+        let j = &self.file.journal;
         let durability = match j.durability {
             DurabilityKind::None => Durability::None,
             DurabilityKind::Every => Durability::Every,
@@ -302,21 +339,6 @@ impl Loaded {
             }
             journal.segment_bytes = mb << 20;
         }
-        Ok(BacktestPlan {
-            engine,
-            data_path: self.resolve(&f.data.path),
-            default_symbol: f.data.symbol.clone(),
-            sim: SimConfig {
-                fill: e.fill,
-                commission_bps: e.commission_bps,
-                slippage: e.slippage,
-            },
-            journal_dir: self.resolve(&j.path),
-            journal,
-            seed: f.session.seed,
-            config_text: self.text.clone(),
-            metrics: None,
-            models: self.planned_models()?,
-        })
+        Ok(journal)
     }
 }

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod config_models;
 mod exit;
+mod live;
 mod output;
 
 use std::path::PathBuf;
@@ -74,6 +75,30 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         metrics_hold_secs: u64,
         /// No progress bar, no table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Trade live on a venue (or paper-trade its live market data), journaled.
+    Live {
+        /// Config file with an [exchange] section.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Journal folder (overrides journal.path; must not hold a journal yet).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Stop after this long (90s, 5m, 2h); SIGINT and SIGTERM also stop it.
+        #[arg(long, value_parser = live::parse_duration)]
+        max_duration: Option<std::time::Duration>,
+        /// Serve Prometheus metrics on this port (0: any free port).
+        #[arg(long)]
+        metrics_port: Option<u16>,
+        /// Address the metrics server binds to.
+        #[arg(long, default_value = "127.0.0.1")]
+        metrics_bind: std::net::IpAddr,
+        /// Write the session summary as JSON here.
+        #[arg(long)]
+        summary_json: Option<PathBuf>,
+        /// No table.
         #[arg(long)]
         quiet: bool,
     },
@@ -411,6 +436,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .into());
             }
             replay::replay(&journal, json, quiet)
+        }
+        Command::Live {
+            config,
+            journal,
+            max_duration,
+            metrics_port,
+            metrics_bind,
+            summary_json,
+            quiet,
+        } => {
+            let (metrics, _exporter) = match metrics_port {
+                Some(port) => {
+                    let m = axon_adapters::metrics::MetricsCollector::new()?;
+                    let addr = std::net::SocketAddr::new(metrics_bind, port);
+                    let exporter = m.export_prometheus(addr).map_err(|e| {
+                        exit::Failure::input(format!(
+                            "--metrics-port: cannot listen on {addr}: {e}"
+                        ))
+                    })?;
+                    eprintln!("metrics: http://{}/metrics", exporter.addr());
+                    (Some(m), Some(exporter))
+                }
+                None => (None, None),
+            };
+            live::run(live::LiveArgs {
+                config,
+                journal,
+                max_duration,
+                metrics,
+                summary_json,
+                quiet,
+            })?;
+            Ok(())
         }
         Command::Diff { left, right, json } => replay::diff(&left, &right, json),
         Command::Journal { command } => match command {

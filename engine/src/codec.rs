@@ -92,6 +92,7 @@ impl Input {
             Self::EndOfData => kind::END_OF_DATA,
             Self::Instrument(_) => kind::INSTRUMENT,
             Self::ModelRejected(_) => kind::MODEL_REJECTED,
+            Self::Reconcile(_) => kind::RECONCILE,
         }
     }
 
@@ -112,6 +113,7 @@ impl Input {
             Self::EndOfData => {}
             Self::Instrument(v) => put(v, buf),
             Self::ModelRejected(v) => put(v, buf),
+            Self::Reconcile(v) => put(v, buf),
         }
     }
 
@@ -132,6 +134,7 @@ impl Input {
             kind::END_OF_DATA if payload.is_empty() => Self::EndOfData,
             kind::INSTRUMENT => Self::Instrument(get(kind_, version, payload)?),
             kind::MODEL_REJECTED => Self::ModelRejected(get(kind_, version, payload)?),
+            kind::RECONCILE => Self::Reconcile(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

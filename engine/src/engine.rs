@@ -131,7 +131,8 @@ impl Engine {
     /// Processes one input; appends the outputs to `out`.
     pub fn step(&mut self, time_ns: i64, input: &Input, out: &mut Vec<Output>) {
         match input {
-            Input::SessionStart(_) | Input::Timer(_) | Input::OrderAck(_) => {}
+            Input::SessionStart(_) | Input::Timer(_) | Input::OrderAck(_) | Input::Reconcile(_) => {
+            }
             Input::Tick(t) => self.on_market(time_ns, t.instrument, t.mid(), out),
             Input::Bar(b) => self.on_market(time_ns, b.instrument, b.close, out),
             Input::Fill(f) => self.on_fill(time_ns, f),

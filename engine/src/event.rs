@@ -42,6 +42,40 @@ pub enum Input {
     /// A model file could not be loaded for a slot (hot reload): the slot
     /// keeps its model; the engine records a `SwapRejected`.
     ModelRejected(ModelRejected),
+    /// A live session's start: what the venue holds (balances, open
+    /// orders) against what the journal holds, and every difference.
+    /// Recorded for audit; the engine's decisions do not depend on it.
+    Reconcile(Reconcile),
+}
+
+/// The venue's state at a live session's start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct Reconcile {
+    /// Venue name.
+    pub venue: String,
+    /// Balances: asset, free, locked.
+    pub balances: Vec<(String, f64, f64)>,
+    /// Open orders at the venue.
+    pub open_orders: Vec<VenueOpenOrder>,
+    /// Differences from the journal's state, one line each.
+    pub differences: Vec<String>,
+}
+
+/// An order working at the venue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct VenueOpenOrder {
+    /// Venue symbol.
+    pub symbol: String,
+    /// Client order id.
+    pub client_order_id: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit price.
+    pub price: f64,
+    /// Ordered quantity.
+    pub quantity: f64,
+    /// Executed so far.
+    pub executed: f64,
 }
 
 /// A refused model file.
@@ -384,6 +418,7 @@ pub mod kind {
     pub const END_OF_DATA: u16 = 11;
     pub const INSTRUMENT: u16 = 12;
     pub const MODEL_REJECTED: u16 = 13;
+    pub const RECONCILE: u16 = 14;
     pub const DECISION: u16 = 64;
     pub const WEIGHT_CHANGE: u16 = 65;
     pub const ORDER_INTENT: u16 = 66;
@@ -415,6 +450,7 @@ pub mod kind {
             END_OF_DATA => "EndOfData",
             INSTRUMENT => "Instrument",
             MODEL_REJECTED => "ModelRejected",
+            RECONCILE => "Reconcile",
             DECISION => "Decision",
             WEIGHT_CHANGE => "WeightChange",
             ORDER_INTENT => "OrderIntent",

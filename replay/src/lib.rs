@@ -23,4 +23,5 @@ pub use backtest::{BacktestPlan, BacktestReport, PlannedModel, Progress, run_bac
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;
+pub use observe::{InferenceMetrics, RunMetrics};
 pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

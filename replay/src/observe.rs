@@ -17,7 +17,7 @@ const REFRESH: u64 = 4096;
 
 /// The driver's view of the metrics.
 #[derive(Debug)]
-pub(crate) struct RunMetrics {
+pub struct RunMetrics {
     m: MetricsCollector,
     venue: &'static str,
     instruments: Vec<InstrumentMetrics>,
@@ -42,6 +42,7 @@ fn reason_index(r: RiskReason) -> usize {
 }
 
 impl RunMetrics {
+    /// Metrics of a run on `venue` (`sim`, `binance`, `okx`).
     pub fn new(m: MetricsCollector, venue: &'static str) -> Self {
         let rejections = [
             RiskReason::MaxOrderNotional,

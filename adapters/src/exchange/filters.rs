@@ -142,6 +142,26 @@ impl SymbolFilters {
         Ok(out)
     }
 
+    /// Filters from a tick size, a lot size and a minimum quantity (OKX
+    /// `tickSz`, `lotSz`, `minSz`), checked as Binance's PRICE_FILTER and
+    /// LOT_SIZE with no upper bounds.
+    pub fn from_steps(symbol: &str, tick: Decimal, lot: Decimal, min_qty: Decimal) -> Self {
+        Self {
+            symbol: symbol.into(),
+            price: Some(Range {
+                min: tick,
+                max: Decimal::ZERO,
+                step: tick,
+            }),
+            lot: Some(Range {
+                min: min_qty,
+                max: Decimal::ZERO,
+                step: lot,
+            }),
+            ..Self::default()
+        }
+    }
+
     fn reject(&self, filter: &'static str, detail: String) -> FilterError {
         FilterError::Rejected {
             symbol: self.symbol.clone(),

@@ -3,10 +3,16 @@
 //! over timestamp, method, path and body), Binance's symbol filters, and
 //! client order ids derived from the journal.
 
+pub mod binance;
 pub mod binance_ws;
 mod books;
 pub mod client_id;
+pub mod config;
 pub mod filters;
+pub mod okx;
 pub mod okx_ws;
 pub mod request;
+mod rest;
 pub mod sign;
+pub mod venue;
+mod ws;

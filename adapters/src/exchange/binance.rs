@@ -1,0 +1,690 @@
+//! Binance spot: signed REST under `/api/v3` and the market and user-data
+//! websockets.
+//!
+//! Failure handling, in the order it applies to a request:
+//! - client-side budget (`governor`) and, after a 429 or 418, no request at
+//!   all until `Retry-After` has passed;
+//! - `X-MBX-USED-WEIGHT-1M` above 90 % of exchangeInfo's request-weight
+//!   limit pauses requests until the next minute;
+//! - `-1021` (timestamp outside recvWindow): resync with `/api/v3/time` and
+//!   retry once;
+//! - a 5xx or a timeout on a new order: the outcome is unknown, so the
+//!   order is looked up by its client order id before anything else, and
+//!   sent again (same id, which Binance refuses to book twice) only if the
+//!   venue does not have it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::exchange::binance_ws::BinanceDecoder;
+use crate::exchange::config::ExchangeConfig;
+use crate::exchange::filters::{self, SymbolFilters};
+use crate::exchange::request::{self, Order, OrderType, Side};
+use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
+use crate::exchange::sign::BinanceKey;
+use crate::exchange::venue::{
+    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError,
+    VenueEvent, VenueOrder, now_ns,
+};
+use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
+
+const VENUE: &str = "binance";
+const PROD_REST: &str = "https://api.binance.com";
+const TEST_REST: &str = "https://testnet.binance.vision";
+const PROD_WS: &str = "wss://stream.binance.com:9443";
+const TEST_WS: &str = "wss://stream.testnet.binance.vision";
+/// Attempts at placing one order whose outcome stays unknown.
+const PLACE_ATTEMPTS: u32 = 3;
+/// Rate-limit answers tolerated for one request before giving up.
+const RATE_LIMIT_RETRIES: u32 = 5;
+/// Reconnect before Binance's 24-hour cut.
+const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+
+/// A symbol's filters and assets, from exchangeInfo.
+#[derive(Debug, Clone)]
+struct Market {
+    filters: SymbolFilters,
+    base: String,
+    quote: String,
+}
+
+/// A Binance spot connection.
+#[derive(Debug)]
+pub struct BinanceAdapter {
+    cfg: ExchangeConfig,
+    key: BinanceKey,
+    rest: Rest,
+    ws_base: String,
+    markets: RwLock<BTreeMap<String, Market>>,
+}
+
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => s.parse().unwrap_or(f64::NAN),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn status(s: &str) -> OrderStatus {
+    match s {
+        "NEW" | "PENDING_NEW" => OrderStatus::New,
+        "PARTIALLY_FILLED" => OrderStatus::PartiallyFilled,
+        "FILLED" => OrderStatus::Filled,
+        "CANCELED" | "PENDING_CANCEL" => OrderStatus::Canceled,
+        "REJECTED" => OrderStatus::Rejected,
+        _ => OrderStatus::Expired,
+    }
+}
+
+fn venue_order(v: &Value) -> VenueOrder {
+    VenueOrder {
+        symbol: text(&v["symbol"]),
+        client_order_id: text(&v["clientOrderId"]),
+        venue_order_id: text(&v["orderId"]),
+        buy: v["side"] == "BUY",
+        price: num(&v["price"]),
+        quantity: num(&v["origQty"]),
+        executed: num(&v["executedQty"]),
+        executed_quote: num(&v["cummulativeQuoteQty"]),
+        status: status(v["status"].as_str().unwrap_or_default()),
+    }
+}
+
+impl BinanceAdapter {
+    /// A connection with these settings; nothing is sent yet.
+    pub fn new(cfg: ExchangeConfig) -> Result<Self, VenueError> {
+        let secret = cfg.api_secret.expose();
+        let key = if secret.contains("PRIVATE KEY") {
+            BinanceKey::ed25519_pem(secret)
+        } else {
+            BinanceKey::hmac(secret)
+        }
+        .map_err(|e| VenueError::Config(format!("{VENUE}: api_secret: {e}")))?;
+        let rest_url = cfg
+            .rest_url
+            .clone()
+            .unwrap_or_else(|| (if cfg.testnet { TEST_REST } else { PROD_REST }).to_string());
+        let ws_base = cfg
+            .ws_url
+            .clone()
+            .unwrap_or_else(|| (if cfg.testnet { TEST_WS } else { PROD_WS }).to_string());
+        Ok(Self {
+            rest: Rest::new(VENUE, rest_url, &cfg)?,
+            ws_base: ws_base.trim_end_matches('/').to_string(),
+            key,
+            cfg,
+            markets: RwLock::new(BTreeMap::new()),
+        })
+    }
+
+    /// The adapter's counters (reconnects, rate limits, weight headroom).
+    pub fn stats(&self) -> Arc<AdapterStats> {
+        self.rest.stats.clone()
+    }
+
+    /// Syncs the clock and loads exchangeInfo: filters, assets and the
+    /// request-weight limit of every configured symbol.
+    pub async fn connect(&self) -> Result<(), VenueError> {
+        self.sync_time().await?;
+        let info = self.public("/api/v3/exchangeInfo").await?;
+        for limit in info["rateLimits"].as_array().into_iter().flatten() {
+            if limit["rateLimitType"] == "REQUEST_WEIGHT" && limit["interval"] == "MINUTE" {
+                let n = limit["limit"].as_u64().unwrap_or(0);
+                self.rest.stats.weight_limit.store(n, Ordering::Relaxed);
+            }
+        }
+        let mut markets = BTreeMap::new();
+        for symbol in &self.cfg.symbols {
+            let filters = SymbolFilters::from_exchange_info(&info, symbol)
+                .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?;
+            let s = info["symbols"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s["symbol"] == symbol.as_str())
+                .cloned()
+                .unwrap_or_default();
+            markets.insert(
+                symbol.clone(),
+                Market {
+                    filters,
+                    base: text(&s["baseAsset"]),
+                    quote: text(&s["quoteAsset"]),
+                },
+            );
+        }
+        *self.markets.write().unwrap_or_else(|e| e.into_inner()) = markets;
+        Ok(())
+    }
+
+    /// Reads `/api/v3/time` and sets the clock offset.
+    pub async fn sync_time(&self) -> Result<(), VenueError> {
+        let sent = now_ns() / 1_000_000;
+        let v = self.public("/api/v3/time").await?;
+        let received = now_ns() / 1_000_000;
+        let server = v["serverTime"].as_i64().ok_or_else(|| VenueError::Decode {
+            venue: VENUE,
+            path: "/api/v3/time".into(),
+            detail: "no serverTime".into(),
+        })?;
+        self.rest.set_clock(server, sent, received);
+        Ok(())
+    }
+
+    fn note_headers(&self, reply: &Reply) {
+        if let Some(w) = reply
+            .header("x-mbx-used-weight-1m")
+            .and_then(|s| s.parse().ok())
+        {
+            self.rest.stats.used_weight.store(w, Ordering::Relaxed);
+            let limit = self.rest.stats.weight_limit.load(Ordering::Relaxed);
+            // Close to the venue's limit: wait for its next minute.
+            if limit > 0 && w * 10 >= limit * 9 {
+                let into_minute = self.rest.venue_now_ms().rem_euclid(60_000) as u64;
+                self.rest
+                    .block_for(Duration::from_millis(60_000 - into_minute));
+            }
+        }
+    }
+
+    /// Classifies an answer: JSON on success, else the error it means.
+    /// Rate limits block the transport and return `Ok(None)` (retry).
+    fn classify(&self, path: &str, reply: Reply) -> Result<Option<Value>, VenueError> {
+        self.note_headers(&reply);
+        if reply.status == 429 || reply.status == 418 {
+            AdapterStats::bump(&self.rest.stats.rate_limited);
+            let wait = reply.retry_after().unwrap_or(Duration::from_secs(60));
+            tracing::warn!(
+                status = reply.status,
+                ?wait,
+                path,
+                "binance rate limit: pausing all requests"
+            );
+            self.rest.block_for(wait);
+            return Ok(None);
+        }
+        if reply.status >= 500 {
+            return Err(VenueError::Transport {
+                venue: VENUE,
+                path: path.into(),
+                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
+            });
+        }
+        let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
+            venue: VENUE,
+            path: path.into(),
+            detail: format!("{e}: {}", excerpt(&reply.body)),
+        })?;
+        if reply.status < 300 {
+            return Ok(Some(json));
+        }
+        let code = json["code"].as_i64().unwrap_or(0);
+        let msg = text(&json["msg"]);
+        if matches!(code, -2014 | -2015 | -1022) || reply.status == 401 {
+            return Err(VenueError::Auth {
+                venue: VENUE,
+                detail: format!("code {code}: {msg}"),
+            });
+        }
+        Err(VenueError::Api {
+            venue: VENUE,
+            path: path.into(),
+            status: reply.status,
+            code: code.to_string(),
+            msg,
+        })
+    }
+
+    async fn public(&self, path_and_query: &str) -> Result<Value, VenueError> {
+        let path = path_only(path_and_query);
+        for _ in 0..RATE_LIMIT_RETRIES {
+            self.rest.wait_turn(false).await;
+            let reply = self
+                .rest
+                .send(Method::GET, path_and_query, &[], None)
+                .await?;
+            if let Some(v) = self.classify(&path, reply)? {
+                return Ok(v);
+            }
+        }
+        Err(self.rate_limited(&path))
+    }
+
+    fn rate_limited(&self, path: &str) -> VenueError {
+        VenueError::Api {
+            venue: VENUE,
+            path: path.into(),
+            status: 429,
+            code: "-1003".into(),
+            msg: format!("still rate limited after {RATE_LIMIT_RETRIES} waits"),
+        }
+    }
+
+    /// A request with `X-MBX-APIKEY` only (user-data stream keys).
+    async fn keyed(&self, method: Method, path_and_query: &str) -> Result<Value, VenueError> {
+        let path = path_only(path_and_query);
+        for _ in 0..RATE_LIMIT_RETRIES {
+            self.rest.wait_turn(false).await;
+            let reply = self
+                .rest
+                .send(
+                    method.clone(),
+                    path_and_query,
+                    &[("X-MBX-APIKEY", self.cfg.api_key.expose())],
+                    None,
+                )
+                .await?;
+            if let Some(v) = self.classify(&path, reply)? {
+                return Ok(v);
+            }
+        }
+        Err(self.rate_limited(&path))
+    }
+
+    /// A signed request: parameters plus `timestamp` and `recvWindow` in
+    /// the query string, HMAC (or Ed25519) signature appended.
+    async fn signed(
+        &self,
+        method: Method,
+        path: &str,
+        params: &[(String, String)],
+        order: bool,
+    ) -> Result<Value, VenueError> {
+        let mut resynced = false;
+        let mut waits = 0;
+        loop {
+            self.rest.wait_turn(order).await;
+            let signed = self.sign_query(params);
+            let reply = self
+                .rest
+                .send(
+                    method.clone(),
+                    &format!("{path}?{signed}"),
+                    &[("X-MBX-APIKEY", self.cfg.api_key.expose())],
+                    None,
+                )
+                .await?;
+            match self.classify(path, reply) {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {
+                    waits += 1;
+                    if waits >= RATE_LIMIT_RETRIES {
+                        return Err(self.rate_limited(path));
+                    }
+                }
+                Err(VenueError::Api { code, .. }) if code == "-1021" && !resynced => {
+                    AdapterStats::bump(&self.rest.stats.time_resyncs);
+                    tracing::warn!(path, "binance -1021: resyncing the clock and retrying once");
+                    self.sync_time().await?;
+                    resynced = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The query string with `timestamp`, `recvWindow` and `signature`.
+    fn sign_query(&self, params: &[(String, String)]) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        q.append_pair("timestamp", &self.rest.venue_now_ms().to_string());
+        q.append_pair("recvWindow", &self.cfg.recv_window_ms.to_string());
+        let query = q.finish();
+        let signature = self.key.sign(&query);
+        form_urlencoded::Serializer::new(query)
+            .append_pair("signature", &signature)
+            .finish()
+    }
+
+    fn market(&self, symbol: &str) -> Result<Market, VenueError> {
+        self.markets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(symbol)
+            .cloned()
+            .ok_or_else(|| {
+                VenueError::Config(format!(
+                    "{VENUE}: {symbol}: not loaded (not in the configured symbols, or connect() not called)"
+                ))
+            })
+    }
+
+    /// Places an order after the symbol filters. For a market order,
+    /// `order.price` (when set) is the reference price of the notional
+    /// check and is not sent.
+    pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
+        let market = self.market(&order.symbol)?;
+        let side = match order.side {
+            Side::Buy => filters::Side::Buy,
+            Side::Sell => filters::Side::Sell,
+        };
+        let limit = order.order_type != OrderType::Market;
+        let checked = match market.filters.apply(
+            side,
+            order.price.filter(|_| limit),
+            order.quantity,
+            order.price.unwrap_or(Decimal::ZERO),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(Placed::Rejected {
+                    reason: format!("local filter: {e}"),
+                });
+            }
+        };
+        let mut sent = order.clone();
+        sent.price = checked.price;
+        sent.quantity = checked.quantity;
+        let req = request::binance_new_order(&sent);
+        let mut last = String::new();
+        for attempt in 1..=PLACE_ATTEMPTS {
+            match self.signed(Method::POST, req.path, &req.params, true).await {
+                Ok(v) => {
+                    return Ok(Placed::Accepted {
+                        venue_order_id: text(&v["orderId"]),
+                    });
+                }
+                Err(VenueError::Api { code, msg, .. })
+                    if code == "-2010" && msg.contains("Duplicate") =>
+                {
+                    // An earlier attempt got through: the venue has it.
+                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
+                        return Ok(Placed::Accepted {
+                            venue_order_id: o.venue_order_id,
+                        });
+                    }
+                    last = format!("{code}: {msg}");
+                }
+                Err(VenueError::Api { code, msg, .. }) => {
+                    return Ok(Placed::Rejected {
+                        reason: format!("{code}: {msg}"),
+                    });
+                }
+                Err(VenueError::Transport { detail, .. }) => {
+                    AdapterStats::bump(&self.rest.stats.lookups);
+                    tracing::warn!(client_order_id = %order.client_order_id, attempt, %detail, "order outcome unknown: looking it up");
+                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
+                        return Ok(Placed::Accepted {
+                            venue_order_id: o.venue_order_id,
+                        });
+                    }
+                    last = detail;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(VenueError::Unknown {
+            venue: VENUE,
+            client_order_id: order.client_order_id.clone(),
+            attempts: PLACE_ATTEMPTS,
+            detail: last,
+        })
+    }
+
+    /// Looks an order up by client id, retrying transport errors; None if
+    /// the venue does not have it.
+    async fn lookup(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<Option<VenueOrder>, VenueError> {
+        let mut wait = Duration::from_millis(200);
+        let mut tries = 0;
+        loop {
+            match self.query_order(symbol, client_order_id).await {
+                Err(VenueError::Transport { .. }) if tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `GET /api/v3/order` by client order id; None if the venue does not have it.
+    pub async fn query_order(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<Option<VenueOrder>, VenueError> {
+        let req = request::binance_query_order(symbol, client_order_id);
+        match self.signed(Method::GET, req.path, &req.params, false).await {
+            Ok(v) => Ok(Some(venue_order(&v))),
+            Err(VenueError::Api { code, .. }) if code == "-2013" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `DELETE /api/v3/order` by client order id. `Ok(false)`: the venue
+    /// does not know the order (or it is no longer open).
+    pub async fn cancel_order(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<bool, VenueError> {
+        let params = vec![
+            ("symbol".to_string(), symbol.to_string()),
+            ("origClientOrderId".to_string(), client_order_id.to_string()),
+        ];
+        match self
+            .signed(Method::DELETE, "/api/v3/order", &params, false)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(VenueError::Api { code, .. }) if code == "-2011" => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /api/v3/openOrders` of the configured symbols.
+    pub async fn open_orders(&self) -> Result<Vec<VenueOrder>, VenueError> {
+        let mut out = Vec::new();
+        for symbol in &self.cfg.symbols {
+            let params = vec![("symbol".to_string(), symbol.clone())];
+            let v = self
+                .signed(Method::GET, "/api/v3/openOrders", &params, false)
+                .await?;
+            out.extend(v.as_array().into_iter().flatten().map(venue_order));
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v3/account` balances (non-zero ones).
+    pub async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let v = self
+            .signed(Method::GET, "/api/v3/account", &[], false)
+            .await?;
+        Ok(v["balances"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|b| Balance {
+                asset: text(&b["asset"]),
+                free: num(&b["free"]),
+                locked: num(&b["locked"]),
+            })
+            .filter(|b| b.free != 0.0 || b.locked != 0.0)
+            .collect())
+    }
+
+    fn spec(&self, name: &'static str) -> StreamSpec {
+        StreamSpec {
+            name,
+            reconnect: self.cfg.reconnect,
+            max_age: MAX_AGE,
+            keepalive: None,
+        }
+    }
+
+    /// Streams `bookTicker` and `aggTrade` of every symbol (one combined
+    /// stream; the subscription is in the URL, so a reconnect resubscribes)
+    /// as ticks, instrument ids in symbol order.
+    pub fn spawn_market(
+        &self,
+        tx: mpsc::Sender<Stamped>,
+        stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let streams: Vec<String> = self
+            .cfg
+            .symbols
+            .iter()
+            .flat_map(|s| {
+                let s = s.to_ascii_lowercase();
+                [format!("{s}@bookTicker"), format!("{s}@aggTrade")]
+            })
+            .collect();
+        let url = format!("{}/stream?streams={}", self.ws_base, streams.join("/"));
+        let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
+        let mut decoder = BinanceDecoder::new(&symbols);
+        let open = move || -> Opening {
+            let url = url.clone();
+            Box::pin(async move { Ok((url, Vec::new())) })
+        };
+        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
+            if msg.contains("\"serverShutdown\"") {
+                return Flow::Reconnect("serverShutdown".into());
+            }
+            match decoder.decode(msg) {
+                Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "binance market message skipped"),
+            }
+            Flow::Continue
+        };
+        tokio::spawn(ws::run(
+            self.spec("market"),
+            open,
+            handler,
+            tx,
+            self.rest.stats.clone(),
+            stop,
+        ))
+    }
+
+    /// Streams the account's order updates (`executionReport`) through a
+    /// listen key, renewed every 30 minutes and fetched anew on reconnect.
+    pub fn spawn_user(
+        self: &Arc<Self>,
+        tx: mpsc::Sender<Stamped>,
+        stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let me = self.clone();
+        let open = move || -> Opening {
+            let me = me.clone();
+            Box::pin(async move {
+                let v = me
+                    .keyed(Method::POST, "/api/v3/userDataStream")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let key = v["listenKey"]
+                    .as_str()
+                    .ok_or("userDataStream: no listenKey")?
+                    .to_string();
+                let renew = me.clone();
+                let k = key.clone();
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(Duration::from_secs(30 * 60)).await;
+                        let q = format!("/api/v3/userDataStream?listenKey={k}");
+                        if let Err(e) = renew.keyed(Method::PUT, &q).await {
+                            tracing::warn!(error = %e, "listen key renewal failed");
+                            return;
+                        }
+                    }
+                });
+                Ok((format!("{}/ws/{key}", me.ws_base), Vec::new()))
+            })
+        };
+        let markets = self
+            .markets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
+            if msg.contains("\"serverShutdown\"") || msg.contains("\"listenKeyExpired\"") {
+                return Flow::Reconnect("serverShutdown or listenKeyExpired".into());
+            }
+            match serde_json::from_str::<Value>(msg) {
+                Ok(v) if v["e"] == "executionReport" => {
+                    if let Some(u) = execution_report(&v, &markets) {
+                        out.push(VenueEvent::Order(u));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "binance user message is not JSON"),
+            }
+            Flow::Continue
+        };
+        tokio::spawn(ws::run(
+            self.spec("user"),
+            open,
+            handler,
+            tx,
+            self.rest.stats.clone(),
+            stop,
+        ))
+    }
+}
+
+/// An `executionReport` as an order update; commission converted to the
+/// quote currency (base-asset commission at the trade price; other
+/// assets, such as BNB, cannot be priced here and count as zero).
+fn execution_report(v: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUpdate> {
+    let orig = text(&v["C"]);
+    let client_order_id = if orig.is_empty() { text(&v["c"]) } else { orig };
+    let kind = match v["x"].as_str()? {
+        "NEW" => UpdateKind::New,
+        "TRADE" => {
+            let price = num(&v["L"]);
+            let fee = num(&v["n"]);
+            let asset = text(&v["N"]);
+            let commission = match markets.get(v["s"].as_str().unwrap_or_default()) {
+                Some(m) if m.quote == asset => fee,
+                Some(m) if m.base == asset => fee * price,
+                _ => 0.0,
+            };
+            UpdateKind::Trade {
+                trade_id: text(&v["t"]),
+                quantity: num(&v["l"]),
+                price,
+                cumulative: num(&v["z"]),
+                commission: if commission.is_finite() {
+                    commission
+                } else {
+                    0.0
+                },
+                last: v["X"] == "FILLED",
+            }
+        }
+        "CANCELED" => UpdateKind::Canceled,
+        "REJECTED" | "EXPIRED" | "TRADE_PREVENTION" => {
+            UpdateKind::Rejected(format!("{} {}", text(&v["x"]), text(&v["r"])))
+        }
+        _ => return None,
+    };
+    Some(OrderUpdate {
+        client_order_id,
+        venue_order_id: text(&v["i"]),
+        kind,
+    })
+}

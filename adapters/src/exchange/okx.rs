@@ -1,0 +1,685 @@
+//! OKX v5: signed REST (`OK-ACCESS-*` headers, demo trading with
+//! `x-simulated-trading: 1`) and the public and private websockets.
+//!
+//! Error handling: `50011` (rate limit) pauses requests and retries;
+//! `50102` (timestamp expired) resyncs the clock with `/api/v5/public/time`
+//! and retries once; authentication errors are fatal; a 5xx or timeout on
+//! a new order means its outcome is unknown, so the order is looked up by
+//! its `clOrdId` before anything else. Per-order failures come back in
+//! `sCode`/`sMsg` and are reported as rejections.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::exchange::config::ExchangeConfig;
+use crate::exchange::filters::{self, SymbolFilters};
+use crate::exchange::okx_ws::OkxDecoder;
+use crate::exchange::request::{self, Order, OrderType, Side};
+use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
+use crate::exchange::sign::okx_sign;
+use crate::exchange::venue::{
+    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError,
+    VenueEvent, VenueOrder, now_ns,
+};
+use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
+
+const VENUE: &str = "okx";
+const PROD_REST: &str = "https://www.okx.com";
+const PROD_WS: &str = "wss://ws.okx.com:8443";
+const DEMO_WS: &str = "wss://wspap.okx.com:8443";
+const PLACE_ATTEMPTS: u32 = 3;
+const RATE_LIMIT_RETRIES: u32 = 5;
+const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+/// OKX closes sockets silent for 30 s.
+const KEEPALIVE: Duration = Duration::from_secs(20);
+/// Authentication failures: retrying cannot help.
+const AUTH_CODES: &[&str] = &[
+    "50100", "50101", "50103", "50104", "50105", "50111", "50112", "50113", "50114",
+];
+
+#[derive(Debug, Clone)]
+struct Market {
+    filters: SymbolFilters,
+    base: String,
+    quote: String,
+}
+
+/// An OKX connection (spot, cash).
+#[derive(Debug)]
+pub struct OkxAdapter {
+    cfg: ExchangeConfig,
+    rest: Rest,
+    ws_base: String,
+    markets: RwLock<BTreeMap<String, Market>>,
+}
+
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::String(s) if s.is_empty() => 0.0,
+        Value::String(s) => s.parse().unwrap_or(f64::NAN),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        _ => 0.0,
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn status(s: &str) -> OrderStatus {
+    match s {
+        "live" => OrderStatus::New,
+        "partially_filled" => OrderStatus::PartiallyFilled,
+        "filled" => OrderStatus::Filled,
+        "canceled" | "mmp_canceled" => OrderStatus::Canceled,
+        _ => OrderStatus::Expired,
+    }
+}
+
+fn venue_order(v: &Value) -> VenueOrder {
+    let executed = num(&v["accFillSz"]);
+    VenueOrder {
+        symbol: text(&v["instId"]),
+        client_order_id: text(&v["clOrdId"]),
+        venue_order_id: text(&v["ordId"]),
+        buy: v["side"] == "buy",
+        price: num(&v["px"]),
+        quantity: num(&v["sz"]),
+        executed,
+        executed_quote: executed * num(&v["avgPx"]),
+        status: status(v["state"].as_str().unwrap_or_default()),
+    }
+}
+
+/// ISO 8601 UTC with milliseconds, as `OK-ACCESS-TIMESTAMP` wants it.
+fn iso_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+impl OkxAdapter {
+    /// A connection with these settings; nothing is sent yet.
+    pub fn new(cfg: ExchangeConfig) -> Result<Self, VenueError> {
+        if cfg.api_secret.is_empty() {
+            return Err(VenueError::Config(format!(
+                "{VENUE}: the API secret is empty"
+            )));
+        }
+        let rest_url = cfg
+            .rest_url
+            .clone()
+            .unwrap_or_else(|| PROD_REST.to_string());
+        let ws_base = cfg
+            .ws_url
+            .clone()
+            .unwrap_or_else(|| (if cfg.testnet { DEMO_WS } else { PROD_WS }).to_string());
+        Ok(Self {
+            rest: Rest::new(VENUE, rest_url, &cfg)?,
+            ws_base: ws_base.trim_end_matches('/').to_string(),
+            cfg,
+            markets: RwLock::new(BTreeMap::new()),
+        })
+    }
+
+    /// The adapter's counters.
+    pub fn stats(&self) -> Arc<AdapterStats> {
+        self.rest.stats.clone()
+    }
+
+    /// Syncs the clock and loads the instruments' tick and lot sizes.
+    pub async fn connect(&self) -> Result<(), VenueError> {
+        self.sync_time().await?;
+        let v = self
+            .request(
+                Method::GET,
+                "/api/v5/public/instruments?instType=SPOT",
+                None,
+                false,
+            )
+            .await?;
+        let mut markets = BTreeMap::new();
+        for symbol in &self.cfg.symbols {
+            let inst = v["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|i| i["instId"] == symbol.as_str())
+                .ok_or_else(|| {
+                    VenueError::Config(format!(
+                        "{VENUE}: {symbol}: not among the venue's spot instruments"
+                    ))
+                })?;
+            let dec = |k: &str| {
+                Decimal::from_str(inst[k].as_str().unwrap_or_default()).map_err(|_| {
+                    VenueError::Decode {
+                        venue: VENUE,
+                        path: "/api/v5/public/instruments".into(),
+                        detail: format!("{symbol}: {k} = {} is not a decimal", inst[k]),
+                    }
+                })
+            };
+            markets.insert(
+                symbol.clone(),
+                Market {
+                    filters: SymbolFilters::from_steps(
+                        symbol,
+                        dec("tickSz")?,
+                        dec("lotSz")?,
+                        dec("minSz")?,
+                    ),
+                    base: text(&inst["baseCcy"]),
+                    quote: text(&inst["quoteCcy"]),
+                },
+            );
+        }
+        *self.markets.write().unwrap_or_else(|e| e.into_inner()) = markets;
+        Ok(())
+    }
+
+    /// Reads `/api/v5/public/time` and sets the clock offset.
+    pub async fn sync_time(&self) -> Result<(), VenueError> {
+        let sent = now_ns() / 1_000_000;
+        let v = self
+            .request(Method::GET, "/api/v5/public/time", None, false)
+            .await?;
+        let received = now_ns() / 1_000_000;
+        let ts = v["data"][0]["ts"]
+            .as_str()
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(|| VenueError::Decode {
+                venue: VENUE,
+                path: "/api/v5/public/time".into(),
+                detail: "no data[0].ts".into(),
+            })?;
+        self.rest.set_clock(ts, sent, received);
+        Ok(())
+    }
+
+    /// Classifies an answer; `Ok(None)` means rate limited (retry).
+    fn classify(&self, path: &str, reply: Reply) -> Result<Option<Value>, VenueError> {
+        if reply.status >= 500 {
+            return Err(VenueError::Transport {
+                venue: VENUE,
+                path: path.into(),
+                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
+            });
+        }
+        let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
+            venue: VENUE,
+            path: path.into(),
+            detail: format!("HTTP {}: {e}: {}", reply.status, excerpt(&reply.body)),
+        })?;
+        let code = text(&json["code"]);
+        if code == "50011" || reply.status == 429 {
+            AdapterStats::bump(&self.rest.stats.rate_limited);
+            let wait = reply.retry_after().unwrap_or(Duration::from_secs(1));
+            tracing::warn!(path, ?wait, "okx rate limit: pausing requests");
+            self.rest.block_for(wait);
+            return Ok(None);
+        }
+        if AUTH_CODES.contains(&code.as_str()) {
+            return Err(VenueError::Auth {
+                venue: VENUE,
+                detail: format!("code {code}: {}", text(&json["msg"])),
+            });
+        }
+        // Code "1"/"2": some or all orders failed; the caller reads sCode.
+        if code == "0" || ((code == "1" || code == "2") && json["data"].is_array()) {
+            return Ok(Some(json));
+        }
+        Err(VenueError::Api {
+            venue: VENUE,
+            path: path.into(),
+            status: reply.status,
+            code,
+            msg: text(&json["msg"]),
+        })
+    }
+
+    /// One request, signed when `private`; retries rate limits and, once,
+    /// a timestamp refusal after resyncing the clock.
+    async fn request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+        order: bool,
+    ) -> Result<Value, VenueError> {
+        let path = path_only(path_and_query);
+        let private = !path.starts_with("/api/v5/public/");
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let mut resynced = false;
+        let mut waits = 0;
+        loop {
+            self.rest.wait_turn(order).await;
+            let ts = iso_ms(self.rest.venue_now_ms());
+            let sign = if private {
+                okx_sign(
+                    self.cfg.api_secret.expose(),
+                    &ts,
+                    method.as_str(),
+                    path_and_query,
+                    &body,
+                )
+                .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?
+            } else {
+                String::new()
+            };
+            let mut headers: Vec<(&str, &str)> = Vec::new();
+            if private {
+                headers.extend([
+                    ("OK-ACCESS-KEY", self.cfg.api_key.expose()),
+                    ("OK-ACCESS-SIGN", sign.as_str()),
+                    ("OK-ACCESS-TIMESTAMP", ts.as_str()),
+                    ("OK-ACCESS-PASSPHRASE", self.cfg.passphrase.expose()),
+                ]);
+            }
+            if self.cfg.testnet {
+                headers.push(("x-simulated-trading", "1"));
+            }
+            let payload = (!body.is_empty()).then(|| ("application/json", body.clone()));
+            let reply = self
+                .rest
+                .send(method.clone(), path_and_query, &headers, payload)
+                .await?;
+            match self.classify(&path, reply) {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {
+                    waits += 1;
+                    if waits >= RATE_LIMIT_RETRIES {
+                        return Err(VenueError::Api {
+                            venue: VENUE,
+                            path,
+                            status: 429,
+                            code: "50011".into(),
+                            msg: format!("still rate limited after {RATE_LIMIT_RETRIES} waits"),
+                        });
+                    }
+                }
+                Err(VenueError::Api { code, .. }) if code == "50102" && !resynced => {
+                    AdapterStats::bump(&self.rest.stats.time_resyncs);
+                    tracing::warn!(%path, "okx 50102: resyncing the clock and retrying once");
+                    // Boxed: sync_time itself goes through request().
+                    Box::pin(self.sync_time()).await?;
+                    resynced = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn market(&self, symbol: &str) -> Result<Market, VenueError> {
+        self.markets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(symbol)
+            .cloned()
+            .ok_or_else(|| {
+                VenueError::Config(format!(
+                    "{VENUE}: {symbol}: not loaded (not configured, or connect() not called)"
+                ))
+            })
+    }
+
+    /// Places an order after the tick and lot sizes. A market order's
+    /// `price`, when set, is only a reference and is not sent.
+    pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
+        let market = self.market(&order.symbol)?;
+        let side = match order.side {
+            Side::Buy => filters::Side::Buy,
+            Side::Sell => filters::Side::Sell,
+        };
+        let limit = order.order_type != OrderType::Market;
+        let checked = match market.filters.apply(
+            side,
+            order.price.filter(|_| limit),
+            order.quantity,
+            order.price.unwrap_or(Decimal::ZERO),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(Placed::Rejected {
+                    reason: format!("local filter: {e}"),
+                });
+            }
+        };
+        let mut sent = order.clone();
+        sent.price = checked.price;
+        sent.quantity = checked.quantity;
+        let body = request::okx_order_object(&sent);
+        let mut last = String::new();
+        for attempt in 1..=PLACE_ATTEMPTS {
+            match self
+                .request(Method::POST, "/api/v5/trade/order", Some(&body), true)
+                .await
+            {
+                Ok(v) => {
+                    let d = &v["data"][0];
+                    let s_code = text(&d["sCode"]);
+                    if s_code == "0" {
+                        return Ok(Placed::Accepted {
+                            venue_order_id: text(&d["ordId"]),
+                        });
+                    }
+                    if s_code == "51016" {
+                        // Duplicated clOrdId: an earlier attempt got through.
+                        if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
+                            return Ok(Placed::Accepted {
+                                venue_order_id: o.venue_order_id,
+                            });
+                        }
+                    }
+                    return Ok(Placed::Rejected {
+                        reason: format!("{s_code}: {}", text(&d["sMsg"])),
+                    });
+                }
+                Err(VenueError::Transport { detail, .. }) => {
+                    AdapterStats::bump(&self.rest.stats.lookups);
+                    tracing::warn!(client_order_id = %order.client_order_id, attempt, %detail, "order outcome unknown: looking it up");
+                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
+                        return Ok(Placed::Accepted {
+                            venue_order_id: o.venue_order_id,
+                        });
+                    }
+                    last = detail;
+                }
+                Err(VenueError::Api { code, msg, .. }) => {
+                    return Ok(Placed::Rejected {
+                        reason: format!("{code}: {msg}"),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(VenueError::Unknown {
+            venue: VENUE,
+            client_order_id: order.client_order_id.clone(),
+            attempts: PLACE_ATTEMPTS,
+            detail: last,
+        })
+    }
+
+    async fn lookup(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<Option<VenueOrder>, VenueError> {
+        let mut wait = Duration::from_millis(200);
+        let mut tries = 0;
+        loop {
+            match self.query_order(symbol, client_order_id).await {
+                Err(VenueError::Transport { .. }) if tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `GET /api/v5/trade/order` by `clOrdId`; None if the venue does not have it.
+    pub async fn query_order(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<Option<VenueOrder>, VenueError> {
+        let q = format!("/api/v5/trade/order?instId={symbol}&clOrdId={client_order_id}");
+        match self.request(Method::GET, &q, None, false).await {
+            Ok(v) => Ok(v["data"]
+                .as_array()
+                .and_then(|d| d.first())
+                .map(venue_order)),
+            Err(VenueError::Api { code, .. }) if code == "51603" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /api/v5/trade/cancel-order` by `clOrdId`. `Ok(false)`: not
+    /// open at the venue (filled, cancelled or unknown).
+    pub async fn cancel_order(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> Result<bool, VenueError> {
+        let body = json!({ "instId": symbol, "clOrdId": client_order_id });
+        let v = self
+            .request(
+                Method::POST,
+                "/api/v5/trade/cancel-order",
+                Some(&body),
+                false,
+            )
+            .await?;
+        Ok(text(&v["data"][0]["sCode"]) == "0")
+    }
+
+    /// `GET /api/v5/trade/orders-pending` of the configured symbols.
+    pub async fn open_orders(&self) -> Result<Vec<VenueOrder>, VenueError> {
+        let mut out = Vec::new();
+        for symbol in &self.cfg.symbols {
+            let q = format!("/api/v5/trade/orders-pending?instType=SPOT&instId={symbol}");
+            let v = self.request(Method::GET, &q, None, false).await?;
+            out.extend(v["data"].as_array().into_iter().flatten().map(venue_order));
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v5/account/balance`.
+    pub async fn balances(&self) -> Result<Vec<Balance>, VenueError> {
+        let v = self
+            .request(Method::GET, "/api/v5/account/balance", None, false)
+            .await?;
+        Ok(v["data"][0]["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| Balance {
+                asset: text(&d["ccy"]),
+                free: num(&d["availBal"]),
+                locked: num(&d["frozenBal"]),
+            })
+            .filter(|b| b.free != 0.0 || b.locked != 0.0)
+            .collect())
+    }
+
+    fn spec(&self, name: &'static str) -> StreamSpec {
+        StreamSpec {
+            name,
+            reconnect: self.cfg.reconnect,
+            max_age: MAX_AGE,
+            keepalive: Some((KEEPALIVE, "ping")),
+        }
+    }
+
+    /// Streams `tickers` and `bbo-tbt` of every symbol as ticks; the
+    /// subscription is sent on every (re)connect.
+    pub fn spawn_market(
+        &self,
+        tx: mpsc::Sender<Stamped>,
+        stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let args: Vec<Value> = self
+            .cfg
+            .symbols
+            .iter()
+            .flat_map(|s| {
+                [
+                    json!({"channel": "tickers", "instId": s}),
+                    json!({"channel": "bbo-tbt", "instId": s}),
+                ]
+            })
+            .collect();
+        let subscribe = json!({ "op": "subscribe", "args": args }).to_string();
+        let url = format!("{}/ws/v5/public", self.ws_base);
+        let open = move || -> Opening {
+            let (url, subscribe) = (url.clone(), subscribe.clone());
+            Box::pin(async move { Ok((url, vec![subscribe])) })
+        };
+        let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
+        let mut decoder = OkxDecoder::new(&symbols);
+        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
+            if let Some(flow) = control(msg) {
+                return flow;
+            }
+            match decoder.decode(msg) {
+                Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "okx market message skipped"),
+            }
+            Flow::Continue
+        };
+        tokio::spawn(ws::run(
+            self.spec("market"),
+            open,
+            handler,
+            tx,
+            self.rest.stats.clone(),
+            stop,
+        ))
+    }
+
+    /// Streams the account's order updates: login, then the `orders`
+    /// channel once the login is confirmed.
+    pub fn spawn_user(
+        self: &Arc<Self>,
+        tx: mpsc::Sender<Stamped>,
+        stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let me = self.clone();
+        let url = format!("{}/ws/v5/private", self.ws_base);
+        let open = move || -> Opening {
+            let me = me.clone();
+            let url = url.clone();
+            Box::pin(async move {
+                let ts = (me.rest.venue_now_ms() / 1000).to_string();
+                let sign = okx_sign(
+                    me.cfg.api_secret.expose(),
+                    &ts,
+                    "GET",
+                    "/users/self/verify",
+                    "",
+                )
+                .map_err(|e| e.to_string())?;
+                let login = json!({"op": "login", "args": [{
+                    "apiKey": me.cfg.api_key.expose(),
+                    "passphrase": me.cfg.passphrase.expose(),
+                    "timestamp": ts,
+                    "sign": sign,
+                }]});
+                Ok((url, vec![login.to_string()]))
+            })
+        };
+        let markets = self
+            .markets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let subscribe =
+            json!({"op": "subscribe", "args": [{"channel": "orders", "instType": "SPOT"}]})
+                .to_string();
+        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
+            if let Some(flow) = control(msg) {
+                return flow;
+            }
+            let Ok(v) = serde_json::from_str::<Value>(msg) else {
+                tracing::warn!("okx private message is not JSON");
+                return Flow::Continue;
+            };
+            match v["event"].as_str() {
+                Some("login") if v["code"] == "0" => return Flow::Reply(subscribe.clone()),
+                Some("login") | Some("error") => {
+                    return Flow::Fail(format!(
+                        "okx private stream: code {}: {}",
+                        text(&v["code"]),
+                        text(&v["msg"])
+                    ));
+                }
+                Some(_) => return Flow::Continue,
+                None => {}
+            }
+            if v["arg"]["channel"] == "orders" {
+                for d in v["data"].as_array().into_iter().flatten() {
+                    if let Some(u) = order_update(d, &markets) {
+                        out.push(VenueEvent::Order(u));
+                    }
+                }
+            }
+            Flow::Continue
+        };
+        tokio::spawn(ws::run(
+            self.spec("user"),
+            open,
+            handler,
+            tx,
+            self.rest.stats.clone(),
+            stop,
+        ))
+    }
+}
+
+/// Keepalive answers and venue notices.
+fn control(msg: &str) -> Option<Flow> {
+    if msg == "pong" {
+        return Some(Flow::Continue);
+    }
+    if msg.contains("\"notice\"") && msg.contains("64008") {
+        return Some(Flow::Reconnect("notice 64008: service upgrade".into()));
+    }
+    None
+}
+
+/// One `orders` channel entry as an order update.
+fn order_update(d: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUpdate> {
+    let fill = num(&d["fillSz"]);
+    let state = d["state"].as_str()?;
+    let kind = if fill > 0.0 {
+        let price = num(&d["fillPx"]);
+        // OKX reports fees as negative amounts charged.
+        let fee = -num(&d["fillFee"]);
+        let asset = text(&d["fillFeeCcy"]);
+        let commission = match markets.get(d["instId"].as_str().unwrap_or_default()) {
+            Some(m) if m.quote == asset => fee,
+            Some(m) if m.base == asset => fee * price,
+            _ => 0.0,
+        };
+        UpdateKind::Trade {
+            trade_id: text(&d["tradeId"]),
+            quantity: fill,
+            price,
+            cumulative: num(&d["accFillSz"]),
+            commission: if commission.is_finite() {
+                commission
+            } else {
+                0.0
+            },
+            last: state == "filled",
+        }
+    } else {
+        match state {
+            "live" => UpdateKind::New,
+            "canceled" | "mmp_canceled" => UpdateKind::Canceled,
+            "partially_filled" | "filled" => return None,
+            other => UpdateKind::Rejected(other.to_string()),
+        }
+    };
+    Some(OrderUpdate {
+        client_order_id: text(&d["clOrdId"]),
+        venue_order_id: text(&d["ordId"]),
+        kind,
+    })
+}

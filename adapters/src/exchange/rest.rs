@@ -1,0 +1,166 @@
+//! The REST transport both venues share: one HTTP client, the client-side
+//! budget (`governor`), a stop-all-requests deadline set by 418/429
+//! `Retry-After`, and the offset between our clock and the venue's.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+
+use crate::exchange::config::ExchangeConfig;
+use crate::exchange::venue::{AdapterStats, VenueError, now_ns};
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// `Retry-After` in seconds, when present.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.header("retry-after")
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Rest {
+    pub venue: &'static str,
+    pub base: String,
+    http: reqwest::Client,
+    /// Venue clock minus ours, ms.
+    offset_ms: AtomicI64,
+    /// No request leaves before this instant (418/429 Retry-After).
+    blocked_until: Mutex<Option<Instant>>,
+    requests: DefaultDirectRateLimiter,
+    orders: DefaultDirectRateLimiter,
+    pub stats: Arc<AdapterStats>,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+impl Rest {
+    pub fn new(
+        venue: &'static str,
+        base: String,
+        cfg: &ExchangeConfig,
+    ) -> Result<Self, VenueError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(cfg.request_timeout_ms.max(1)))
+            .build()
+            .map_err(|e| VenueError::Config(format!("{venue}: HTTP client: {e}")))?;
+        Ok(Self {
+            venue,
+            base: base.trim_end_matches('/').to_string(),
+            http,
+            offset_ms: AtomicI64::new(0),
+            blocked_until: Mutex::new(None),
+            requests: RateLimiter::direct(Quota::per_second(nonzero(
+                cfg.rate_limit.requests_per_second,
+            ))),
+            orders: RateLimiter::direct(Quota::per_minute(nonzero(
+                cfg.rate_limit.orders_per_minute,
+            ))),
+            stats: Arc::new(AdapterStats::default()),
+        })
+    }
+
+    /// The venue's clock now, ms.
+    pub fn venue_now_ms(&self) -> i64 {
+        now_ns() / 1_000_000 + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Records the venue's time, read at `sent_ms`..`received_ms` of our clock.
+    pub fn set_clock(&self, server_ms: i64, sent_ms: i64, received_ms: i64) {
+        let ours = sent_ms + (received_ms - sent_ms) / 2;
+        self.offset_ms.store(server_ms - ours, Ordering::Relaxed);
+    }
+
+    /// Stops every request for `wait`.
+    pub fn block_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut b = self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
+        if b.is_none_or(|t| t < until) {
+            *b = Some(until);
+        }
+    }
+
+    /// Waits for the venue's ban to pass and for our own budget.
+    pub async fn wait_turn(&self, order: bool) {
+        let until = *self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = until {
+            tokio::time::sleep_until(t.into()).await;
+        }
+        self.requests.until_ready().await;
+        if order {
+            self.orders.until_ready().await;
+        }
+    }
+
+    /// Sends one request and reads the whole answer. Connection errors and
+    /// timeouts are `Transport` errors (the outcome is unknown).
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&'static str, String)>,
+    ) -> Result<Reply, VenueError> {
+        let url = format!("{}{}", self.base, path_and_query);
+        let mut req = self.http.request(method, &url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some((content_type, body)) = body {
+            req = req.header("Content-Type", content_type).body(body);
+        }
+        let path = path_only(path_and_query);
+        let transport = |e: reqwest::Error| VenueError::Transport {
+            venue: self.venue,
+            path: path.clone(),
+            // Without the URL: its query string carries the signature.
+            detail: e.without_url().to_string(),
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.map_err(transport)?;
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// A path without its query string (which may carry a signature).
+pub(crate) fn path_only(path_and_query: &str) -> String {
+    path_and_query
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A body of at most 200 characters, for error messages.
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut s: String = body.chars().take(200).collect();
+    if s.len() < body.len() {
+        s.push('…');
+    }
+    s
+}

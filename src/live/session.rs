@@ -1,0 +1,675 @@
+//! The live session loop: venue events in, stamped with their receive
+//! time, journaled before the engine sees them (the sequencer), the
+//! engine's orders out to the venue (or, in paper mode, to the simulated
+//! exchange), every answer back in as a journaled input.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axon_adapters::exchange::client_id::{client_order_id, session_tag};
+use axon_adapters::exchange::request::{self, Order};
+use axon_adapters::exchange::venue::{
+    OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
+};
+use axon_adapters::metrics::MetricsCollector;
+use axon_adapters::sim::SimExchange;
+use axon_engine::event::{
+    InstrumentDef, OrderIntent, OrderType, Quantity, Reconcile, SessionStart, VenueOpenOrder,
+};
+use axon_engine::market::{Side, Tick};
+use axon_engine::{Engine, Input, Output, Sequencer};
+use axon_inference::{ModelRegistry, swap_record};
+use axon_journal::Journal;
+use axon_replay::{InferenceMetrics, RunMetrics};
+use rust_decimal::Decimal;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::exit::Failure;
+use crate::live::config::{LivePlan, Mode};
+use crate::live::orders::Tracker;
+use crate::live::venue::Venue;
+
+/// How long shutdown waits for order requests already sent.
+const DRAIN: Duration = Duration::from_secs(10);
+/// How long after an unknown outcome the order is looked up again.
+const RECHECK: Duration = Duration::from_secs(2);
+
+/// What a session did.
+#[derive(Debug)]
+pub struct LiveReport {
+    pub venue: &'static str,
+    pub mode: Mode,
+    pub ticks: u64,
+    pub orders: u64,
+    pub fills: u64,
+    pub rejects: u64,
+    pub reconnects: u64,
+    pub records: u64,
+    pub head_hash: String,
+    pub elapsed_secs: f64,
+    pub stopped_by: String,
+    pub differences: Vec<String>,
+    pub equity: f64,
+}
+
+struct Live {
+    seq: Sequencer<Journal>,
+    symbols: Vec<String>,
+    tag: String,
+    tracker: Tracker,
+    last_time: i64,
+    venue: Venue,
+    paper: Option<SimExchange>,
+    tasks: JoinSet<Vec<Stamped>>,
+    stopping: bool,
+    metrics: Option<RunMetrics>,
+    collector: Option<MetricsCollector>,
+    report: LiveReport,
+}
+
+/// Runs a session until `shutdown` resolves, `max_duration` passes or a
+/// stream is lost for good.
+pub async fn run(
+    plan: LivePlan,
+    max_duration: Option<Duration>,
+    collector: Option<MetricsCollector>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<LiveReport, Failure> {
+    let started = Instant::now();
+    let venue_err = |e: VenueError| Failure::input(e.to_string());
+    let venue = Venue::new(plan.venue, plan.exchange.clone()).map_err(venue_err)?;
+    venue.connect().await.map_err(venue_err)?;
+    let paper = plan.mode == Mode::Paper;
+    // The venue's state before anything is journaled.
+    let (balances, open_orders) = if paper {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            venue.balances().await.map_err(venue_err)?,
+            venue.open_orders().await.map_err(venue_err)?,
+        )
+    };
+    let mut journal_opts = plan.journal.clone();
+    if let Some(m) = &collector {
+        let m = m.clone();
+        journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
+    }
+    let journal = Journal::create(&plan.journal_dir, journal_opts)?;
+    let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+    if let Some(m) = &collector {
+        registry.set_observer(Arc::new(InferenceMetrics(m.clone())));
+    }
+    let engine =
+        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
+    let start = Input::SessionStart(Box::new(SessionStart {
+        config: plan.engine.clone(),
+        config_text: plan.config_text.clone(),
+        data: Vec::new(),
+        seed: plan.seed,
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+    }));
+    let t0 = now_ns();
+    // The session tag: the session-start record's payload and time, so
+    // client order ids differ between sessions and a replay derives them.
+    let mut tag_bytes = Vec::new();
+    start.encode(&mut tag_bytes);
+    tag_bytes.extend_from_slice(&t0.to_le_bytes());
+    let tag = session_tag(&tag_bytes);
+    let mut live = Live {
+        seq: Sequencer::new(engine, journal),
+        symbols: plan.exchange.symbols.clone(),
+        tracker: Tracker::new(tag.clone()),
+        tag,
+        last_time: t0,
+        venue: venue.clone(),
+        paper: paper.then(|| SimExchange::new(plan.sim, plan.exchange.symbols.len())),
+        tasks: JoinSet::new(),
+        stopping: false,
+        metrics: collector
+            .clone()
+            .map(|m| RunMetrics::new(m, plan.venue.name())),
+        collector,
+        report: LiveReport {
+            venue: plan.venue.name(),
+            mode: plan.mode,
+            ticks: 0,
+            orders: 0,
+            fills: 0,
+            rejects: 0,
+            reconnects: 0,
+            records: 0,
+            head_hash: String::new(),
+            elapsed_secs: 0.0,
+            stopped_by: String::new(),
+            differences: Vec::new(),
+            equity: 0.0,
+        },
+    };
+    live.submit(t0, start)?;
+    for (id, symbol) in plan.exchange.symbols.iter().enumerate() {
+        let def = InstrumentDef {
+            id: id as u32,
+            symbol: symbol.clone(),
+        };
+        live.submit(t0, Input::Instrument(def))?;
+    }
+    let mut versions = std::collections::BTreeMap::new();
+    for m in &plan.models {
+        let sha = live.seq.log().artifacts().put(&m.bytes)?;
+        let version = versions
+            .entry(m.slot)
+            .and_modify(|v| *v += 1)
+            .or_insert(1u32);
+        live.submit(
+            t0,
+            Input::ModelSwap(swap_record(m.slot, *version, sha, &m.config)),
+        )?;
+    }
+    if !registry.errors().is_empty() {
+        return Err(Failure::input(format!(
+            "model slots failed: {}",
+            registry.errors().join("; ")
+        )));
+    }
+    if !paper {
+        let rec = reconcile(
+            plan.venue.name(),
+            &plan.exchange.symbols,
+            balances,
+            open_orders,
+        );
+        for d in &rec.differences {
+            tracing::warn!(difference = %d, "reconciliation");
+        }
+        live.report.differences = rec.differences.clone();
+        live.submit(t0, Input::Reconcile(rec))?;
+    }
+
+    let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut streams = vec![venue.spawn_market(tx.clone(), stop_rx.clone())];
+    if !paper {
+        streams.push(venue.spawn_user(tx.clone(), stop_rx.clone()));
+    }
+    drop(tx);
+    tokio::pin!(shutdown);
+    let deadline =
+        tokio::time::sleep(max_duration.unwrap_or(Duration::from_secs(100 * 365 * 86_400)));
+    tokio::pin!(deadline);
+    let mut refresh = tokio::time::interval(Duration::from_secs(1));
+    let mut lost = None;
+    let stopped_by = loop {
+        tokio::select! {
+            biased;
+            _ = &mut shutdown => break "signal".to_string(),
+            _ = &mut deadline => break "max-duration".to_string(),
+            Some(done) = live.tasks.join_next(), if !live.tasks.is_empty() => {
+                for s in done.unwrap_or_default() {
+                    live.on_event(s)?;
+                }
+            }
+            msg = rx.recv() => match msg {
+                Some(s) => {
+                    if let VenueEvent::StreamLost { stream, reason } = &s.event {
+                        lost = Some(format!("{} {stream} stream lost: {reason}", plan.venue.name()));
+                        break "stream lost".to_string();
+                    }
+                    live.on_event(s)?;
+                }
+                None => break "streams ended".to_string(),
+            },
+            _ = refresh.tick() => live.refresh_metrics(),
+        }
+    };
+    // Graceful stop: no new orders, answers to sent ones still journaled.
+    tracing::info!(reason = %stopped_by, "stopping: no new orders; waiting for answers to sent ones");
+    live.stopping = true;
+    let _ = stop_tx.send(true);
+    let drain_until = tokio::time::Instant::now() + DRAIN;
+    while !live.tasks.is_empty() {
+        match tokio::time::timeout_at(drain_until, live.tasks.join_next()).await {
+            Ok(Some(done)) => {
+                for s in done.unwrap_or_default() {
+                    live.on_event(s)?;
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                tracing::warn!(
+                    pending = live.tasks.len(),
+                    "shutdown: order requests still unanswered; the next session reconciles them"
+                );
+                live.tasks.abort_all();
+                break;
+            }
+        }
+    }
+    for h in streams {
+        let _ = h.await;
+    }
+    // Order updates already received are journaled, market data is not.
+    while let Ok(s) = rx.try_recv() {
+        if matches!(s.event, VenueEvent::Order(_)) {
+            live.on_event(s)?;
+        }
+    }
+    live.refresh_metrics();
+    let stats = venue.stats();
+    let mut report = std::mem::replace(
+        &mut live.report,
+        LiveReport {
+            venue: "",
+            mode: plan.mode,
+            ticks: 0,
+            orders: 0,
+            fills: 0,
+            rejects: 0,
+            reconnects: 0,
+            records: 0,
+            head_hash: String::new(),
+            elapsed_secs: 0.0,
+            stopped_by: String::new(),
+            differences: Vec::new(),
+            equity: 0.0,
+        },
+    );
+    report.equity = live.seq.engine().portfolio().equity();
+    let (_, journal) = live.seq.into_parts();
+    report.records = journal.next_seq();
+    report.head_hash = journal.close()?.head_hash;
+    report.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
+    report.elapsed_secs = started.elapsed().as_secs_f64();
+    report.stopped_by = stopped_by;
+    if let Some(reason) = lost {
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "{reason}; the journal is closed and replays ({} records)",
+                report.records
+            ),
+        });
+    }
+    Ok(report)
+}
+
+/// The venue's balances and open orders against a new journal, which holds
+/// no position and no order: everything the venue holds for the traded
+/// symbols is a difference to report.
+fn reconcile(
+    venue: &str,
+    symbols: &[String],
+    balances: Vec<axon_adapters::exchange::venue::Balance>,
+    open: Vec<axon_adapters::exchange::venue::VenueOrder>,
+) -> Reconcile {
+    let mut differences = Vec::new();
+    for o in &open {
+        differences.push(format!(
+            "{venue} has open order {} ({} {} {} @ {}, {} executed) that this journal did not send",
+            o.client_order_id,
+            if o.buy { "buy" } else { "sell" },
+            o.quantity,
+            o.symbol,
+            o.price,
+            o.executed
+        ));
+    }
+    for b in &balances {
+        // A base asset of a traded symbol is a position the engine starts without.
+        let base = symbols
+            .iter()
+            .any(|s| s.starts_with(&b.asset) && s.len() > b.asset.len());
+        if base && b.free + b.locked != 0.0 {
+            differences.push(format!(
+                "{venue} holds {} {} ({} free, {} locked); the engine starts flat",
+                b.free + b.locked,
+                b.asset,
+                b.free,
+                b.locked
+            ));
+        }
+    }
+    Reconcile {
+        venue: venue.to_string(),
+        balances: balances
+            .iter()
+            .map(|b| (b.asset.clone(), b.free, b.locked))
+            .collect(),
+        open_orders: open
+            .iter()
+            .map(|o| VenueOpenOrder {
+                symbol: o.symbol.clone(),
+                client_order_id: o.client_order_id.clone(),
+                side: if o.buy { Side::Buy } else { Side::Sell },
+                price: o.price,
+                quantity: o.quantity,
+                executed: o.executed,
+            })
+            .collect(),
+        differences,
+    }
+}
+
+/// The request for an engine order.
+fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Order, String> {
+    let symbol = symbols
+        .get(intent.instrument as usize)
+        .ok_or_else(|| format!("instrument {} is not traded here", intent.instrument))?;
+    let units = match intent.quantity {
+        Quantity::Units(u) => u,
+        Quantity::EquityFraction(_) => {
+            return Err("an equity-fraction order has no quantity to send".into());
+        }
+    };
+    let dec = |v: f64, what: &str| {
+        // f64's Display is the shortest text that reads back the same.
+        v.to_string()
+            .parse::<Decimal>()
+            .map_err(|e| format!("{what} {v}: {e}"))
+    };
+    let (order_type, price) = match intent.order_type {
+        OrderType::Market | OrderType::MarketOnClose => {
+            (request::OrderType::Market, intent.reference_price)
+        }
+        OrderType::Limit(p) => (request::OrderType::Limit, p),
+    };
+    Ok(Order {
+        symbol: symbol.clone(),
+        side: match intent.side {
+            Side::Buy => request::Side::Buy,
+            Side::Sell => request::Side::Sell,
+        },
+        order_type,
+        price: Some(dec(price, "price")?),
+        quantity: dec(units, "quantity")?,
+        by_quote: false,
+        client_order_id: client_order_id(tag, intent.client_id),
+        self_trade_prevention: None,
+        iceberg_quantity: None,
+    })
+}
+
+/// Looks an order up and reports what the venue knows of it.
+async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
+    let update = |kind, venue_order_id: &str| Stamped {
+        recv_ns: now_ns(),
+        event: VenueEvent::Order(OrderUpdate {
+            client_order_id: id.clone(),
+            venue_order_id: venue_order_id.to_string(),
+            kind,
+        }),
+    };
+    match venue.query_order(&symbol, &id).await {
+        Ok(Some(o)) => {
+            let mut out = vec![update(UpdateKind::New, &o.venue_order_id)];
+            if o.executed > 0.0 {
+                out.push(update(
+                    UpdateKind::Trade {
+                        trade_id: "lookup".into(),
+                        quantity: o.executed,
+                        price: o.executed_quote / o.executed,
+                        cumulative: o.executed,
+                        // Commissions of executions seen only through a
+                        // lookup are not reported by the order query.
+                        commission: 0.0,
+                        last: o.status == OrderStatus::Filled,
+                    },
+                    &o.venue_order_id,
+                ));
+            }
+            match o.status {
+                OrderStatus::Canceled => out.push(update(UpdateKind::Canceled, &o.venue_order_id)),
+                OrderStatus::Rejected | OrderStatus::Expired => out.push(update(
+                    UpdateKind::Rejected(format!("{:?} at the venue", o.status)),
+                    &o.venue_order_id,
+                )),
+                _ => {}
+            }
+            out
+        }
+        Ok(None) => vec![update(
+            UpdateKind::Rejected("the venue has no such order".into()),
+            "",
+        )],
+        Err(e) => {
+            tracing::warn!(client_order_id = %id, error = %e, "order lookup failed");
+            Vec::new()
+        }
+    }
+}
+
+impl Live {
+    /// Event time: the receive time, never before the previous input.
+    fn time(&mut self, recv_ns: i64) -> i64 {
+        self.last_time = self.last_time.max(recv_ns);
+        self.last_time
+    }
+
+    fn on_event(&mut self, s: Stamped) -> Result<(), Failure> {
+        let t = self.time(s.recv_ns);
+        match s.event {
+            VenueEvent::Tick(tick) => {
+                if self.stopping {
+                    return Ok(());
+                }
+                if let Some(m) = &self.collector {
+                    m.record_market_data_received(self.report.venue, t as f64 / 1e9);
+                }
+                self.tick(t, tick)?;
+            }
+            VenueEvent::Order(u) => {
+                for input in self.tracker.inputs(&u) {
+                    self.submit(t, input)?;
+                }
+            }
+            VenueEvent::StreamUp { stream, reconnect } => {
+                tracing::info!(stream, reconnect, "stream up");
+                if let Some(m) = &self.collector {
+                    m.set_exchange_connected(self.report.venue, true);
+                    if reconnect {
+                        m.record_reconnect(self.report.venue);
+                    }
+                }
+                // Updates may have been missed while the stream was down.
+                if reconnect && stream == "user" {
+                    let open: Vec<u64> = self.tracker.open().map(|(id, _)| id).collect();
+                    for id in open {
+                        self.spawn_lookup(id, Duration::ZERO);
+                    }
+                }
+            }
+            VenueEvent::StreamDown { stream, reason } => {
+                tracing::warn!(stream, %reason, "stream down");
+                if let Some(m) = &self.collector {
+                    m.set_exchange_connected(self.report.venue, false);
+                }
+            }
+            VenueEvent::StreamLost { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn spawn_lookup(&mut self, client_id: u64, after: Duration) {
+        let Some(t) = self.tracker.get(client_id) else {
+            return;
+        };
+        let symbol = self.symbols[t.instrument as usize].clone();
+        let id = client_order_id(&self.tag, client_id);
+        let venue = self.venue.clone();
+        self.tasks.spawn(async move {
+            tokio::time::sleep(after).await;
+            lookup(venue, symbol, id).await
+        });
+    }
+
+    fn tick(&mut self, t: i64, tick: Tick) -> Result<(), Failure> {
+        self.report.ticks += 1;
+        if self.paper.is_none() {
+            return self.submit(t, Input::Tick(tick));
+        }
+        // As in a backtest: the simulator's fills before the tick, each
+        // stepped before the next is asked for (it sizes from the portfolio).
+        while let Some(ev) = self
+            .paper
+            .as_mut()
+            .and_then(|sim| sim.before_tick(&tick, self.seq.engine().portfolio()))
+        {
+            self.seq_submit(t, &ev)?;
+        }
+        self.seq_submit(t, &Input::Tick(tick))?;
+        if let Some(sim) = &mut self.paper {
+            sim.after_tick(&tick);
+        }
+        while let Some(ev) = self
+            .paper
+            .as_mut()
+            .and_then(|sim| sim.immediate(self.seq.engine().portfolio()))
+        {
+            self.seq_submit(t, &ev)?;
+        }
+        Ok(())
+    }
+
+    /// Journals and steps one input in paper mode (the simulator takes the outputs).
+    fn seq_submit(&mut self, t: i64, input: &Input) -> Result<(), Failure> {
+        self.seq.submit(t, input)?;
+        self.count(input);
+        if let Some(m) = &mut self.metrics {
+            m.observe(t, input, &self.seq);
+        }
+        if let Some(sim) = &mut self.paper {
+            sim.on_outputs(self.seq.outputs());
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, input: &Input) {
+        match input {
+            Input::Fill(_) => self.report.fills += 1,
+            Input::Reject(_) => self.report.rejects += 1,
+            _ => {}
+        }
+        self.report.orders += self
+            .seq
+            .outputs()
+            .iter()
+            .filter(|o| matches!(o, Output::OrderSubmitted(_)))
+            .count() as u64;
+    }
+
+    /// Journals and steps one input, then sends the engine's orders and
+    /// cancels to the venue.
+    fn submit(&mut self, t: i64, input: Input) -> Result<(), Failure> {
+        if self.paper.is_some() {
+            return self.seq_submit(t, &input);
+        }
+        self.seq.submit(t, &input)?;
+        self.count(&input);
+        if let Some(m) = &mut self.metrics {
+            m.observe(t, &input, &self.seq);
+        }
+        let outputs = self.seq.outputs().to_vec();
+        let mut refused = Vec::new();
+        for o in outputs {
+            match o {
+                Output::OrderSubmitted(s) => {
+                    let intent = s.order;
+                    self.tracker
+                        .submitted(intent.client_id, intent.instrument, intent.side);
+                    if self.stopping {
+                        refused.push((intent.client_id, "session stopping: not sent".to_string()));
+                        continue;
+                    }
+                    match venue_order(&intent, &self.symbols, &self.tag) {
+                        Ok(order) => self.spawn_place(order),
+                        Err(reason) => refused.push((intent.client_id, reason)),
+                    }
+                }
+                Output::CancelRequest(c) => self.spawn_cancel(c.client_id),
+                _ => {}
+            }
+        }
+        for (client_id, reason) in refused {
+            let u = OrderUpdate {
+                client_order_id: client_order_id(&self.tag, client_id),
+                venue_order_id: String::new(),
+                kind: UpdateKind::Rejected(reason),
+            };
+            for input in self.tracker.inputs(&u) {
+                self.submit(t, input)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn spawn_place(&mut self, order: Order) {
+        let venue = self.venue.clone();
+        self.tasks.spawn(async move {
+            let id = order.client_order_id.clone();
+            let answer = venue.place_order(&order).await;
+            let recv_ns = now_ns();
+            let (kind, venue_order_id) = match answer {
+                Ok(Placed::Accepted { venue_order_id }) => (UpdateKind::New, venue_order_id),
+                Ok(Placed::Rejected { reason }) => (UpdateKind::Rejected(reason), String::new()),
+                Err(e @ VenueError::Unknown { .. }) | Err(e @ VenueError::Transport { .. }) => {
+                    // Not known either way: look again later, never resend blindly.
+                    tracing::error!(client_order_id = %id, error = %e, "order outcome unknown");
+                    tokio::time::sleep(RECHECK).await;
+                    return lookup(venue, order.symbol, id).await;
+                }
+                Err(e) => (
+                    UpdateKind::Rejected(format!("not placed: {e}")),
+                    String::new(),
+                ),
+            };
+            vec![Stamped {
+                recv_ns,
+                event: VenueEvent::Order(OrderUpdate {
+                    client_order_id: id,
+                    venue_order_id,
+                    kind,
+                }),
+            }]
+        });
+    }
+
+    fn spawn_cancel(&mut self, client_id: u64) {
+        let Some(t) = self.tracker.get(client_id) else {
+            return;
+        };
+        if t.done {
+            return;
+        }
+        let symbol = self.symbols[t.instrument as usize].clone();
+        let id = client_order_id(&self.tag, client_id);
+        let venue = self.venue.clone();
+        self.tasks.spawn(async move {
+            match venue.cancel_order(&symbol, &id).await {
+                Ok(true) => vec![Stamped {
+                    recv_ns: now_ns(),
+                    event: VenueEvent::Order(OrderUpdate {
+                        client_order_id: id,
+                        venue_order_id: String::new(),
+                        kind: UpdateKind::Canceled,
+                    }),
+                }],
+                // Not open any more: its fate is whatever the venue says.
+                Ok(false) => lookup(venue, symbol, id).await,
+                Err(e) => {
+                    tracing::warn!(client_order_id = %id, error = %e, "cancel failed");
+                    Vec::new()
+                }
+            }
+        });
+    }
+
+    fn refresh_metrics(&mut self) {
+        if let Some(m) = &mut self.metrics {
+            m.refresh(&self.seq);
+        }
+        if let Some(c) = &self.collector {
+            c.set_rate_limit_headroom(self.report.venue, self.venue.stats().headroom());
+        }
+    }
+}
