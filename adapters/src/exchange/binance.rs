@@ -688,3 +688,53 @@ fn execution_report(v: &Value, markets: &BTreeMap<String, Market>) -> Option<Ord
         kind,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn markets() -> BTreeMap<String, Market> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "BTCUSDT".to_string(),
+            Market {
+                filters: SymbolFilters::default(),
+                base: "BTC".into(),
+                quote: "USDT".into(),
+            },
+        );
+        m
+    }
+
+    #[test]
+    fn execution_reports_become_updates_with_quote_commission() {
+        // Binance's documented example, as a partial fill paid in the base asset.
+        let trade: Value = serde_json::from_str(r#"{"e":"executionReport","E":1499405658658,"s":"BTCUSDT","c":"axabc1","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000","p":"0.10264410","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":4293153,"l":"0.40000000","z":"0.40000000","L":"0.10264410","n":"0.00100000","N":"BTC","T":1499405658657,"t":77,"C":""}"#).unwrap();
+        let u = execution_report(&trade, &markets()).unwrap();
+        assert_eq!(u.client_order_id, "axabc1");
+        assert_eq!(u.venue_order_id, "4293153");
+        let UpdateKind::Trade {
+            trade_id,
+            quantity,
+            cumulative,
+            commission,
+            last,
+            ..
+        } = u.kind
+        else {
+            panic!("not a trade: {:?}", u.kind)
+        };
+        assert_eq!(
+            (trade_id.as_str(), quantity, cumulative, last),
+            ("77", 0.4, 0.4, false)
+        );
+        assert!((commission - 0.001 * 0.1026441).abs() < 1e-15);
+        // A cancel names the original client id in C.
+        let cancel: Value = serde_json::from_str(r#"{"e":"executionReport","s":"BTCUSDT","c":"cancel-req-9","C":"axabc1","x":"CANCELED","X":"CANCELED","i":4293153}"#).unwrap();
+        let u = execution_report(&cancel, &markets()).unwrap();
+        assert_eq!(
+            (u.client_order_id.as_str(), u.kind),
+            ("axabc1", UpdateKind::Canceled)
+        );
+    }
+}

@@ -683,3 +683,44 @@ fn order_update(d: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUp
         kind,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_channel_entries_become_updates() {
+        let mut markets = BTreeMap::new();
+        markets.insert(
+            "BTC-USDT".to_string(),
+            Market {
+                filters: SymbolFilters::default(),
+                base: "BTC".into(),
+                quote: "USDT".into(),
+            },
+        );
+        let fill: Value = serde_json::from_str(r#"{"instId":"BTC-USDT","ordId":"312","clOrdId":"axabc2","state":"filled","fillSz":"0.001","fillPx":"50000","tradeId":"9","accFillSz":"0.002","fillFee":"-0.05","fillFeeCcy":"USDT"}"#).unwrap();
+        let u = order_update(&fill, &markets).unwrap();
+        assert_eq!(
+            u.kind,
+            UpdateKind::Trade {
+                trade_id: "9".into(),
+                quantity: 0.001,
+                price: 50000.0,
+                cumulative: 0.002,
+                commission: 0.05,
+                last: true
+            }
+        );
+        let live: Value = serde_json::from_str(
+            r#"{"instId":"BTC-USDT","ordId":"312","clOrdId":"axabc2","state":"live","fillSz":"0"}"#,
+        )
+        .unwrap();
+        assert_eq!(order_update(&live, &markets).unwrap().kind, UpdateKind::New);
+        assert_eq!(iso_ms(1_607_418_537_715), "2020-12-08T09:08:57.715Z");
+        assert_eq!(
+            control(r#"{"event":"notice","code":"64008","msg":"reconnect"}"#),
+            Some(Flow::Reconnect("notice 64008: service upgrade".into()))
+        );
+    }
+}
