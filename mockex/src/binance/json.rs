@@ -1,0 +1,243 @@
+//! Binance JSON shapes for orders, order events and market data.
+
+use serde_json::{Value, json};
+
+use crate::market::{Level, TickData, TradeData};
+use crate::matching::{EventKind, OrdKind, Order, Side, Tif};
+use crate::util::b8;
+
+pub(crate) fn side(s: Side) -> &'static str {
+    match s {
+        Side::Buy => "BUY",
+        Side::Sell => "SELL",
+    }
+}
+
+pub(crate) fn kind(k: OrdKind) -> &'static str {
+    match k {
+        OrdKind::Market => "MARKET",
+        OrdKind::Limit => "LIMIT",
+        OrdKind::LimitMaker => "LIMIT_MAKER",
+    }
+}
+
+pub(crate) fn tif(o: &Order) -> &'static str {
+    match o.tif {
+        Tif::Gtc => "GTC",
+        Tif::Ioc => "IOC",
+        Tif::Fok => "FOK",
+    }
+}
+
+fn price(o: &Order) -> String {
+    b8(o.price.unwrap_or(0.0))
+}
+
+/// `GET /api/v3/order` and `openOrders` entries.
+pub(crate) fn order(o: &Order) -> Value {
+    json!({
+        "symbol": o.symbol,
+        "orderId": o.id,
+        "orderListId": -1,
+        "clientOrderId": o.client_id,
+        "price": price(o),
+        "origQty": b8(o.qty),
+        "executedQty": b8(o.filled),
+        "cummulativeQuoteQty": b8(o.cum_quote),
+        "status": o.status.binance(),
+        "timeInForce": tif(o),
+        "type": kind(o.kind),
+        "side": side(o.side),
+        "stopPrice": b8(0.0),
+        "icebergQty": b8(0.0),
+        "time": o.created,
+        "updateTime": o.updated,
+        "isWorking": true,
+        "workingTime": o.created,
+        "origQuoteOrderQty": b8(o.quote_qty.unwrap_or(0.0)),
+        "selfTradePreventionMode": "NONE",
+    })
+}
+
+/// `POST /api/v3/order` reply for `newOrderRespType` ACK, RESULT or FULL.
+pub(crate) fn placed(o: &Order, resp_type: &str) -> Value {
+    let mut v = json!({
+        "symbol": o.symbol,
+        "orderId": o.id,
+        "orderListId": -1,
+        "clientOrderId": o.client_id,
+        "transactTime": o.created,
+    });
+    if resp_type == "ACK" {
+        return v;
+    }
+    let extra = json!({
+        "price": price(o),
+        "origQty": b8(o.qty),
+        "executedQty": b8(o.filled),
+        "origQuoteOrderQty": b8(o.quote_qty.unwrap_or(0.0)),
+        "cummulativeQuoteQty": b8(o.cum_quote),
+        "status": o.status.binance(),
+        "timeInForce": tif(o),
+        "type": kind(o.kind),
+        "side": side(o.side),
+        "workingTime": o.created,
+        "selfTradePreventionMode": "NONE",
+    });
+    merge(&mut v, extra);
+    if resp_type == "FULL" {
+        let quote = &o.quote_asset;
+        let fills: Vec<Value> = o
+            .fills
+            .iter()
+            .map(|f| {
+                json!({
+                    "price": b8(f.px),
+                    "qty": b8(f.qty),
+                    "commission": b8(f.fee),
+                    "commissionAsset": quote,
+                    "tradeId": f.trade_id,
+                })
+            })
+            .collect();
+        v["fills"] = fills.into();
+    }
+    v
+}
+
+/// `DELETE /api/v3/order` reply.
+pub(crate) fn canceled(o: &Order, cancel_id: &str, ts: u64) -> Value {
+    json!({
+        "symbol": o.symbol,
+        "origClientOrderId": o.client_id,
+        "orderId": o.id,
+        "orderListId": -1,
+        "clientOrderId": cancel_id,
+        "transactTime": ts,
+        "price": price(o),
+        "origQty": b8(o.qty),
+        "executedQty": b8(o.filled),
+        "origQuoteOrderQty": b8(o.quote_qty.unwrap_or(0.0)),
+        "cummulativeQuoteQty": b8(o.cum_quote),
+        "status": o.status.binance(),
+        "timeInForce": tif(o),
+        "type": kind(o.kind),
+        "side": side(o.side),
+        "selfTradePreventionMode": "NONE",
+    })
+}
+
+/// User data `executionReport`.
+pub(crate) fn execution_report(o: &Order, ev: &EventKind, ts: u64) -> Value {
+    let (x, c, orig, last) = match ev {
+        EventKind::New => ("NEW", o.client_id.as_str(), "", None),
+        EventKind::Trade(e) => ("TRADE", o.client_id.as_str(), "", Some(e)),
+        EventKind::Canceled { cancel_id } => {
+            ("CANCELED", cancel_id.as_str(), o.client_id.as_str(), None)
+        }
+        EventKind::Expired => ("EXPIRED", o.client_id.as_str(), "", None),
+    };
+    json!({
+        "e": "executionReport",
+        "E": ts,
+        "s": o.symbol,
+        "c": c,
+        "S": side(o.side),
+        "o": kind(o.kind),
+        "f": tif(o),
+        "q": b8(o.qty),
+        "p": price(o),
+        "P": b8(0.0),
+        "F": b8(0.0),
+        "g": -1,
+        "C": orig,
+        "x": x,
+        "X": o.status.binance(),
+        "r": "NONE",
+        "i": o.id,
+        "l": b8(last.map_or(0.0, |e| e.qty)),
+        "z": b8(o.filled),
+        "L": b8(last.map_or(0.0, |e| e.px)),
+        "n": b8(last.map_or(0.0, |e| e.fee)),
+        "N": last.map(|_| o.quote_asset.clone()),
+        "T": last.map_or(ts, |e| e.ts),
+        "t": last.map_or(-1, |e| e.trade_id as i64),
+        "I": 0,
+        "w": o.is_open(),
+        "m": false,
+        "M": last.is_some(),
+        "O": o.created,
+        "Z": b8(o.cum_quote),
+        "Y": b8(last.map_or(0.0, |e| e.qty * e.px)),
+        "Q": b8(o.quote_qty.unwrap_or(0.0)),
+        "W": o.created,
+        "V": "NONE",
+    })
+}
+
+fn levels(v: &[Level]) -> Vec<[String; 2]> {
+    v.iter().map(|&(p, q)| [b8(p), b8(q)]).collect()
+}
+
+pub(crate) fn book_ticker(name: &str, t: &TickData) -> Value {
+    json!({
+        "u": t.last_id,
+        "s": name,
+        "b": b8(t.bids[0].0),
+        "B": b8(t.bids[0].1),
+        "a": b8(t.asks[0].0),
+        "A": b8(t.asks[0].1),
+    })
+}
+
+pub(crate) fn depth_update(name: &str, t: &TickData) -> Value {
+    json!({
+        "e": "depthUpdate",
+        "E": t.ts,
+        "s": name,
+        "U": t.first_id,
+        "u": t.last_id,
+        "b": levels(&t.bid_diff),
+        "a": levels(&t.ask_diff),
+    })
+}
+
+pub(crate) fn depth_snapshot(last_id: u64, bids: &[Level], asks: &[Level]) -> Value {
+    json!({"lastUpdateId": last_id, "bids": levels(bids), "asks": levels(asks)})
+}
+
+pub(crate) fn agg_trade(name: &str, t: &TradeData) -> Value {
+    json!({
+        "e": "aggTrade",
+        "E": t.ts,
+        "s": name,
+        "a": t.id,
+        "p": b8(t.px),
+        "q": b8(t.qty),
+        "f": t.id,
+        "l": t.id,
+        "T": t.ts,
+        "m": t.buyer_maker,
+        "M": true,
+    })
+}
+
+pub(crate) fn trade(name: &str, t: &TradeData) -> Value {
+    json!({
+        "e": "trade",
+        "E": t.ts,
+        "s": name,
+        "t": t.id,
+        "p": b8(t.px),
+        "q": b8(t.qty),
+        "T": t.ts,
+        "m": t.buyer_maker,
+        "M": true,
+    })
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (into, from) {
+        a.extend(b);
+    }
+}

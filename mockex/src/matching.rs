@@ -1,0 +1,527 @@
+//! Orders, fills and balances, shared by both venues.
+//!
+//! Market orders fill at the touch (ask for buys, bid for sells); limit
+//! orders fill at their own price once the opposite quote reaches it. With
+//! `partial_fills = k` an order fills in `k` executions, the first at once
+//! (if it can) and then one per tick.
+
+use crate::state::State;
+use crate::util::floor_to;
+use crate::{MockOrder, Venue};
+
+/// Tolerance for price comparisons, far below any tick size.
+const EPS: f64 = 1e-9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Buy,
+    Sell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrdKind {
+    Market,
+    Limit,
+    /// Binance `LIMIT_MAKER`, OKX `post_only`.
+    LimitMaker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tif {
+    Gtc,
+    Ioc,
+    Fok,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    New,
+    PartiallyFilled,
+    Filled,
+    Canceled,
+    Expired,
+}
+
+impl Status {
+    pub(crate) fn binance(self) -> &'static str {
+        match self {
+            Status::New => "NEW",
+            Status::PartiallyFilled => "PARTIALLY_FILLED",
+            Status::Filled => "FILLED",
+            Status::Canceled => "CANCELED",
+            Status::Expired => "EXPIRED",
+        }
+    }
+
+    pub(crate) fn okx(self) -> &'static str {
+        match self {
+            Status::New => "live",
+            Status::PartiallyFilled => "partially_filled",
+            Status::Filled => "filled",
+            Status::Canceled | Status::Expired => "canceled",
+        }
+    }
+}
+
+/// One execution of an order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Exec {
+    pub qty: f64,
+    pub px: f64,
+    pub fee: f64,
+    pub trade_id: u64,
+    pub ts: u64,
+}
+
+/// A booked order.
+#[derive(Debug, Clone)]
+pub(crate) struct Order {
+    pub venue: Venue,
+    pub sym: usize,
+    /// Venue's symbol name.
+    pub symbol: String,
+    /// Fees are charged in it.
+    pub quote_asset: String,
+    pub client_id: String,
+    pub id: u64,
+    pub side: Side,
+    pub kind: OrdKind,
+    pub tif: Tif,
+    pub price: Option<f64>,
+    /// Base quantity.
+    pub qty: f64,
+    /// Quote amount the client asked for (Binance `quoteOrderQty`, OKX
+    /// market buy `sz` in quote currency).
+    pub quote_qty: Option<f64>,
+    pub filled: f64,
+    pub cum_quote: f64,
+    pub cum_fee: f64,
+    pub status: Status,
+    pub created: u64,
+    pub updated: u64,
+    splits: u32,
+    execs_left: u32,
+    pub fills: Vec<Exec>,
+    /// OKX `cancelSource` when the mock itself canceled the order.
+    pub cancel_source: Option<&'static str>,
+}
+
+impl Order {
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(self.status, Status::New | Status::PartiallyFilled)
+    }
+
+    pub(crate) fn avg_px(&self) -> f64 {
+        if self.filled > 0.0 {
+            self.cum_quote / self.filled
+        } else {
+            0.0
+        }
+    }
+
+    pub(crate) fn to_public(&self) -> MockOrder {
+        MockOrder {
+            venue: self.venue,
+            symbol: self.symbol.clone(),
+            client_id: self.client_id.clone(),
+            venue_id: self.id.to_string(),
+            side: match self.side {
+                Side::Buy => "BUY",
+                Side::Sell => "SELL",
+            }
+            .into(),
+            order_type: match self.kind {
+                OrdKind::Market => "MARKET",
+                OrdKind::Limit => "LIMIT",
+                OrdKind::LimitMaker => "LIMIT_MAKER",
+            }
+            .into(),
+            price: self.price,
+            quantity: self.qty,
+            filled: self.filled,
+            status: self.status.binance().into(),
+        }
+    }
+}
+
+/// What happened to an order; pushed to user-data subscribers.
+#[derive(Debug, Clone)]
+pub(crate) enum EventKind {
+    New,
+    Trade(Exec),
+    /// `cancel_id` is the client id of the cancel request (Binance `c`).
+    Canceled {
+        cancel_id: String,
+    },
+    Expired,
+}
+
+/// An order event with the order as it stands after it.
+#[derive(Debug, Clone)]
+pub(crate) struct OrderEvent {
+    pub order: Order,
+    pub kind: EventKind,
+    pub ts: u64,
+}
+
+/// A validated placement request.
+#[derive(Debug)]
+pub(crate) struct NewOrder {
+    pub venue: Venue,
+    pub sym: usize,
+    pub client_id: String,
+    pub side: Side,
+    pub kind: OrdKind,
+    pub tif: Tif,
+    pub price: Option<f64>,
+    pub qty: f64,
+    pub quote_qty: Option<f64>,
+}
+
+/// Why a placement was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub(crate) enum PlaceError {
+    #[error("duplicate client order id")]
+    Duplicate,
+    #[error("insufficient {0} balance")]
+    Insufficient(String),
+    #[error("maker order would take")]
+    WouldTake,
+}
+
+impl State {
+    /// Books an order and fills what can fill at once; returns its index.
+    pub(crate) fn place(&mut self, o: NewOrder, ts: u64) -> Result<usize, PlaceError> {
+        if !o.client_id.is_empty() && self.booked.contains(&(o.venue, o.client_id.clone())) {
+            return Err(PlaceError::Duplicate);
+        }
+        let m = &self.markets[o.sym];
+        let touch = match o.side {
+            Side::Buy => m.ask(),
+            Side::Sell => m.bid(),
+        };
+        let crossing = match (o.kind, o.price) {
+            (OrdKind::Market, _) | (_, None) => true,
+            (_, Some(px)) => crosses(o.side, touch, px),
+        };
+        // Binance refuses a crossing LIMIT_MAKER outright; OKX books a
+        // crossing post_only and cancels it (handled below).
+        if o.kind == OrdKind::LimitMaker && crossing && o.venue == Venue::Binance {
+            return Err(PlaceError::WouldTake);
+        }
+        let (base, quote) = (m.sym.base.clone(), m.sym.quote.clone());
+        let ref_px = o.price.unwrap_or(touch);
+        match o.side {
+            Side::Buy => {
+                let need = o.qty * ref_px * (1.0 + self.fee_rate);
+                if need > self.free(o.venue, &quote) + EPS {
+                    return Err(PlaceError::Insufficient(quote));
+                }
+            }
+            Side::Sell => {
+                if o.qty > self.free(o.venue, &base) + EPS {
+                    return Err(PlaceError::Insufficient(base));
+                }
+            }
+        }
+
+        let id_slot = self.next_order_id.entry(o.venue).or_insert(1);
+        let id = *id_slot;
+        *id_slot += 1;
+        let sym = &self.markets[o.sym].sym;
+        let symbol = match o.venue {
+            Venue::Binance => sym.binance_name(),
+            Venue::Okx => sym.okx_name(),
+        };
+        let client_id = if o.client_id.is_empty() && o.venue == Venue::Binance {
+            // Binance makes one up when the client sends none.
+            format!("mockex{id}")
+        } else {
+            o.client_id
+        };
+        let order = Order {
+            venue: o.venue,
+            sym: o.sym,
+            symbol,
+            quote_asset: quote,
+            client_id: client_id.clone(),
+            id,
+            side: o.side,
+            kind: o.kind,
+            tif: o.tif,
+            price: o.price,
+            qty: o.qty,
+            quote_qty: o.quote_qty,
+            filled: 0.0,
+            cum_quote: 0.0,
+            cum_fee: 0.0,
+            status: Status::New,
+            created: ts,
+            updated: ts,
+            splits: self.partial_fills,
+            execs_left: self.partial_fills,
+            fills: Vec::new(),
+            cancel_source: None,
+        };
+        if !client_id.is_empty() {
+            self.booked.insert((o.venue, client_id));
+        }
+        if o.venue == Venue::Binance {
+            self.order_times.push_back(ts);
+        }
+        self.orders.push(order);
+        let idx = self.orders.len() - 1;
+        self.emit(idx, EventKind::New, ts);
+
+        if o.kind == OrdKind::LimitMaker && crossing {
+            // OKX cancelSource 31: the post-only order would have taken liquidity.
+            self.orders[idx].cancel_source = Some("31");
+            self.cancel(idx, String::new(), ts);
+        } else if o.tif != Tif::Gtc {
+            if crossing {
+                self.execute(idx, ref_px, ts, true);
+            } else {
+                self.orders[idx].status = Status::Expired;
+                self.emit(idx, EventKind::Expired, ts);
+            }
+        } else if crossing {
+            self.execute(idx, ref_px, ts, false);
+        }
+        Ok(idx)
+    }
+
+    /// Cancels an open order; false when it is no longer open.
+    pub(crate) fn cancel(&mut self, idx: usize, cancel_id: String, ts: u64) -> bool {
+        let o = &mut self.orders[idx];
+        if !o.is_open() {
+            return false;
+        }
+        o.status = Status::Canceled;
+        o.updated = ts;
+        self.emit(idx, EventKind::Canceled { cancel_id }, ts);
+        true
+    }
+
+    /// Fills resting orders of one symbol against the current quotes.
+    pub(crate) fn match_resting(&mut self, sym: usize, ts: u64) {
+        let (bid, ask) = (self.markets[sym].bid(), self.markets[sym].ask());
+        for idx in 0..self.orders.len() {
+            let o = &self.orders[idx];
+            if o.sym != sym || !o.is_open() {
+                continue;
+            }
+            let touch = if o.side == Side::Buy { ask } else { bid };
+            let px = match o.price {
+                None => touch,
+                Some(px) if crosses(o.side, touch, px) => px,
+                Some(_) => continue,
+            };
+            self.execute(idx, px, ts, false);
+        }
+    }
+
+    /// One execution at `px`: the next slice, or everything left if `whole`.
+    fn execute(&mut self, idx: usize, px: f64, ts: u64, whole: bool) {
+        let step = self.markets[self.orders[idx].sym].sym.step_size;
+        let trade_id = self.markets[self.orders[idx].sym].next_trade_id();
+        let fee_rate = self.fee_rate;
+        let o = &mut self.orders[idx];
+        let remaining = o.qty - o.filled;
+        let slice = floor_to(o.qty / f64::from(o.splits), step);
+        let qty = if whole || o.execs_left <= 1 || slice <= 0.0 || slice >= remaining - step / 2.0 {
+            remaining
+        } else {
+            slice
+        };
+        let notional = qty * px;
+        let fee = notional * fee_rate;
+        o.execs_left = o.execs_left.saturating_sub(1);
+        o.filled = if qty == remaining {
+            o.qty
+        } else {
+            o.filled + qty
+        };
+        o.cum_quote += notional;
+        o.cum_fee += fee;
+        o.updated = ts;
+        o.status = if o.filled >= o.qty {
+            Status::Filled
+        } else {
+            Status::PartiallyFilled
+        };
+        let exec = Exec {
+            qty,
+            px,
+            fee,
+            trade_id,
+            ts,
+        };
+        o.fills.push(exec.clone());
+        let (venue, side) = (o.venue, o.side);
+        let sym = &self.markets[o.sym].sym;
+        let (base, quote) = (sym.base.clone(), sym.quote.clone());
+        let book = self.balances.entry(venue).or_default();
+        let (base_delta, quote_delta) = match side {
+            Side::Buy => (qty, -(notional + fee)),
+            Side::Sell => (-qty, notional - fee),
+        };
+        *book.entry(base).or_default() += base_delta;
+        *book.entry(quote).or_default() += quote_delta;
+        self.emit(idx, EventKind::Trade(exec), ts);
+    }
+
+    fn emit(&self, idx: usize, kind: EventKind, ts: u64) {
+        let ev = OrderEvent {
+            order: self.orders[idx].clone(),
+            kind,
+            ts,
+        };
+        // Nobody listening is fine.
+        let _ = self.order_tx.send(ev);
+    }
+
+    /// Total holding of `asset` on `venue`.
+    pub(crate) fn total(&self, venue: Venue, asset: &str) -> f64 {
+        self.balances
+            .get(&venue)
+            .and_then(|b| b.get(asset))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Part of `asset` held by open orders on `venue`.
+    pub(crate) fn locked(&self, venue: Venue, asset: &str) -> f64 {
+        self.orders
+            .iter()
+            .filter(|o| o.venue == venue && o.is_open())
+            .map(|o| {
+                let m = &self.markets[o.sym];
+                let remaining = o.qty - o.filled;
+                match o.side {
+                    Side::Buy if m.sym.quote == asset => remaining * o.price.unwrap_or(m.ask()),
+                    Side::Sell if m.sym.base == asset => remaining,
+                    _ => 0.0,
+                }
+            })
+            .sum()
+    }
+
+    pub(crate) fn free(&self, venue: Venue, asset: &str) -> f64 {
+        self.total(venue, asset) - self.locked(venue, asset)
+    }
+
+    /// Assets of `venue`, sorted by name.
+    pub(crate) fn assets(&self, venue: Venue) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .balances
+            .get(&venue)
+            .map(|b| b.keys().cloned().collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// Finds an order of `venue` by venue id, else by client id.
+    pub(crate) fn find(
+        &self,
+        venue: Venue,
+        sym: usize,
+        id: Option<u64>,
+        client_id: Option<&str>,
+    ) -> Option<usize> {
+        self.orders.iter().position(|o| {
+            o.venue == venue
+                && o.sym == sym
+                && match (id, client_id) {
+                    (Some(id), _) => o.id == id,
+                    (None, Some(c)) => !c.is_empty() && o.client_id == c,
+                    (None, None) => false,
+                }
+        })
+    }
+}
+
+/// Whether a `side` order at `px` trades against the opposite `touch`.
+fn crosses(side: Side, touch: f64, px: f64) -> bool {
+    match side {
+        Side::Buy => touch <= px + EPS,
+        Side::Sell => touch >= px - EPS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockConfig;
+    use crate::state::Shared;
+
+    fn order(side: Side, kind: OrdKind, price: Option<f64>, qty: f64, id: &str) -> NewOrder {
+        NewOrder {
+            venue: Venue::Binance,
+            sym: 0,
+            client_id: id.into(),
+            side,
+            kind,
+            tif: Tif::Gtc,
+            price,
+            qty,
+            quote_qty: None,
+        }
+    }
+
+    #[test]
+    fn partial_fills_split_and_balances_follow() {
+        let shared = Shared::new(MockConfig {
+            partial_fills: 3,
+            ..MockConfig::default()
+        });
+        let mut st = shared.lock();
+        let ask = st.markets[0].ask();
+        let idx = st
+            .place(order(Side::Buy, OrdKind::Market, None, 0.1, "a"), 1)
+            .unwrap();
+        assert_eq!(st.orders[idx].status, Status::PartiallyFilled);
+        assert!((st.orders[idx].filled - 0.03333).abs() < 1e-9);
+        st.match_resting(0, 2);
+        st.match_resting(0, 3);
+        let o = &st.orders[idx];
+        assert_eq!(o.status, Status::Filled);
+        assert_eq!(o.fills.len(), 3);
+        assert_eq!(o.filled, 0.1);
+        let spent = 100_000.0 - st.total(Venue::Binance, "USDT");
+        assert!((spent - 0.1 * ask * 1.001).abs() < 1e-6, "spent {spent}");
+        assert!((st.total(Venue::Binance, "BTC") - 1.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn limits_rest_until_crossed_and_ids_never_repeat() {
+        let shared = Shared::new(MockConfig::default());
+        let mut st = shared.lock();
+        let bid = st.markets[0].bid();
+        let idx = st
+            .place(
+                order(Side::Buy, OrdKind::Limit, Some(bid - 10.0), 0.01, "x"),
+                1,
+            )
+            .unwrap();
+        assert_eq!(st.orders[idx].status, Status::New);
+        assert!(st.locked(Venue::Binance, "USDT") > 0.0);
+        st.markets[0].set_price(bid - 20.0);
+        st.match_resting(0, 2);
+        assert_eq!(st.orders[idx].status, Status::Filled);
+        assert_eq!(st.orders[idx].fills[0].px, bid - 10.0);
+        assert!(
+            !st.cancel(idx, String::new(), 3),
+            "a filled order cannot be canceled"
+        );
+        let again = st.place(order(Side::Sell, OrdKind::Market, None, 0.01, "x"), 4);
+        assert_eq!(again, Err(PlaceError::Duplicate));
+        let maker = st.place(
+            order(Side::Sell, OrdKind::LimitMaker, Some(bid - 30.0), 0.01, "y"),
+            5,
+        );
+        assert_eq!(maker, Err(PlaceError::WouldTake));
+        let broke = st.place(order(Side::Sell, OrdKind::Market, None, 5.0, "z"), 6);
+        assert_eq!(broke, Err(PlaceError::Insufficient("BTC".into())));
+    }
+}
