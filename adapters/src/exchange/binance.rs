@@ -18,6 +18,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use axon_engine::market::Tick;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::exchange::binance_ws::BinanceDecoder;
 use crate::exchange::config::ExchangeConfig;
+use crate::exchange::depth::{DepthBook, DepthUpdate};
 use crate::exchange::filters::{self, SymbolFilters};
 use crate::exchange::request::{self, Order, OrderType, Side};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
@@ -536,23 +538,36 @@ impl BinanceAdapter {
         }
     }
 
-    /// Streams `bookTicker` and `aggTrade` of every symbol (one combined
-    /// stream; the subscription is in the URL, so a reconnect resubscribes)
-    /// as ticks, instrument ids in symbol order.
+    /// Streams `bookTicker` (or, with `depth`, the diff-depth stream kept
+    /// as a local book) and `aggTrade` of every symbol as ticks, instrument
+    /// ids in symbol order. One combined stream whose subscription is in
+    /// the URL, so a reconnect resubscribes.
     pub fn spawn_market(
-        &self,
+        self: &Arc<Self>,
         tx: mpsc::Sender<Stamped>,
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
+        let quotes = if self.cfg.depth {
+            "depth@100ms"
+        } else {
+            "bookTicker"
+        };
         let streams: Vec<String> = self
             .cfg
             .symbols
             .iter()
             .flat_map(|s| {
                 let s = s.to_ascii_lowercase();
-                [format!("{s}@bookTicker"), format!("{s}@aggTrade")]
+                [format!("{s}@{quotes}"), format!("{s}@aggTrade")]
             })
             .collect();
+        if self.cfg.depth {
+            return self.spawn_depth(
+                format!("{}/stream?streams={}", self.ws_base, streams.join("/")),
+                tx,
+                stop,
+            );
+        }
         let url = format!("{}/stream?streams={}", self.ws_base, streams.join("/"));
         let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
         let mut decoder = BinanceDecoder::new(&symbols);
@@ -579,6 +594,134 @@ impl BinanceAdapter {
             self.rest.stats.clone(),
             stop,
         ))
+    }
+
+    /// The depth variant: the socket hands messages to a task that keeps
+    /// one `DepthBook` per symbol, fetching a snapshot whenever a book is
+    /// not synced (at start, after a gap, after a reconnect).
+    fn spawn_depth(
+        self: &Arc<Self>,
+        url: String,
+        tx: mpsc::Sender<Stamped>,
+        stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
+        let (raw_tx, raw_rx) = mpsc::unbounded_channel::<String>();
+        let open = move || -> Opening {
+            let url = url.clone();
+            Box::pin(async move { Ok((url, Vec::new())) })
+        };
+        let handler = move |msg: &str, _: &mut Vec<VenueEvent>| {
+            if msg.contains("\"serverShutdown\"") {
+                return Flow::Reconnect("serverShutdown".into());
+            }
+            let _ = raw_tx.send(msg.to_string());
+            Flow::Continue
+        };
+        tokio::spawn(self.clone().depth_task(raw_rx, tx.clone()));
+        tokio::spawn(ws::run(
+            self.spec("market"),
+            open,
+            handler,
+            tx,
+            self.rest.stats.clone(),
+            stop,
+        ))
+    }
+
+    async fn depth_task(
+        self: Arc<Self>,
+        mut raw: mpsc::UnboundedReceiver<String>,
+        tx: mpsc::Sender<Stamped>,
+    ) {
+        let symbols = self.cfg.symbols.clone();
+        let mut books: Vec<DepthBook> = symbols.iter().map(|_| DepthBook::default()).collect();
+        let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
+        let mut trades = BinanceDecoder::new(&refs);
+        let mut last: Vec<Tick> = (0..symbols.len())
+            .map(|i| Tick {
+                instrument: i as u32,
+                bid: f64::NAN,
+                ask: f64::NAN,
+                bid_size: 0.0,
+                ask_size: 0.0,
+                last: f64::NAN,
+                volume: 0.0,
+            })
+            .collect();
+        while let Some(msg) = raw.recv().await {
+            let recv_ns = now_ns();
+            let v: Value = match serde_json::from_str(&msg) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::debug!(error = %e, "binance depth message skipped");
+                    continue;
+                }
+            };
+            let data = if v["data"].is_object() {
+                &v["data"]
+            } else {
+                &v
+            };
+            let Some(i) = symbols.iter().position(|s| data["s"] == s.as_str()) else {
+                continue;
+            };
+            let tick = &mut last[i];
+            if data["e"] != "depthUpdate" {
+                match trades.decode(&msg) {
+                    Ok(Some(t)) => (tick.last, tick.volume) = (t.last, t.volume),
+                    _ => continue,
+                }
+            } else {
+                tick.volume = 0.0;
+                let update: DepthUpdate = match serde_json::from_value(data.clone()) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "binance depthUpdate does not parse");
+                        continue;
+                    }
+                };
+                if let Err(e) = books[i].on_update(update) {
+                    tracing::warn!(symbol = %symbols[i], error = %e, "depth book out of sync: rebuilding");
+                }
+                if !books[i].synced() {
+                    // Updates already received go to the buffer before the snapshot.
+                    self.sync_book(&symbols[i], &mut books[i]).await;
+                }
+            }
+            let Some(((bid, bq), (ask, aq))) = books[i].top() else {
+                continue;
+            };
+            let f = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(f64::NAN);
+            (tick.bid, tick.bid_size, tick.ask, tick.ask_size) = (f(bid), f(bq), f(ask), f(aq));
+            if tick.mid().is_finite()
+                && tx
+                    .send(Stamped {
+                        recv_ns,
+                        event: VenueEvent::Tick(*tick),
+                    })
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Fetches snapshots until one is recent enough for the buffered stream.
+    async fn sync_book(&self, symbol: &str, book: &mut DepthBook) {
+        for attempt in 0..5u64 {
+            match self
+                .public(&format!("/api/v3/depth?symbol={symbol}&limit=1000"))
+                .await
+            {
+                Ok(snapshot) => match book.on_snapshot(&snapshot) {
+                    Ok(()) => return,
+                    Err(e) => tracing::warn!(symbol, error = %e, "depth snapshot not usable"),
+                },
+                Err(e) => tracing::warn!(symbol, error = %e, "depth snapshot failed"),
+            }
+            tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+        }
     }
 
     /// Streams the account's order updates (`executionReport`) through a

@@ -95,6 +95,9 @@ pub struct ExchangeConfig {
     /// Symbols traded, as the venue writes them (`BTCUSDT`, `BTC-USDT`);
     /// instrument ids follow this order.
     pub symbols: Vec<String>,
+    /// Binance: quotes from a local order book kept from the diff-depth
+    /// stream and `/api/v3/depth` snapshots, instead of `bookTicker`.
+    pub depth: bool,
     /// Binance `recvWindow`, ms.
     pub recv_window_ms: u64,
     /// REST request timeout, ms; a timed-out order is looked up before any retry.

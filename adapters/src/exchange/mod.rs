@@ -8,6 +8,7 @@ pub mod binance_ws;
 mod books;
 pub mod client_id;
 pub mod config;
+pub mod depth;
 pub mod filters;
 pub mod okx;
 pub mod okx_ws;

@@ -1,0 +1,105 @@
+//! The exchange adapters against the loopback mock exchange: connect,
+//! place a limit and a market order, look one up by its client order id,
+//! list open orders, cancel, and read a few ticks and order updates from
+//! the websockets.
+//!
+//! ```text
+//! cargo run --example exchange
+//! ```
+//! Point `rest_url`/`ws_url` at a venue's testnet (and set real keys) to
+//! run the same calls there.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axon_adapters::exchange::binance::BinanceAdapter;
+use axon_adapters::exchange::config::{ExchangeConfig, Secret};
+use axon_adapters::exchange::request::{Order, OrderType, Side};
+use axon_adapters::exchange::venue::{Placed, VenueEvent};
+use axon_mockex::{MockConfig, MockExchange};
+use rust_decimal::Decimal;
+use tokio::sync::{mpsc, watch};
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockExchange::start(MockConfig::default())?;
+    println!("mock exchange: {}", mock.rest_url());
+    let mut cfg = ExchangeConfig::new(vec!["BTCUSDT".into()]);
+    cfg.api_key = Secret::new("mock-key");
+    cfg.api_secret = Secret::new("mock-secret");
+    cfg.testnet = true;
+    cfg.rest_url = Some(mock.rest_url());
+    cfg.ws_url = Some(mock.ws_url());
+    let binance = Arc::new(BinanceAdapter::new(cfg)?);
+    binance.connect().await?;
+
+    let (tx, mut rx) = mpsc::channel(1024);
+    let (stop_tx, stop) = watch::channel(false);
+    let market = binance.spawn_market(tx.clone(), stop.clone());
+    let user = binance.spawn_user(tx, stop);
+
+    let limit = Order {
+        symbol: "BTCUSDT".into(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        price: Some(Decimal::new(40_000, 0)),
+        quantity: Decimal::new(1, 3),
+        by_quote: false,
+        client_order_id: "example-limit-1".into(),
+        self_trade_prevention: None,
+        iceberg_quantity: None,
+    };
+    println!(
+        "limit buy 0.001 @ 40000: {:?}",
+        binance.place_order(&limit).await?
+    );
+    let found = binance.query_order("BTCUSDT", "example-limit-1").await?;
+    println!("looked up by client id: {found:?}");
+    println!("open orders: {}", binance.open_orders().await?.len());
+    println!(
+        "cancelled: {}",
+        binance.cancel_order("BTCUSDT", "example-limit-1").await?
+    );
+
+    let market_buy = Order {
+        order_type: OrderType::Market,
+        price: Some(Decimal::new(50_000, 0)), // reference for the notional check
+        client_order_id: "example-market-1".into(),
+        ..limit
+    };
+    match binance.place_order(&market_buy).await? {
+        Placed::Accepted { venue_order_id } => {
+            println!("market buy accepted: order {venue_order_id}")
+        }
+        Placed::Rejected { reason } => println!("market buy rejected: {reason}"),
+    }
+    // A rounding the symbol filters do before anything is sent:
+    let tiny = Order {
+        quantity: Decimal::new(1, 7),
+        client_order_id: "example-tiny".into(),
+        ..market_buy
+    };
+    println!("0.0000001 BTC: {:?}", binance.place_order(&tiny).await?);
+
+    let (mut ticks, mut updates) = (0, 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Some(s)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        match s.event {
+            VenueEvent::Tick(t) if ticks < 3 => {
+                ticks += 1;
+                println!("tick: bid {} ask {}", t.bid, t.ask);
+            }
+            VenueEvent::Tick(_) => ticks += 1,
+            VenueEvent::Order(u) => {
+                updates += 1;
+                println!("order update: {} {:?}", u.client_order_id, u.kind);
+            }
+            other => println!("{other:?}"),
+        }
+    }
+    println!("{ticks} ticks, {updates} order updates in 2 s");
+    let _ = stop_tx.send(true);
+    let _ = tokio::join!(market, user);
+    mock.shutdown();
+    Ok(())
+}

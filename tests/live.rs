@@ -1,0 +1,332 @@
+//! `axon live` end to end against the loopback mock exchange, with faults
+//! injected while it runs: the session must stop cleanly, replay exactly,
+//! never book an order twice and never print or journal a secret.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use axon_mockex::{Fault, MockConfig, MockExchange};
+use support::{axon, tempdir};
+
+const KEY: &str = "mock-key-8f3a1c";
+const SECRET: &str = "mock-secret-d41d8cd98f00b204";
+const PASSPHRASE: &str = "mock-pass-5e2b";
+
+fn mock() -> MockExchange {
+    let mut cfg = MockConfig {
+        api_key: KEY.into(),
+        api_secret: SECRET.into(),
+        passphrase: PASSPHRASE.into(),
+        tick_interval_ms: 10,
+        ping_interval_ms: 300,
+        partial_fills: 2,
+        ..MockConfig::default()
+    };
+    // Enough of both assets that shorts and longs are covered.
+    cfg.balances = vec![("USDT".into(), 1_000_000.0), ("BTC".into(), 10.0)];
+    MockExchange::start(cfg).expect("mock exchange starts on loopback")
+}
+
+fn config(venue: &str, mode: &str, symbol: &str, m: &MockExchange) -> String {
+    format!(
+        r#"[session]
+cash = 100000.0
+seed = 5
+
+[strategy]
+kind = "sma_cross"
+fast = 3
+slow = 8
+
+[execution]
+sizing = "fixed"
+units = 0.002
+commission_bps = 10.0
+
+[risk]
+max_position = 0.01
+max_open_orders = 4
+
+[journal]
+path = "journal"
+durability = "group"
+
+[exchange]
+venue = "{venue}"
+mode = "{mode}"
+symbols = ["{symbol}"]
+rest_url = "{rest}"
+ws_url = "{ws}"
+
+[exchange.rate_limit]
+requests_per_second = 50
+orders_per_minute = 600
+
+[exchange.reconnect]
+max_retries = 20
+initial_backoff_ms = 50
+"#,
+        rest = m.rest_url(),
+        ws = m.ws_url()
+    )
+}
+
+fn spawn_live(dir: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_axon"))
+        .current_dir(dir)
+        .args(["live", "-c", "live.toml", "--summary-json", "summary.json"])
+        .args(extra)
+        .env("AXON_API_KEY", KEY)
+        .env("AXON_API_SECRET", SECRET)
+        .env("AXON_PASSPHRASE", PASSPHRASE)
+        .env("AXON_LOG", "debug")
+        .env_remove("RUST_BACKTRACE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running axon live")
+}
+
+fn finish(child: Child) -> (i32, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("axon live exits");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr)
+    );
+    assert!(!text.contains("panicked"), "axon live panicked:\n{text}");
+    (status.code().unwrap_or(-1), text)
+}
+
+/// Every file under `dir`, read as bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn assert_no_secrets(dir: &Path, logs: &str) {
+    for secret in [SECRET, PASSPHRASE, KEY] {
+        assert!(
+            !logs.contains(secret),
+            "a credential reached the logs:\n{logs}"
+        );
+        for (path, bytes) in files(dir) {
+            let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!hit, "a credential reached {path}");
+        }
+    }
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json written");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Runs a session with faults injected along the way; returns its folder.
+fn session_with_faults(venue: &str, symbol: &str) -> (tempfile::TempDir, MockExchange, String) {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config(venue, "testnet", symbol, &m),
+    )
+    .unwrap();
+    // From the start: a clock refusal, a rate limit, an order booked
+    // whose answer is a 503, and slow answers.
+    m.inject(Fault::TimestampSkew);
+    m.inject(Fault::RateLimit {
+        status: 429,
+        retry_after_secs: 1,
+        count: 1,
+    });
+    m.inject(Fault::ErrorAfterAccept { status: 503 });
+    m.inject(Fault::Slow { ms: 300, count: 2 });
+    let child = spawn_live(dir.path(), &["--max-duration", "7s"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    m.inject(Fault::Disconnect);
+    std::thread::sleep(Duration::from_millis(1500));
+    m.inject(Fault::StaleFeed { ms: 500 });
+    std::thread::sleep(Duration::from_millis(1000));
+    m.inject(Fault::ServerShutdown);
+    let (code, logs) = finish(child);
+    assert_eq!(code, 0, "axon live failed:\n{logs}");
+    (dir, m, logs)
+}
+
+fn check_session(dir: &Path, m: &MockExchange, logs: &str) {
+    let s = summary(dir);
+    assert!(
+        s["orders"].as_u64().unwrap() > 0,
+        "no orders were sent: {s}\n{logs}"
+    );
+    assert!(s["fills"].as_u64().unwrap() > 0, "no fills came back: {s}");
+    assert!(
+        s["reconnects"].as_u64().unwrap() >= 1,
+        "the dropped streams were not reconnected: {s}"
+    );
+    // No order reached the venue twice, and every booked order is ours.
+    assert!(
+        m.duplicate_client_ids().is_empty(),
+        "duplicates: {:?}",
+        m.duplicate_client_ids()
+    );
+    let booked = m.orders();
+    assert!(!booked.is_empty());
+    for o in &booked {
+        assert!(o.client_id.starts_with("ax"), "foreign id {}", o.client_id);
+    }
+    let journal = dir.join("journal");
+    let replay = axon(
+        dir,
+        &[
+            "replay",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--verify",
+            "--quiet",
+        ],
+    );
+    let replay = replay.ok();
+    assert!(!replay.stderr.contains("differ"), "{}", replay.stderr);
+    let inspect = axon(
+        dir,
+        &["journal", "inspect", journal.to_str().unwrap(), "--json"],
+    )
+    .ok();
+    assert!(
+        inspect.stdout.contains("Reconcile"),
+        "no reconciliation record"
+    );
+    // Every order the mock booked reached the journal as an ack or a fill.
+    for o in &booked {
+        assert!(
+            inspect
+                .stdout
+                .contains(&format!("\"venue_order_id\":\"{}\"", o.venue_id)),
+            "order {} ({}) booked by the venue is not acknowledged in the journal",
+            o.client_id,
+            o.venue_id
+        );
+    }
+    assert_no_secrets(dir, logs);
+}
+
+#[test]
+fn binance_session_with_faults_replays_exactly_without_duplicates() {
+    let (dir, m, logs) = session_with_faults("binance", "BTCUSDT");
+    assert!(m.pongs() > 0, "no pong answered the server's pings");
+    check_session(dir.path(), &m, &logs);
+}
+
+#[test]
+fn okx_session_with_faults_replays_exactly_without_duplicates() {
+    let (dir, m, logs) = session_with_faults("okx", "BTC-USDT");
+    check_session(dir.path(), &m, &logs);
+}
+
+#[test]
+fn sigterm_stops_a_paper_session_cleanly_and_it_replays() {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config("binance", "paper", "BTCUSDT", &m),
+    )
+    .unwrap();
+    let child = spawn_live(dir.path(), &[]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, logs) = finish(child);
+    assert_eq!(code, 0, "{logs}");
+    let s = summary(dir.path());
+    assert_eq!(s["stopped_by"], "signal");
+    assert!(s["ticks"].as_u64().unwrap() > 0, "{s}");
+    // Paper orders never reach the venue.
+    assert!(m.orders().is_empty());
+    let journal = dir.path().join("journal");
+    axon(
+        dir.path(),
+        &[
+            "replay",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--verify",
+            "--quiet",
+        ],
+    )
+    .ok();
+}
+
+#[test]
+fn missing_credentials_are_named_by_variable_and_never_printed() {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config("okx", "testnet", "BTC-USDT", &m),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_axon"))
+        .current_dir(dir.path())
+        .args(["live", "-c", "live.toml"])
+        .env("AXON_API_KEY", KEY)
+        .env("AXON_API_SECRET", SECRET)
+        .env_remove("AXON_PASSPHRASE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("exchange.passphrase_env") && stderr.contains("AXON_PASSPHRASE"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(SECRET) && !stderr.contains(KEY),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("journal").exists(),
+        "a journal was started without credentials"
+    );
+}
+
+#[test]
+fn refused_credentials_stop_the_session_with_a_clear_error() {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config("binance", "testnet", "BTCUSDT", &m),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_axon"))
+        .current_dir(dir.path())
+        .args(["live", "-c", "live.toml"])
+        .env("AXON_API_KEY", "wrong-key")
+        .env("AXON_API_SECRET", "wrong-secret-value")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(!stderr.contains("wrong-secret-value"), "{stderr}");
+}
