@@ -169,6 +169,18 @@ fn session_with_faults(venue: &str, symbol: &str) -> (tempfile::TempDir, MockExc
 }
 
 fn check_session(dir: &Path, m: &MockExchange, logs: &str) {
+    // Each injected fault was met and handled (the adapters log each).
+    for handled in [
+        "resyncing the clock",
+        "rate limit",
+        "order outcome unknown: looking it up",
+        "websocket dropped; reconnecting",
+    ] {
+        assert!(
+            logs.contains(handled),
+            "no sign of {handled:?} in the logs:\n{logs}"
+        );
+    }
     let s = summary(dir);
     assert!(
         s["orders"].as_u64().unwrap() > 0,

@@ -62,7 +62,8 @@ struct Market {
 #[derive(Debug)]
 pub struct BinanceAdapter {
     cfg: ExchangeConfig,
-    key: BinanceKey,
+    /// None without credentials: market data only (paper trading).
+    key: Option<BinanceKey>,
     rest: Rest,
     ws_base: String,
     markets: RwLock<BTreeMap<String, Market>>,
@@ -110,14 +111,18 @@ fn venue_order(v: &Value) -> VenueOrder {
 }
 
 impl BinanceAdapter {
-    /// A connection with these settings; nothing is sent yet.
+    /// A connection with these settings; nothing is sent yet. Without an
+    /// API secret only public endpoints and market streams work.
     pub fn new(cfg: ExchangeConfig) -> Result<Self, VenueError> {
         let secret = cfg.api_secret.expose();
-        let key = if secret.contains("PRIVATE KEY") {
-            BinanceKey::ed25519_pem(secret)
+        let key = if secret.is_empty() {
+            None
+        } else if secret.contains("PRIVATE KEY") {
+            Some(BinanceKey::ed25519_pem(secret))
         } else {
-            BinanceKey::hmac(secret)
+            Some(BinanceKey::hmac(secret))
         }
+        .transpose()
         .map_err(|e| VenueError::Config(format!("{VENUE}: api_secret: {e}")))?;
         let rest_url = cfg
             .rest_url
@@ -313,7 +318,7 @@ impl BinanceAdapter {
         let mut waits = 0;
         loop {
             self.rest.wait_turn(order).await;
-            let signed = self.sign_query(params);
+            let signed = self.sign_query(params)?;
             let reply = self
                 .rest
                 .send(
@@ -343,7 +348,12 @@ impl BinanceAdapter {
     }
 
     /// The query string with `timestamp`, `recvWindow` and `signature`.
-    fn sign_query(&self, params: &[(String, String)]) -> String {
+    fn sign_query(&self, params: &[(String, String)]) -> Result<String, VenueError> {
+        let key = self.key.as_ref().ok_or_else(|| {
+            VenueError::Config(format!(
+                "{VENUE}: no API secret: signed endpoints need credentials"
+            ))
+        })?;
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, v) in params {
             q.append_pair(k, v);
@@ -351,10 +361,10 @@ impl BinanceAdapter {
         q.append_pair("timestamp", &self.rest.venue_now_ms().to_string());
         q.append_pair("recvWindow", &self.cfg.recv_window_ms.to_string());
         let query = q.finish();
-        let signature = self.key.sign(&query);
-        form_urlencoded::Serializer::new(query)
+        let signature = key.sign(&query);
+        Ok(form_urlencoded::Serializer::new(query)
             .append_pair("signature", &signature)
-            .finish()
+            .finish())
     }
 
     fn market(&self, symbol: &str) -> Result<Market, VenueError> {
