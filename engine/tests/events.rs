@@ -285,6 +285,23 @@ fn input() -> BoxedStrategy<Input> {
                 })
             })
             .boxed(),
+        (text(), float(), float(), text(), any::<bool>(), float(), text())
+            .prop_map(|(asset, free, locked, id, buy, qty, diff)| {
+                Input::Reconcile(axon_engine::event::Reconcile {
+                    venue: "binance".into(),
+                    balances: vec![(asset, free, locked)],
+                    open_orders: vec![axon_engine::event::VenueOpenOrder {
+                        symbol: "BTCUSDT".into(),
+                        client_order_id: id,
+                        side: if buy { Side::Buy } else { Side::Sell },
+                        price: free,
+                        quantity: qty,
+                        executed: locked,
+                    }],
+                    differences: vec![diff],
+                })
+            })
+            .boxed(),
     ])
     .boxed()
 }
@@ -480,6 +497,14 @@ fn input_bits(i: &Input) -> Vec<u64> {
         | Input::EndOfData
         | Input::Instrument(_)
         | Input::ModelRejected(_) => {}
+        Input::Reconcile(r) => {
+            for (_, free, locked) in &r.balances {
+                b.extend([free.to_bits(), locked.to_bits()]);
+            }
+            for o in &r.open_orders {
+                b.extend([o.price, o.quantity, o.executed].map(f64::to_bits));
+            }
+        }
     }
     b
 }
