@@ -285,7 +285,15 @@ fn input() -> BoxedStrategy<Input> {
                 })
             })
             .boxed(),
-        (text(), float(), float(), text(), any::<bool>(), float(), text())
+        (
+            text(),
+            float(),
+            float(),
+            text(),
+            any::<bool>(),
+            float(),
+            text(),
+        )
             .prop_map(|(asset, free, locked, id, buy, qty, diff)| {
                 Input::Reconcile(axon_engine::event::Reconcile {
                     venue: "binance".into(),
@@ -545,7 +553,7 @@ fn encode_output(o: &Output) -> Vec<u8> {
 }
 
 /// Kinds the engine knows, inputs then outputs.
-const INPUT_KINDS: [u16; 13] = [
+const INPUT_KINDS: [u16; 14] = [
     kind::SESSION_START,
     kind::TICK,
     kind::BAR,
@@ -559,6 +567,7 @@ const INPUT_KINDS: [u16; 13] = [
     kind::END_OF_DATA,
     kind::INSTRUMENT,
     kind::MODEL_REJECTED,
+    kind::RECONCILE,
 ];
 const OUTPUT_KINDS: [u16; 9] = [
     kind::DECISION,
@@ -764,7 +773,7 @@ fn kind_numbers_are_stable() {
     for (got, want) in inputs {
         assert_eq!(got, want);
     }
-    assert_eq!(INPUT_KINDS.to_vec(), (1..=13).collect::<Vec<u16>>());
+    assert_eq!(INPUT_KINDS.to_vec(), (1..=14).collect::<Vec<u16>>());
     assert_eq!(OUTPUT_KINDS.to_vec(), (64..=72).collect::<Vec<u16>>());
     assert_eq!(
         Output::MarginCall(MarginCall { equity: 0.0 }).kind(),

@@ -175,23 +175,30 @@ pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Resul
 /// `axon validate-config`: every problem one line, exit 2 if any.
 pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
     let loaded = config::load(config_path)?;
-    let plan = loaded.plan()?;
     let mut problems = Vec::new();
-    if !plan.data_path.exists() {
+    // A live session's file: credentials present (never printed), sizing
+    // a venue can take, limits sane; a backtest's: its data exists.
+    let (journal_dir, what) = if loaded.file.exchange.is_some() {
+        (loaded.live_plan()?.journal_dir, "live sessions")
+    } else {
+        let plan = loaded.plan()?;
+        if !plan.data_path.exists() {
+            problems.push(format!(
+                "{}: key data.path: {} does not exist",
+                config_path.display(),
+                plan.data_path.display()
+            ));
+        }
+        (plan.journal_dir, "backtests")
+    };
+    if journal_dir.join("manifest.json").exists() {
         problems.push(format!(
-            "{}: key data.path: {} does not exist",
+            "{}: key journal.path: {} already holds a journal ({what} write a new one)",
             config_path.display(),
-            plan.data_path.display()
-        ));
-    }
-    if plan.journal_dir.join("manifest.json").exists() {
-        problems.push(format!(
-            "{}: key journal.path: {} already holds a journal (backtests write a new one)",
-            config_path.display(),
-            plan.journal_dir.display()
+            journal_dir.display()
         ));
     } else {
-        let parent = existing_ancestor(&plan.journal_dir);
+        let parent = existing_ancestor(&journal_dir);
         let readonly = std::fs::metadata(&parent)
             .map(|m| m.permissions().readonly())
             .unwrap_or(true);

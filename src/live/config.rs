@@ -70,6 +70,9 @@ pub struct ExchangeSection {
     pub reconnect: ReconnectSection,
     pub recv_window_ms: Option<u64>,
     pub request_timeout_ms: Option<u64>,
+    /// Binance: quotes from a local order book (diff depth + snapshots).
+    #[serde(default)]
+    pub depth: bool,
 }
 
 fn default_key_env() -> String {
@@ -239,6 +242,13 @@ impl Loaded {
             max_retries: ex.reconnect.max_retries,
             initial_backoff_ms: ex.reconnect.initial_backoff_ms,
         };
+        exchange.depth = ex.depth;
+        if ex.depth && ex.venue != VenueKind::Binance {
+            return Err(self.key_error(
+                "exchange.depth",
+                "only Binance's depth stream is kept as a local book",
+            ));
+        }
         if let Some(ms) = ex.recv_window_ms {
             exchange.recv_window_ms = ms;
         }
