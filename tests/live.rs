@@ -431,3 +431,56 @@ fn binance_depth_mode_keeps_a_synced_book_and_replays() {
     )
     .ok();
 }
+
+/// `GET /metrics` on loopback.
+fn scrape(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics server");
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_live_session_feeds_venue_metrics() {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config("okx", "testnet", "BTC-USDT", &m),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = spawn_live(
+        dir.path(),
+        &["--max-duration", "4s", "--metrics-port", &port.to_string()],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    m.inject(Fault::Disconnect);
+    std::thread::sleep(Duration::from_millis(1500));
+    let text = scrape(port);
+    let (code, logs) = finish(child);
+    assert_eq!(code, 0, "{logs}");
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name) && l.contains("venue=\"okx\""))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} for okx missing:\n{text}"))
+    };
+    assert!(value("websocket_reconnects_total") >= 1.0, "{text}");
+    assert_eq!(value("exchange_connected"), 1.0, "{text}");
+    let headroom = value("rate_limit_headroom_ratio");
+    assert!((0.0..=1.0).contains(&headroom), "{text}");
+    assert!(
+        value("market_data_last_receive_timestamp_seconds") > 1.7e9,
+        "{text}"
+    );
+    assert!(text.contains("trading_kill_switch_engaged"), "{text}");
+}

@@ -66,6 +66,8 @@ struct Live {
     stopping: bool,
     metrics: Option<RunMetrics>,
     collector: Option<MetricsCollector>,
+    /// Each stream's state: the venue counts as connected while all are up.
+    streams_up: std::collections::BTreeMap<&'static str, bool>,
     report: LiveReport,
 }
 
@@ -131,6 +133,7 @@ pub async fn run(
             .clone()
             .map(|m| RunMetrics::new(m, plan.venue.name())),
         collector,
+        streams_up: std::collections::BTreeMap::new(),
         report: LiveReport {
             venue: plan.venue.name(),
             mode: plan.mode,
@@ -465,8 +468,12 @@ impl Live {
             }
             VenueEvent::StreamUp { stream, reconnect } => {
                 tracing::info!(stream, reconnect, "stream up");
+                self.streams_up.insert(stream, true);
                 if let Some(m) = &self.collector {
-                    m.set_exchange_connected(self.report.venue, true);
+                    m.set_exchange_connected(
+                        self.report.venue,
+                        self.streams_up.values().all(|up| *up),
+                    );
                     if reconnect {
                         m.record_reconnect(self.report.venue);
                     }
@@ -481,6 +488,7 @@ impl Live {
             }
             VenueEvent::StreamDown { stream, reason } => {
                 tracing::warn!(stream, %reason, "stream down");
+                self.streams_up.insert(stream, false);
                 if let Some(m) = &self.collector {
                     m.set_exchange_connected(self.report.venue, false);
                 }
