@@ -484,3 +484,68 @@ fn a_live_session_feeds_venue_metrics() {
     );
     assert!(text.contains("trading_kill_switch_engaged"), "{text}");
 }
+
+#[test]
+fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
+    let m = mock();
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("live.toml"),
+        config("binance", "testnet", "BTCUSDT", &m),
+    )
+    .unwrap();
+    // First run: killed hard while an order's answer is held back.
+    let mut first = spawn_live(dir.path(), &["--max-duration", "60s"]);
+    std::thread::sleep(Duration::from_millis(2000));
+    m.inject(Fault::Slow { ms: 1500, count: 1 });
+    std::thread::sleep(Duration::from_millis(1000));
+    first.kill().unwrap();
+    let _ = first.wait();
+    let booked_before = m.orders().len();
+    assert!(booked_before > 0, "the first run sent no order");
+    // Second run: the same journal, recovered and resumed.
+    let second = spawn_live(dir.path(), &["--max-duration", "3s"]);
+    let (code, logs) = finish(second);
+    assert_eq!(code, 0, "{logs}");
+    let s = summary(dir.path());
+    assert_eq!(s["resumed"], true, "{s}");
+    let differences = s["differences"].to_string();
+    assert!(
+        !differences.contains("moved by"),
+        "positions disagree after the restart: {differences}"
+    );
+    assert!(
+        m.duplicate_client_ids().is_empty(),
+        "{:?}",
+        m.duplicate_client_ids()
+    );
+    assert!(
+        m.orders().len() > booked_before,
+        "the resumed session sent nothing"
+    );
+    let journal = dir.path().join("journal");
+    let j = journal.to_str().unwrap();
+    axon(dir.path(), &["journal", "verify", j]).ok();
+    axon(
+        dir.path(),
+        &["replay", "--journal", j, "--verify", "--quiet"],
+    )
+    .ok();
+    let inspect = axon(dir.path(), &["journal", "inspect", j, "--json"]).ok();
+    for o in m.orders() {
+        assert!(
+            inspect
+                .stdout
+                .contains(&format!("\"venue_order_id\":\"{}\"", o.venue_id)),
+            "order {} booked by the venue is not acknowledged in the journal",
+            o.client_id
+        );
+    }
+    // One session: every order id carries the same session tag.
+    let tags: std::collections::BTreeSet<String> = m
+        .orders()
+        .iter()
+        .map(|o| o.client_id[..12].to_string())
+        .collect();
+    assert_eq!(tags.len(), 1, "{tags:?}");
+}

@@ -66,6 +66,12 @@ impl RunMetrics {
         }
     }
 
+    /// Registers an instrument's series before its `Instrument` input is
+    /// seen (a resumed live session declared its instruments long ago).
+    pub fn declare_instrument(&mut self, symbol: &str) {
+        self.instruments.push(self.m.instrument(symbol));
+    }
+
     /// Records one sequenced input and its outputs.
     #[inline]
     pub fn observe(&mut self, time_ns: i64, input: &Input, seq: &Sequencer<Journal>) {

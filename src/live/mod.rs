@@ -4,6 +4,7 @@
 pub mod config;
 mod orders;
 mod session;
+mod start;
 mod venue;
 
 use std::path::{Path, PathBuf};
@@ -116,6 +117,7 @@ fn summary(r: &LiveReport, journal: &Path) -> serde_json::Value {
         "elapsed_secs": r.elapsed_secs,
         "stopped_by": r.stopped_by,
         "differences": r.differences,
+        "resumed": r.resumed,
         "journal": journal.display().to_string(),
     })
 }

@@ -53,6 +53,31 @@ impl Tracker {
         );
     }
 
+    /// What a journaled input says about an order (resuming a session).
+    pub fn replayed(&mut self, input: &Input) {
+        match input {
+            Input::OrderAck(a) => {
+                if let Some(t) = self.orders.get_mut(&a.client_id) {
+                    t.acked = true;
+                }
+            }
+            Input::Fill(f) => {
+                if let Some(t) = self.orders.get_mut(&f.client_id) {
+                    t.acked = true;
+                    t.filled += f.quantity;
+                    t.done |= f.last;
+                }
+            }
+            Input::Reject(OrderReject { client_id, .. })
+            | Input::CancelAck(CancelAck { client_id }) => {
+                if let Some(t) = self.orders.get_mut(client_id) {
+                    t.done = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Orders still working, for a lookup after a stream gap.
     pub fn open(&self) -> impl Iterator<Item = (u64, &Tracked)> {
         self.orders

@@ -4,24 +4,20 @@
 //! exchange), every answer back in as a journaled input.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axon_adapters::exchange::client_id::{client_order_id, session_tag};
+use axon_adapters::exchange::client_id::{client_order_id, parse_client_order_id};
 use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
 };
 use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::SimExchange;
-use axon_engine::event::{
-    InstrumentDef, OrderIntent, OrderType, Quantity, Reconcile, SessionStart, VenueOpenOrder,
-};
+use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile, VenueOpenOrder};
 use axon_engine::market::{Side, Tick};
-use axon_engine::{Engine, Input, Output, Sequencer};
-use axon_inference::{ModelRegistry, swap_record};
+use axon_engine::{Input, Output, Sequencer};
 use axon_journal::Journal;
-use axon_replay::{InferenceMetrics, RunMetrics};
+use axon_replay::RunMetrics;
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -29,6 +25,7 @@ use tokio::task::JoinSet;
 use crate::exit::Failure;
 use crate::live::config::{LivePlan, Mode};
 use crate::live::orders::Tracker;
+use crate::live::start;
 use crate::live::venue::Venue;
 
 /// How long shutdown waits for order requests already sent.
@@ -52,6 +49,8 @@ pub struct LiveReport {
     pub stopped_by: String,
     pub differences: Vec<String>,
     pub equity: f64,
+    /// Whether the session continued an existing journal.
+    pub resumed: bool,
 }
 
 struct Live {
@@ -93,45 +92,33 @@ pub async fn run(
             venue.open_orders().await.map_err(venue_err)?,
         )
     };
-    let mut journal_opts = plan.journal.clone();
-    if let Some(m) = &collector {
-        let m = m.clone();
-        journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
+    let resume = plan.journal_dir.join("manifest.json").exists();
+    let opened = if resume {
+        start::resume(&plan, &collector)?
+    } else {
+        start::new(&plan, &collector)?
+    };
+    let mut metrics = collector
+        .clone()
+        .map(|m| RunMetrics::new(m, plan.venue.name()));
+    if let Some(m) = &mut metrics {
+        for symbol in &plan.exchange.symbols {
+            m.declare_instrument(symbol);
+        }
     }
-    let journal = Journal::create(&plan.journal_dir, journal_opts)?;
-    let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
-    if let Some(m) = &collector {
-        registry.set_observer(Arc::new(InferenceMetrics(m.clone())));
-    }
-    let engine =
-        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
-    let start = Input::SessionStart(Box::new(SessionStart {
-        config: plan.engine.clone(),
-        config_text: plan.config_text.clone(),
-        data: Vec::new(),
-        seed: plan.seed,
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-    }));
-    let t0 = now_ns();
-    // The session tag: the session-start record's payload and time, so
-    // client order ids differ between sessions and a replay derives them.
-    let mut tag_bytes = Vec::new();
-    start.encode(&mut tag_bytes);
-    tag_bytes.extend_from_slice(&t0.to_le_bytes());
-    let tag = session_tag(&tag_bytes);
+    let first_reconcile = opened.first_reconcile.clone();
+    let resumed = opened.resumed;
     let mut live = Live {
-        seq: Sequencer::new(engine, journal),
+        seq: opened.seq,
         symbols: plan.exchange.symbols.clone(),
-        tracker: Tracker::new(tag.clone()),
-        tag,
-        last_time: t0,
+        tracker: opened.tracker,
+        tag: opened.tag,
+        last_time: opened.last_time,
         venue: venue.clone(),
         paper: paper.then(|| SimExchange::new(plan.sim, plan.exchange.symbols.len())),
         tasks: JoinSet::new(),
         stopping: false,
-        metrics: collector
-            .clone()
-            .map(|m| RunMetrics::new(m, plan.venue.name())),
+        metrics,
         collector,
         streams_up: std::collections::BTreeMap::new(),
         report: LiveReport {
@@ -148,46 +135,22 @@ pub async fn run(
             stopped_by: String::new(),
             differences: Vec::new(),
             equity: 0.0,
+            resumed,
         },
     };
-    live.submit(t0, start)?;
-    for (id, symbol) in plan.exchange.symbols.iter().enumerate() {
-        let def = InstrumentDef {
-            id: id as u32,
-            symbol: symbol.clone(),
-        };
-        live.submit(t0, Input::Instrument(def))?;
-    }
-    let mut versions = std::collections::BTreeMap::new();
-    for m in &plan.models {
-        let sha = live.seq.log().artifacts().put(&m.bytes)?;
-        let version = versions
-            .entry(m.slot)
-            .and_modify(|v| *v += 1)
-            .or_insert(1u32);
-        live.submit(
-            t0,
-            Input::ModelSwap(swap_record(m.slot, *version, sha, &m.config)),
-        )?;
-    }
-    if !registry.errors().is_empty() {
-        return Err(Failure::input(format!(
-            "model slots failed: {}",
-            registry.errors().join("; ")
-        )));
-    }
     if !paper {
-        let rec = reconcile(
-            plan.venue.name(),
-            &plan.exchange.symbols,
-            balances,
-            open_orders,
-        );
-        for d in &rec.differences {
-            tracing::warn!(difference = %d, "reconciliation");
-        }
-        live.report.differences = rec.differences.clone();
-        live.submit(t0, Input::Reconcile(rec))?;
+        let (balances, open_orders) = if resumed {
+            // The journal's working orders first: what became of them while
+            // no session ran is journaled before anything else.
+            live.settle_open_orders().await?;
+            (
+                venue.balances().await.map_err(venue_err)?,
+                venue.open_orders().await.map_err(venue_err)?,
+            )
+        } else {
+            (balances, open_orders)
+        };
+        live.reconcile(first_reconcile.as_ref(), balances, open_orders)?;
     }
 
     let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
@@ -260,26 +223,12 @@ pub async fn run(
     }
     live.refresh_metrics();
     let stats = venue.stats();
-    let mut report = std::mem::replace(
-        &mut live.report,
-        LiveReport {
-            venue: "",
-            mode: plan.mode,
-            ticks: 0,
-            orders: 0,
-            fills: 0,
-            rejects: 0,
-            reconnects: 0,
-            records: 0,
-            head_hash: String::new(),
-            elapsed_secs: 0.0,
-            stopped_by: String::new(),
-            differences: Vec::new(),
-            equity: 0.0,
-        },
-    );
-    report.equity = live.seq.engine().portfolio().equity();
-    let (_, journal) = live.seq.into_parts();
+    let equity = live.seq.engine().portfolio().equity();
+    let Live {
+        seq, mut report, ..
+    } = live;
+    report.equity = equity;
+    let (_, journal) = seq.into_parts();
     report.records = journal.next_seq();
     report.head_hash = journal.close()?.head_hash;
     report.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
@@ -297,48 +246,98 @@ pub async fn run(
     Ok(report)
 }
 
-/// The venue's balances and open orders against a new journal, which holds
-/// no position and no order: everything the venue holds for the traded
-/// symbols is a difference to report.
+/// The base asset of a symbol: OKX writes `BTC-USDT`; for Binance's
+/// `BTCUSDT` the longest known asset that begins it.
+fn base_asset(symbol: &str, assets: &[&str]) -> Option<String> {
+    if let Some((base, _)) = symbol.split_once('-') {
+        return Some(base.to_string());
+    }
+    assets
+        .iter()
+        .filter(|a| symbol.len() > a.len() && symbol.starts_with(**a))
+        .max_by_key(|a| a.len())
+        .map(|a| a.to_string())
+}
+
+/// The venue's balances and open orders against the journal's state.
+/// A new journal holds no position and no order, so whatever the venue
+/// holds of the traded symbols is reported. A resumed one is compared: each
+/// open order must be one the journal holds as working, and each base
+/// asset's balance must have moved since the session's first start by the
+/// journal's position.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is one side of the comparison"
+)]
 fn reconcile(
     venue: &str,
     symbols: &[String],
+    tag: &str,
+    tracker: &Tracker,
+    positions: &[f64],
+    first: Option<&Reconcile>,
     balances: Vec<axon_adapters::exchange::venue::Balance>,
     open: Vec<axon_adapters::exchange::venue::VenueOrder>,
 ) -> Reconcile {
     let mut differences = Vec::new();
     for o in &open {
-        differences.push(format!(
-            "{venue} has open order {} ({} {} {} @ {}, {} executed) that this journal did not send",
+        let what = format!(
+            "{} ({} {} {} @ {}, {} executed)",
             o.client_order_id,
             if o.buy { "buy" } else { "sell" },
             o.quantity,
             o.symbol,
             o.price,
             o.executed
-        ));
+        );
+        match parse_client_order_id(tag, &o.client_order_id) {
+            Some(id) if tracker.get(id).is_some_and(|t| !t.done) => {}
+            Some(_) => differences.push(format!(
+                "{venue} still has order {what} open; the journal holds it as done"
+            )),
+            None => differences.push(format!(
+                "{venue} has open order {what} that this journal did not send"
+            )),
+        }
     }
-    for b in &balances {
-        // A base asset of a traded symbol is a position the engine starts without.
-        let base = symbols
-            .iter()
-            .any(|s| s.starts_with(&b.asset) && s.len() > b.asset.len());
-        if base && b.free + b.locked != 0.0 {
-            differences.push(format!(
-                "{venue} holds {} {} ({} free, {} locked); the engine starts flat",
-                b.free + b.locked,
-                b.asset,
-                b.free,
-                b.locked
-            ));
+    let total = |list: &[(String, f64, f64)], asset: &str| {
+        list.iter()
+            .filter(|(a, ..)| a == asset)
+            .map(|(_, f, l)| f + l)
+            .sum::<f64>()
+    };
+    let now: Vec<(String, f64, f64)> = balances
+        .iter()
+        .map(|b| (b.asset.clone(), b.free, b.locked))
+        .collect();
+    let mut assets: Vec<&str> = now.iter().map(|(a, ..)| a.as_str()).collect();
+    if let Some(f) = first {
+        assets.extend(f.balances.iter().map(|(a, ..)| a.as_str()));
+    }
+    for (i, symbol) in symbols.iter().enumerate() {
+        let Some(asset) = base_asset(symbol, &assets) else {
+            continue;
+        };
+        let held = total(&now, &asset);
+        let position = positions.get(i).copied().unwrap_or(0.0);
+        match first {
+            None if held != 0.0 => differences.push(format!(
+                "{venue} holds {held} {asset}; the engine starts flat"
+            )),
+            None => {}
+            Some(f) => {
+                let moved = held - total(&f.balances, &asset);
+                if (moved - position).abs() > 1e-9 * position.abs().max(1.0) {
+                    differences.push(format!(
+                        "{asset}: the venue's balance moved by {moved} since the session started; the journal's position is {position}"
+                    ));
+                }
+            }
         }
     }
     Reconcile {
         venue: venue.to_string(),
-        balances: balances
-            .iter()
-            .map(|b| (b.asset.clone(), b.free, b.locked))
-            .collect(),
+        balances: now,
         open_orders: open
             .iter()
             .map(|o| VenueOpenOrder {
@@ -443,6 +442,53 @@ async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
 }
 
 impl Live {
+    /// Looks up every order the journal holds as working and journals
+    /// what became of it (resumed sessions).
+    async fn settle_open_orders(&mut self) -> Result<(), Failure> {
+        let open: Vec<(u64, u32)> = self
+            .tracker
+            .open()
+            .map(|(id, t)| (id, t.instrument))
+            .collect();
+        for (id, instrument) in open {
+            let symbol = self.symbols[instrument as usize].clone();
+            let cid = client_order_id(&self.tag, id);
+            for s in lookup(self.venue.clone(), symbol, cid).await {
+                self.on_event(s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Journals the venue's state against the journal's as a `Reconcile`
+    /// input and logs each difference.
+    fn reconcile(
+        &mut self,
+        first: Option<&Reconcile>,
+        balances: Vec<axon_adapters::exchange::venue::Balance>,
+        open: Vec<axon_adapters::exchange::venue::VenueOrder>,
+    ) -> Result<(), Failure> {
+        let positions: Vec<f64> = (0..self.symbols.len() as u32)
+            .map(|i| self.seq.engine().portfolio().position(i))
+            .collect();
+        let rec = reconcile(
+            self.report.venue,
+            &self.symbols,
+            &self.tag,
+            &self.tracker,
+            &positions,
+            first,
+            balances,
+            open,
+        );
+        for d in &rec.differences {
+            tracing::warn!(difference = %d, "reconciliation");
+        }
+        self.report.differences = rec.differences.clone();
+        let t = self.time(now_ns());
+        self.submit(t, Input::Reconcile(rec))
+    }
+
     /// Event time: the receive time, never before the previous input.
     fn time(&mut self, recv_ns: i64) -> i64 {
         self.last_time = self.last_time.max(recv_ns);

@@ -1,0 +1,197 @@
+//! Opening a live session's journal: a new one (session start,
+//! instruments, model slots), or, after a stop or a crash, the same one
+//! resumed: recovered, the engine rebuilt by replaying its inputs, the
+//! session's tag and orders read back, so order ids continue where they
+//! stopped and no order is ever sent twice.
+
+use std::sync::Arc;
+
+use axon_adapters::exchange::client_id::session_tag;
+use axon_adapters::exchange::venue::now_ns;
+use axon_adapters::metrics::MetricsCollector;
+use axon_engine::event::{InstrumentDef, Reconcile, SessionStart, kind};
+use axon_engine::{Engine, Input, Output, Sequencer};
+use axon_inference::{ModelRegistry, swap_record};
+use axon_journal::{Journal, JournalOptions, JournalReader};
+use axon_replay::InferenceMetrics;
+
+use crate::exit::Failure;
+use crate::live::config::{LivePlan, Mode};
+use crate::live::orders::Tracker;
+
+/// A journal ready for the session loop.
+pub struct Opened {
+    pub seq: Sequencer<Journal>,
+    pub tag: String,
+    pub tracker: Tracker,
+    pub last_time: i64,
+    /// The venue's state when the session first started (resumed sessions).
+    pub first_reconcile: Option<Reconcile>,
+    pub resumed: bool,
+}
+
+fn journal_options(plan: &LivePlan, collector: &Option<MetricsCollector>) -> JournalOptions {
+    let mut opts = plan.journal.clone();
+    if let Some(m) = collector {
+        let m = m.clone();
+        opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
+    }
+    opts
+}
+
+fn registry(journal: &Journal, collector: &Option<MetricsCollector>) -> Arc<ModelRegistry> {
+    let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+    if let Some(m) = collector {
+        registry.set_observer(Arc::new(InferenceMetrics(m.clone())));
+    }
+    registry
+}
+
+/// The session tag: the session-start record's payload and time, so
+/// client order ids differ between sessions and a replay derives them.
+fn tag_of(payload: &[u8], time_ns: i64) -> String {
+    let mut bytes = payload.to_vec();
+    bytes.extend_from_slice(&time_ns.to_le_bytes());
+    session_tag(&bytes)
+}
+
+/// A new journal: session start, instruments, model slots.
+pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, Failure> {
+    let journal = Journal::create(&plan.journal_dir, journal_options(plan, collector))?;
+    let registry = registry(&journal, collector);
+    let engine =
+        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
+    let start = Input::SessionStart(Box::new(SessionStart {
+        config: plan.engine.clone(),
+        config_text: plan.config_text.clone(),
+        data: Vec::new(),
+        seed: plan.seed,
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+    }));
+    let t0 = now_ns();
+    let mut payload = Vec::new();
+    start.encode(&mut payload);
+    let tag = tag_of(&payload, t0);
+    let mut seq = Sequencer::new(engine, journal);
+    seq.submit(t0, &start)?;
+    for (id, symbol) in plan.exchange.symbols.iter().enumerate() {
+        let def = InstrumentDef {
+            id: id as u32,
+            symbol: symbol.clone(),
+        };
+        seq.submit(t0, &Input::Instrument(def))?;
+    }
+    let mut versions = std::collections::BTreeMap::new();
+    for m in &plan.models {
+        let sha = seq.log().artifacts().put(&m.bytes)?;
+        let version = versions
+            .entry(m.slot)
+            .and_modify(|v| *v += 1)
+            .or_insert(1u32);
+        seq.submit(
+            t0,
+            &Input::ModelSwap(swap_record(m.slot, *version, sha, &m.config)),
+        )?;
+    }
+    if !registry.errors().is_empty() {
+        return Err(Failure::input(format!(
+            "model slots failed: {}",
+            registry.errors().join("; ")
+        )));
+    }
+    Ok(Opened {
+        seq,
+        tracker: Tracker::new(tag.clone()),
+        tag,
+        last_time: t0,
+        first_reconcile: None,
+        resumed: false,
+    })
+}
+
+/// The journal of an earlier run of this session, recovered and replayed.
+pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, Failure> {
+    let dir = &plan.journal_dir;
+    if plan.mode == Mode::Paper {
+        return Err(Failure::input(format!(
+            "{}: holds a journal; paper sessions keep their simulated orders in memory and cannot be resumed: give a new --journal folder",
+            dir.display()
+        )));
+    }
+    let (journal, recovery) = Journal::open(dir, journal_options(plan, collector))?;
+    if let Some(torn) = &recovery.truncated {
+        tracing::warn!(
+            ?torn,
+            "resuming after a crash: the unacknowledged torn tail was cut"
+        );
+    }
+    let bad =
+        |reason: String| Failure::input(format!("{}: cannot resume: {reason}", dir.display()));
+    let reader = JournalReader::open(dir)?;
+    let mut cursor = reader.cursor(0, true)?;
+    let first = cursor
+        .next()?
+        .ok_or_else(|| bad("the journal is empty".into()))?;
+    let decode = |k: u16, v: u16, p: &[u8], seq: u64| {
+        Input::decode(k, v, p).map_err(|e| bad(format!("record {seq}: {e}")))
+    };
+    let Input::SessionStart(start) = decode(first.kind, first.version, first.payload, first.seq)?
+    else {
+        return Err(bad(format!(
+            "record 0 is {}, expected SessionStart",
+            kind::name(first.kind)
+        )));
+    };
+    if start.config != plan.engine {
+        return Err(bad(
+            "it was started with a different engine configuration (strategy, sizing, risk, ensemble); resume with the same file or start a new journal".into(),
+        ));
+    }
+    let tag = tag_of(first.payload, first.time_ns);
+    let mut last_time = first.time_ns;
+    let registry = registry(&journal, collector);
+    let mut engine =
+        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
+    let mut tracker = Tracker::new(tag.clone());
+    let mut first_reconcile = None;
+    let mut outputs = Vec::new();
+    while let Some(rec) = cursor.next()? {
+        last_time = rec.time_ns;
+        if !kind::is_input(rec.kind) {
+            continue;
+        }
+        let input = decode(rec.kind, rec.version, rec.payload, rec.seq)?;
+        outputs.clear();
+        engine.step(rec.time_ns, &input, &mut outputs);
+        for o in &outputs {
+            if let Output::OrderSubmitted(s) = o {
+                tracker.submitted(s.order.client_id, s.order.instrument, s.order.side);
+            }
+        }
+        tracker.replayed(&input);
+        if let Input::Reconcile(r) = input
+            && first_reconcile.is_none()
+        {
+            first_reconcile = Some(r);
+        }
+    }
+    if !registry.errors().is_empty() {
+        return Err(bad(format!(
+            "models failed to load: {}",
+            registry.errors().join("; ")
+        )));
+    }
+    tracing::info!(
+        records = journal.next_seq(),
+        open_orders = tracker.open().count(),
+        "resumed the session"
+    );
+    Ok(Opened {
+        seq: Sequencer::new(engine, journal),
+        tag,
+        tracker,
+        last_time,
+        first_reconcile,
+        resumed: true,
+    })
+}
