@@ -30,6 +30,16 @@ fn tickers_and_best_bid_offer_make_ticks() {
 }
 
 #[test]
+fn trades_set_the_last_price_and_sum_the_volume() {
+    // The shape of OKX's documented `trades` push, two trades in one.
+    let msg = r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"},{"instId":"BTC-USDT","tradeId":"130639475","px":"42220.1","sz":"0.5","side":"sell","ts":"1630048897898","count":"1"}]}"#;
+    let mut d = OkxDecoder::new(&["BTC-USDT"]);
+    let t = d.decode(msg).unwrap().unwrap();
+    assert_eq!(t.last, 42220.1);
+    assert!((t.volume - 0.62060306).abs() < 1e-12);
+}
+
+#[test]
 fn events_and_other_instruments_are_not_ticks() {
     let p = payloads();
     let mut d = OkxDecoder::new(&["ETH-USDT"]);

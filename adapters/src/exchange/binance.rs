@@ -67,6 +67,8 @@ pub struct BinanceAdapter {
     rest: Rest,
     ws_base: String,
     markets: RwLock<BTreeMap<String, Market>>,
+    /// exchangeInfo's ORDERS limit per 10 s (0: none known).
+    order_limit_10s: std::sync::atomic::AtomicU64,
 }
 
 fn num(v: &Value) -> f64 {
@@ -138,6 +140,7 @@ impl BinanceAdapter {
             key,
             cfg,
             markets: RwLock::new(BTreeMap::new()),
+            order_limit_10s: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -155,6 +158,13 @@ impl BinanceAdapter {
             if limit["rateLimitType"] == "REQUEST_WEIGHT" && limit["interval"] == "MINUTE" {
                 let n = limit["limit"].as_u64().unwrap_or(0);
                 self.rest.stats.weight_limit.store(n, Ordering::Relaxed);
+            }
+            if limit["rateLimitType"] == "ORDERS"
+                && limit["interval"] == "SECOND"
+                && limit["intervalNum"] == 10
+            {
+                let n = limit["limit"].as_u64().unwrap_or(0);
+                self.order_limit_10s.store(n, Ordering::Relaxed);
             }
         }
         let mut markets = BTreeMap::new();
@@ -207,6 +217,21 @@ impl BinanceAdapter {
                 let into_minute = self.rest.venue_now_ms().rem_euclid(60_000) as u64;
                 self.rest
                     .block_for(Duration::from_millis(60_000 - into_minute));
+            }
+        }
+        if let Some(n) = reply
+            .header("x-mbx-order-count-10s")
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            let limit = self.order_limit_10s.load(Ordering::Relaxed);
+            // Near the venue's order count: no new order for its 10 s window.
+            if limit > 0 && n * 10 >= limit * 9 {
+                tracing::warn!(
+                    orders = n,
+                    limit,
+                    "binance order count near its 10 s limit: pausing new orders"
+                );
+                self.rest.block_orders_for(Duration::from_secs(10));
             }
         }
     }
@@ -857,6 +882,53 @@ mod tests {
             },
         );
         m
+    }
+
+    fn reply(headers: &[(&'static str, &str)]) -> Reply {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        Reply {
+            status: 200,
+            headers: map,
+            body: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn used_weight_and_order_count_headers_hold_requests_back_near_the_limits() {
+        let a = BinanceAdapter::new(ExchangeConfig::new(vec!["BTCUSDT".into()])).unwrap();
+        a.rest.stats.weight_limit.store(1000, Ordering::Relaxed);
+        a.order_limit_10s.store(100, Ordering::Relaxed);
+        a.note_headers(&reply(&[
+            ("x-mbx-used-weight-1m", "500"),
+            ("x-mbx-order-count-10s", "10"),
+        ]));
+        assert_eq!(a.rest.held_for(false), Duration::ZERO);
+        assert_eq!(a.rest.held_for(true), Duration::ZERO);
+        assert!((a.stats().headroom() - 0.5).abs() < 1e-12);
+        a.note_headers(&reply(&[("x-mbx-order-count-10s", "95")]));
+        assert!(
+            a.rest.held_for(true) > Duration::from_secs(9),
+            "orders pause for the 10 s window"
+        );
+        assert_eq!(
+            a.rest.held_for(false),
+            Duration::ZERO,
+            "other requests go on"
+        );
+        a.note_headers(&reply(&[("x-mbx-used-weight-1m", "950")]));
+        let held = a.rest.held_for(false);
+        assert!(
+            held > Duration::ZERO && held <= Duration::from_secs(60),
+            "{held:?}: until the next minute"
+        );
+        // 429 and 418 hold everything back for Retry-After.
+        let mut limited = reply(&[("retry-after", "30")]);
+        limited.status = 418;
+        assert!(matches!(a.classify("/api/v3/order", limited), Ok(None)));
+        assert!(a.rest.held_for(false) > Duration::from_secs(29));
     }
 
     #[test]

@@ -502,7 +502,7 @@ impl OkxAdapter {
         }
     }
 
-    /// Streams `tickers` and `bbo-tbt` of every symbol as ticks; the
+    /// Streams `tickers`, `bbo-tbt` and `trades` of every symbol as ticks; the
     /// subscription is sent on every (re)connect.
     pub fn spawn_market(
         &self,
@@ -517,6 +517,7 @@ impl OkxAdapter {
                 [
                     json!({"channel": "tickers", "instId": s}),
                     json!({"channel": "bbo-tbt", "instId": s}),
+                    json!({"channel": "trades", "instId": s}),
                 ]
             })
             .collect();

@@ -1,6 +1,6 @@
 //! OKX public channels to engine inputs: `tickers` (last price, best bid
-//! and ask with sizes) and `bbo-tbt` (best bid and offer, tick by tick)
-//! become `Tick`s for the instrument. Subscription acks, logins and notices
+//! and ask with sizes), `bbo-tbt` (best bid and offer, tick by tick) and
+//! `trades` (last price and size) become `Tick`s for the instrument. Subscription acks, logins and notices
 //! are not market data (None); anything else is an error.
 
 use axon_engine::market::Tick;
@@ -43,6 +43,8 @@ struct Row<'a> {
     asks: Vec<Vec<&'a str>>,
     #[serde(borrow)]
     bids: Vec<Vec<&'a str>>,
+    px: Option<&'a str>,
+    sz: Option<&'a str>,
 }
 
 /// Turns OKX pushes into ticks, keeping each instrument's last state.
@@ -110,6 +112,18 @@ impl OkxDecoder {
                     t.ask_size = num("asks[0][1]", a[1])?;
                 }
                 t.volume = 0.0;
+            }
+            "trades" => {
+                let px = row
+                    .px
+                    .ok_or_else(|| DecodeError::Unknown("trades row without px".into()))?;
+                t.last = num("px", px)?;
+                // A push may carry several trades: the volume is their sum.
+                t.volume = push
+                    .data
+                    .iter()
+                    .map(|r| r.sz.map_or(Ok(0.0), |s| num("sz", s)))
+                    .sum::<Result<f64, _>>()?;
             }
             other => return Err(DecodeError::Unknown(format!("channel {other:?}"))),
         }

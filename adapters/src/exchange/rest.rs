@@ -44,6 +44,8 @@ pub(crate) struct Rest {
     offset_ms: AtomicI64,
     /// No request leaves before this instant (418/429 Retry-After).
     blocked_until: Mutex<Option<Instant>>,
+    /// No new order leaves before this instant (the venue's order count).
+    orders_blocked_until: Mutex<Option<Instant>>,
     requests: DefaultDirectRateLimiter,
     orders: DefaultDirectRateLimiter,
     pub stats: Arc<AdapterStats>,
@@ -69,6 +71,7 @@ impl Rest {
             http,
             offset_ms: AtomicI64::new(0),
             blocked_until: Mutex::new(None),
+            orders_blocked_until: Mutex::new(None),
             requests: RateLimiter::direct(Quota::per_second(nonzero(
                 cfg.rate_limit.requests_per_second,
             ))),
@@ -92,11 +95,25 @@ impl Rest {
 
     /// Stops every request for `wait`.
     pub fn block_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
-        let mut b = self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
-        if b.is_none_or(|t| t < until) {
-            *b = Some(until);
-        }
+        extend(&self.blocked_until, wait);
+    }
+
+    /// How long requests (or, with `order`, new orders) are still held back.
+    pub fn held_for(&self, order: bool) -> Duration {
+        let deadline = if order {
+            &self.orders_blocked_until
+        } else {
+            &self.blocked_until
+        };
+        let until = *deadline.lock().unwrap_or_else(|e| e.into_inner());
+        until.map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
+    }
+
+    /// Stops new orders for `wait`.
+    pub fn block_orders_for(&self, wait: Duration) {
+        extend(&self.orders_blocked_until, wait);
     }
 
     /// Waits for the venue's ban to pass and for our own budget.
@@ -104,6 +121,15 @@ impl Rest {
         let until = *self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(t) = until {
             tokio::time::sleep_until(t.into()).await;
+        }
+        if order {
+            let until = *self
+                .orders_blocked_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(t) = until {
+                tokio::time::sleep_until(t.into()).await;
+            }
         }
         self.requests.until_ready().await;
         if order {
@@ -144,6 +170,15 @@ impl Rest {
             headers,
             body,
         })
+    }
+}
+
+/// Moves a deadline to `wait` from now, unless it is later already.
+fn extend(deadline: &Mutex<Option<Instant>>, wait: Duration) {
+    let until = Instant::now() + wait;
+    let mut d = deadline.lock().unwrap_or_else(|e| e.into_inner());
+    if d.is_none_or(|t| t < until) {
+        *d = Some(until);
     }
 }
 
