@@ -99,6 +99,7 @@ impl Rest {
     }
 
     /// How long requests (or, with `order`, new orders) are still held back.
+    #[cfg(test)]
     pub fn held_for(&self, order: bool) -> Duration {
         let deadline = if order {
             &self.orders_blocked_until
