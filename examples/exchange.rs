@@ -37,6 +37,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (stop_tx, stop) = watch::channel(false);
     let market = binance.spawn_market(tx.clone(), stop.clone());
     let user = binance.spawn_user(tx, stop);
+    // Both sockets up before the first order, so its updates are seen.
+    let mut up = 0;
+    while up < 2 {
+        match rx.recv().await.map(|s| s.event) {
+            Some(VenueEvent::StreamUp { stream, .. }) => {
+                println!("{stream} stream up");
+                up += 1;
+            }
+            Some(_) => {}
+            None => return Err("streams ended before connecting".into()),
+        }
+    }
 
     let limit = Order {
         symbol: "BTCUSDT".into(),
