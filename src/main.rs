@@ -1,12 +1,7 @@
 //! `axon`: the command line of AXON, a deterministic, event-sourced
 //! backtest/live trading engine. See README.md.
 
-mod commands;
-mod config;
-mod config_models;
-mod exit;
-mod live;
-mod output;
+use axon::{commands, exit, live};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

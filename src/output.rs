@@ -9,6 +9,14 @@ pub struct Progress {
     bar: Option<ProgressBar>,
 }
 
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("shown", &self.bar.is_some())
+            .finish()
+    }
+}
+
 impl Progress {
     /// A bar for `what` (e.g. "backtest"), counted in `unit`.
     pub fn new(what: &str, unit: &str, quiet: bool) -> Self {

@@ -39,6 +39,6 @@ pub use ensemble::{
 pub use event::{Input, Output};
 pub use features::FeatureWindow;
 pub use portfolio::{Portfolio, Trade};
-pub use risk::Risk;
+pub use risk::{Risk, RiskBook};
 pub use sequencer::{EventLog, MemoryLog, Sequencer};
 pub use stats::Summary;

@@ -5,7 +5,7 @@ pub mod config;
 mod orders;
 mod session;
 mod start;
-mod venue;
+pub mod venue;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -168,7 +168,20 @@ impl BinanceAdapter {
             }
         }
         let mut markets = BTreeMap::new();
-        for symbol in &self.cfg.symbols {
+        // No symbols configured: every symbol the venue lists.
+        let all: Vec<String>;
+        let symbols = if self.cfg.symbols.is_empty() {
+            all = info["symbols"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["symbol"].as_str().map(str::to_string))
+                .collect();
+            &all
+        } else {
+            &self.cfg.symbols
+        };
+        for symbol in symbols {
             let filters = SymbolFilters::from_exchange_info(&info, symbol)
                 .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?;
             let s = info["symbols"]

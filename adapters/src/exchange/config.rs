@@ -93,7 +93,8 @@ pub struct ExchangeConfig {
     /// Websocket base URL; None: the venue's URL for production or testnet.
     pub ws_url: Option<String>,
     /// Symbols traded, as the venue writes them (`BTCUSDT`, `BTC-USDT`);
-    /// instrument ids follow this order.
+    /// instrument ids follow this order. Empty: `connect` loads every
+    /// symbol's filters (orders only; streams need named symbols).
     pub symbols: Vec<String>,
     /// Binance: quotes from a local order book kept from the diff-depth
     /// stream and `/api/v3/depth` snapshots, instead of `bookTicker`.

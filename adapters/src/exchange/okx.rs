@@ -148,7 +148,20 @@ impl OkxAdapter {
             )
             .await?;
         let mut markets = BTreeMap::new();
-        for symbol in &self.cfg.symbols {
+        // No symbols configured: every spot instrument the venue lists.
+        let all: Vec<String>;
+        let symbols = if self.cfg.symbols.is_empty() {
+            all = v["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["instId"].as_str().map(str::to_string))
+                .collect();
+            &all
+        } else {
+            &self.cfg.symbols
+        };
+        for symbol in symbols {
             let inst = v["data"]
                 .as_array()
                 .into_iter()

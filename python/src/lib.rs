@@ -1,0 +1,28 @@
+//! `axon_quant._native`: the Rust side of AXON's Python package. Every
+//! class and function wraps a type or call of AXON's crates; the logic is
+//! theirs. The Python modules in `axon_quant/` arrange these names the way
+//! users import them.
+
+mod ensemble;
+mod errors;
+mod exchange;
+mod explain;
+mod inference;
+mod journal;
+mod metrics;
+mod reload;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    inference::register(m)?;
+    reload::register(m)?;
+    explain::register(m)?;
+    ensemble::register(m)?;
+    exchange::register(m)?;
+    metrics::register(m)?;
+    journal::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
