@@ -1,0 +1,69 @@
+"""Every example under python/examples runs, and what it prints is checked."""
+
+import asyncio
+
+import numpy as np
+
+from conftest import load_example
+
+
+def test_inference_backends_agree(models):
+    out = load_example("inference").main(models)
+    assert out["onnx"].shape == (1, 3)
+    assert np.allclose(out["onnx"], out["candle"], atol=1e-5)
+    if "tch" in out:
+        assert np.allclose(out["onnx"], out["tch"], atol=1e-5)
+
+
+def test_hot_reload_refuses_a_bad_file_then_swaps(models):
+    before, after = asyncio.run(load_example("hot_reload").main(models))
+    assert after == before + 1
+
+
+def test_explain_decomposes_the_prediction(models, tmp_path):
+    out = load_example("explain").main(models, tmp_path)
+    shap = out["shap"]
+    assert len(shap.feature_importances) == 16
+    assert abs(sum(shap.feature_importances) - (shap.prediction - shap.base_value)) < 1e-5
+    for cf in out["counterfactuals"]:
+        assert cf.new_action != shap.action
+        assert abs(cf.counterfactual_value - cf.original_value - cf.delta) < 1e-6
+    assert (tmp_path / "report.html").read_text().count("<svg") >= 1
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_ensemble_learns_weights(models):
+    metrics = load_example("ensemble").main(models)
+    assert metrics["weight_changes"] > 0
+    assert len(metrics["models"]) == 2
+    weights = [m["weight"] for m in metrics["models"]]
+    assert abs(sum(weights) - 1.0) < 1e-9
+    # The Python rule has the edge on trending returns and the weight with it.
+    assert metrics["models"][1]["sharpe"] > 0 and weights[1] > weights[0]
+
+
+def test_exchange_against_the_mock(mock_exchange):
+    rest, ws = mock_exchange
+    out = asyncio.run(load_example("exchange").main(rest, ws))
+    assert out["placed"]["accepted"] is True
+    assert out["found"]["status"] == "new"
+    assert out["fills"] and out["fills"][-1]["status"] == "filled"
+    assert abs(out["fills"][-1]["cumulative"] - 0.001) < 1e-12
+
+
+def test_metrics_are_served():
+    text = load_example("metrics").main()
+    assert 'trading_orders_total{side="buy",symbol="BTCUSDT"} 1' in text
+    assert 'trading_pnl{symbol="BTCUSDT"} 42' in text
+
+
+def test_backtest_journal_replay_audit(tmp_path):
+    out = load_example("backtest").main(tmp_path)
+    summary = out["summary"]
+    assert summary["trades"] > 0
+    frame = out["frame"]
+    assert len(frame) == summary["events"]
+    assert frame["kind_name"].iloc[0] == "SessionStart"
+    assert out["outcome"]["mismatch"] is None
+    assert out["outcome"]["records"] == summary["events"]
+    assert out["audit"]["reproduced"] is True
