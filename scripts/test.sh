@@ -5,8 +5,9 @@
 # LibTorch's libraries from their PyPI wheels into .runtime/; Debian's
 # prometheus package for promtool; chromium and poppler-utils for the
 # report tests), then formatting, lints, every test of
-# every crate (all three inference backends, journal fail points included)
-# and the fuzz targets' build.
+# every crate (all three inference backends, journal fail points included),
+# the Python package built with maturin and its pytest suite, and the fuzz
+# targets' build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -41,6 +42,10 @@ cargo test -p axon-inference --features tch
 
 step "cargo test (journal fail points)"
 cargo test -p axon-journal --features failpoints --test failpoints
+
+step "python package axon_quant (maturin develop into .venv, then pytest)"
+(cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet)
+.venv/bin/python -m pytest -q python/tests
 
 step "fuzz targets build"
 ./scripts/build-fuzz.sh
