@@ -52,6 +52,7 @@ async def main(rest_url: str, ws_url: str) -> dict:
     placed = await adapter.place_order(order)
     print("placed:", placed)
     found = await adapter.query_order("BTCUSDT", placed["client_order_id"])
+    assert found is not None, "the venue does not have the order it accepted"
     print("looked up:", found["status"], found["price"], found["quantity"])
     market = Order(symbol="BTCUSDT", side=Side.Buy, order_type=OrderType.Market, price=50000.0, quantity=0.001)
     filled = await adapter.place_order(market)

@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use axon_engine::DynamicWeightedEnsemble;
 use axon_engine::ensemble::Evaluation;
 use axon_engine::event::Action;
 use axon_engine::model::{Model, ModelInput};
-use axon_engine::DynamicWeightedEnsemble;
 use axon_inference::SharedModel;
 use pyo3::prelude::*;
 
@@ -166,7 +166,11 @@ impl PyEnsemble {
 
     /// Runs every model on `observation` and combines them: a dict with
     /// `action`, `score`, each model's `outputs` and the `weights` used.
-    fn predict<'py>(&self, py: Python<'py>, observation: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        observation: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         {
             let mut obs = self.observation.lock().unwrap_or_else(|e| e.into_inner());
             obs.values = with_f32(observation, |v, _| Ok(v.to_vec()))?;
@@ -193,7 +197,11 @@ impl PyEnsemble {
             e.weights().to_vec()
         };
         // Python slots need the interpreter; AXON backends run without it.
-        let weights = if self.python_slots { run() } else { py.detach(run) };
+        let weights = if self.python_slots {
+            run()
+        } else {
+            py.detach(run)
+        };
         self.observation
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -226,14 +234,22 @@ impl PyEnsemble {
 
     /// Statistics: `sharpe`, `active_count`, `weight_changes`, and per model.
     fn get_metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let m = self.inner.lock().unwrap_or_else(|p| p.into_inner()).get_metrics();
+        let m = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_metrics();
         from_json(py, &serde_json::to_value(m).map_err(axon_error)?)
     }
 
     /// Current weights.
     #[getter]
     fn weights(&self) -> Vec<f64> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).weights().to_vec()
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .weights()
+            .to_vec()
     }
 }
 

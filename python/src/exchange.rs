@@ -28,10 +28,20 @@ use crate::errors::{axon_error, value_error};
 use crate::journal::from_json;
 
 /// Buy or sell.
-#[pyclass(name = "Side", module = "axon_quant.exchange", eq, eq_int, frozen, from_py_object)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[pyclass(
+    name = "Side",
+    module = "axon_quant.exchange",
+    eq,
+    eq_int,
+    hash,
+    frozen,
+    from_py_object
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PySide {
+    /// Buy.
     Buy,
+    /// Sell.
     Sell,
 }
 
@@ -45,19 +55,38 @@ impl From<PySide> for Side {
 }
 
 /// Order types.
-#[pyclass(name = "OrderType", module = "axon_quant.exchange", eq, eq_int, frozen, from_py_object)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[pyclass(
+    name = "OrderType",
+    module = "axon_quant.exchange",
+    eq,
+    eq_int,
+    hash,
+    frozen,
+    from_py_object
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PyOrderType {
+    /// At the best price now.
     Market,
+    /// At `price` or better, good till cancelled.
     Limit,
+    /// A limit order that only adds liquidity (post-only).
     LimitMaker,
 }
 
 /// Client-side request budget.
-#[pyclass(name = "RateLimitConfig", module = "axon_quant.exchange", get_all, set_all, from_py_object)]
+#[pyclass(
+    name = "RateLimitConfig",
+    module = "axon_quant.exchange",
+    get_all,
+    set_all,
+    from_py_object
+)]
 #[derive(Debug, Clone)]
 pub struct PyRateLimit {
+    /// REST requests per second, all endpoints.
     requests_per_second: u32,
+    /// New orders per minute.
     orders_per_minute: u32,
 }
 
@@ -74,10 +103,18 @@ impl PyRateLimit {
 }
 
 /// Websocket reconnect policy.
-#[pyclass(name = "ReconnectConfig", module = "axon_quant.exchange", get_all, set_all, from_py_object)]
+#[pyclass(
+    name = "ReconnectConfig",
+    module = "axon_quant.exchange",
+    get_all,
+    set_all,
+    from_py_object
+)]
 #[derive(Debug, Clone)]
 pub struct PyReconnect {
+    /// Failed attempts in a row before a stream is declared lost.
     max_retries: u32,
+    /// First wait, ms; doubles each attempt (with jitter), capped at 30 s.
     initial_backoff_ms: u64,
 }
 
@@ -95,7 +132,11 @@ impl PyReconnect {
 
 /// A venue connection's settings. Credentials are write-only: no
 /// attribute, `repr` or error message shows them.
-#[pyclass(name = "ExchangeConfig", module = "axon_quant.exchange", from_py_object)]
+#[pyclass(
+    name = "ExchangeConfig",
+    module = "axon_quant.exchange",
+    from_py_object
+)]
 #[derive(Debug, Clone)]
 pub struct PyExchangeConfig {
     inner: ExchangeConfig,
@@ -105,7 +146,10 @@ pub struct PyExchangeConfig {
 impl PyExchangeConfig {
     #[new]
     #[pyo3(signature = (api_key="", api_secret="", testnet=true, rate_limit=None, reconnect=None, rest_url=None, ws_url=None, passphrase="", symbols=None, depth=false))]
-    #[allow(clippy::too_many_arguments, reason = "the keyword arguments users write")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments users write"
+    )]
     fn new(
         api_key: &str,
         api_secret: &str,
@@ -139,18 +183,22 @@ impl PyExchangeConfig {
         Self { inner }
     }
 
+    /// Testnet (Binance) or demo trading (OKX).
     #[getter]
     fn testnet(&self) -> bool {
         self.inner.testnet
     }
+    /// REST base URL override.
     #[getter]
     fn rest_url(&self) -> Option<String> {
         self.inner.rest_url.clone()
     }
+    /// Websocket base URL override.
     #[getter]
     fn ws_url(&self) -> Option<String> {
         self.inner.ws_url.clone()
     }
+    /// Symbols traded (empty: every symbol's filters load on connect).
     #[getter]
     fn symbols(&self) -> Vec<String> {
         self.inner.symbols.clone()
@@ -168,14 +216,26 @@ impl PyExchangeConfig {
 }
 
 /// An order as the adapters send it.
-#[pyclass(name = "Order", module = "axon_quant.exchange", get_all, set_all, from_py_object)]
+#[pyclass(
+    name = "Order",
+    module = "axon_quant.exchange",
+    get_all,
+    set_all,
+    from_py_object
+)]
 #[derive(Debug, Clone)]
 pub struct PyOrder {
+    /// Symbol, as the venue writes it (`BTCUSDT`, `BTC-USDT`).
     symbol: String,
+    /// Buy or sell.
     side: PySide,
+    /// Market, limit or post-only limit.
     order_type: PyOrderType,
+    /// Limit price; for a market order, the reference for the notional check.
     price: Option<f64>,
+    /// Base quantity.
     quantity: f64,
+    /// Client order id (None: a fresh `axpy…` id when sent).
     client_order_id: Option<String>,
 }
 
@@ -204,14 +264,21 @@ impl PyOrder {
     fn __repr__(&self) -> String {
         format!(
             "Order(symbol={:?}, side=Side.{:?}, order_type=OrderType.{:?}, quantity={}, price={:?}, client_order_id={:?})",
-            self.symbol, self.side, self.order_type, self.quantity, self.price, self.client_order_id
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.quantity,
+            self.price,
+            self.client_order_id
         )
     }
 }
 
 fn decimal(v: f64, what: &str) -> PyResult<Decimal> {
     if !v.is_finite() || v < 0.0 {
-        return Err(value_error(format!("{what} {v}: must be a finite number >= 0")));
+        return Err(value_error(format!(
+            "{what} {v}: must be a finite number >= 0"
+        )));
     }
     Decimal::from_str(&v.to_string()).map_err(|e| value_error(format!("{what} {v}: {e}")))
 }
@@ -279,7 +346,14 @@ fn event_json(s: &Stamped) -> Value {
                     v["status"] = json!("rejected");
                     v["reason"] = json!(r);
                 }
-                UpdateKind::Trade { trade_id, quantity, price, cumulative, commission, last } => {
+                UpdateKind::Trade {
+                    trade_id,
+                    quantity,
+                    price,
+                    cumulative,
+                    commission,
+                    last,
+                } => {
                     v["status"] = json!(if *last { "filled" } else { "partially_filled" });
                     v["trade_id"] = json!(trade_id);
                     v["quantity"] = json!(quantity);
@@ -341,7 +415,10 @@ impl PyEventStream {
 }
 
 /// Turns a venue call's result into a Python awaitable's value.
-fn value<T>(r: Result<T, axon_adapters::exchange::venue::VenueError>, f: impl FnOnce(T) -> Value) -> PyResult<Py<PyAny>> {
+fn value<T>(
+    r: Result<T, axon_adapters::exchange::venue::VenueError>,
+    f: impl FnOnce(T) -> Value,
+) -> PyResult<Py<PyAny>> {
     let v = r.map(f).map_err(axon_error)?;
     Python::attach(|py| from_json(py, &v).map(Bound::unbind))
 }
@@ -450,8 +527,18 @@ macro_rules! adapter_class {
     };
 }
 
-adapter_class!(PyBinanceAdapter, "BinanceAdapter", VenueKind::Binance, "Binance spot (REST /api/v3, websockets).");
-adapter_class!(PyOkxAdapter, "OkxAdapter", VenueKind::Okx, "OKX v5 (REST, public and private websockets).");
+adapter_class!(
+    PyBinanceAdapter,
+    "BinanceAdapter",
+    VenueKind::Binance,
+    "Binance spot (REST /api/v3, websockets)."
+);
+adapter_class!(
+    PyOkxAdapter,
+    "OkxAdapter",
+    VenueKind::Okx,
+    "OKX v5 (REST, public and private websockets)."
+);
 
 /// The engine's pre-trade checks, on their own.
 #[pyclass(name = "RiskEngine", module = "axon_quant.exchange")]
@@ -500,6 +587,7 @@ impl PyRiskEngine {
     /// current position (plus working orders), working orders, last mark.
     /// Returns a dict: `ok`, and for a refusal `reason`, `value`, `limit`.
     #[pyo3(signature = (order, equity=f64::INFINITY, position=0.0, open_orders=0, mark=None, time_ns=None))]
+    #[allow(clippy::too_many_arguments, reason = "the account facts, as keywords")]
     fn check_order<'py>(
         &self,
         py: Python<'py>,
@@ -543,7 +631,9 @@ impl PyRiskEngine {
             .check(t, &intent, &book);
         let v = match result {
             Ok(()) => json!({"ok": true}),
-            Err(r) => json!({"ok": false, "reason": format!("{:?}", r.reason), "value": r.value, "limit": r.limit}),
+            Err(r) => {
+                json!({"ok": false, "reason": format!("{:?}", r.reason), "value": r.value, "limit": r.limit})
+            }
         };
         from_json(py, &v)
     }
@@ -560,7 +650,10 @@ impl PyRiskEngine {
     /// Whether the kill switch is engaged.
     #[getter]
     fn killed(&self) -> bool {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).killed()
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .killed()
     }
 }
 

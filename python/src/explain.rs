@@ -65,13 +65,21 @@ fn background(model: &dyn Backend, x: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<f32
 #[pyclass(name = "Explanation", module = "axon_quant.explain", get_all, frozen)]
 #[derive(Debug)]
 pub struct PyExplanation {
+    /// Feature names.
     feature_names: Vec<String>,
+    /// One Shapley value per feature for the explained action's output.
     feature_importances: Vec<f64>,
+    /// Per output class, one value per feature.
     shap_values: Vec<Vec<f64>>,
+    /// The explained action (output index).
     action: usize,
+    /// E[f(background)] for the action's output.
     base_value: f64,
+    /// f(observation) for the action's output.
     prediction: f64,
+    /// Whether every coalition was enumerated (exact values).
     exact: bool,
+    /// Coalitions evaluated.
     coalitions: usize,
 }
 
@@ -165,16 +173,29 @@ impl PyKernelShap {
 }
 
 /// One change of one feature that flips the model's decision.
-#[pyclass(name = "Counterfactual", module = "axon_quant.explain", get_all, frozen)]
+#[pyclass(
+    name = "Counterfactual",
+    module = "axon_quant.explain",
+    get_all,
+    frozen
+)]
 #[derive(Debug)]
 pub struct PyCounterfactual {
+    /// The feature changed.
     feature_name: String,
+    /// Its index in the layout.
     feature_index: usize,
+    /// The change (added to every cell of the feature).
     delta: f64,
+    /// The feature's value in the observation (its newest cell).
     original_value: f64,
+    /// Its value after the change.
     counterfactual_value: f64,
+    /// The action the model then chooses.
     new_action: usize,
+    /// The model's outputs after the change.
     new_outputs: Vec<f32>,
+    /// |delta| over the feature's background range.
     distance: f64,
 }
 
@@ -273,12 +294,12 @@ pub struct PyReport {
 impl PyReport {
     /// Writes the HTML report.
     fn export_html(&self, path: PathBuf) -> PyResult<()> {
-        self.inner.export_html(&path).map_err(|e| io_error(e))
+        self.inner.export_html(&path).map_err(io_error)
     }
 
     /// Writes the PDF report.
     fn export_pdf(&self, path: PathBuf) -> PyResult<()> {
-        self.inner.export_pdf(&path).map_err(|e| io_error(e))
+        self.inner.export_pdf(&path).map_err(io_error)
     }
 
     /// The report as a JSON string.
@@ -286,21 +307,25 @@ impl PyReport {
         self.inner.to_json().to_string()
     }
 
+    /// The explained action's name.
     #[getter]
     fn action_name(&self) -> String {
         self.inner.action_name.clone()
     }
 
+    /// The model's outputs at the observation.
     #[getter]
     fn outputs(&self) -> Vec<f32> {
         self.inner.outputs.clone()
     }
 
+    /// Shapley values, if included.
     #[getter]
     fn explanation(&self) -> Option<PyExplanation> {
         self.inner.explanation.clone().map(PyExplanation::from)
     }
 
+    /// Counterfactuals, nearest first, if included.
     #[getter]
     fn counterfactuals(&self) -> Option<Vec<PyCounterfactual>> {
         self.inner

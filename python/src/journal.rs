@@ -74,7 +74,10 @@ fn replay<'py>(py: Python<'py>, path: PathBuf, verify: bool) -> PyResult<Bound<'
 /// ML model as `axon audit` does.
 #[pyfunction]
 #[pyo3(signature = (path, seq=None, order=None, slot=None, background=100, html=None, pdf=None, json=None))]
-#[allow(clippy::too_many_arguments, reason = "the keyword arguments of axon audit")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the keyword arguments of axon audit"
+)]
 fn audit<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -256,7 +259,7 @@ impl PyJournal {
 }
 
 /// Iterates a journal's records, reading them a chunk at a time.
-#[pyclass(name = "JournalIterator", module = "axon_quant")]
+#[pyclass(name = "JournalIterator", module = "axon_quant._native")]
 #[derive(Debug)]
 pub struct PyJournalIter {
     dir: PathBuf,

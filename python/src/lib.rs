@@ -14,6 +14,8 @@ mod reload;
 
 use pyo3::prelude::*;
 
+/// The Rust side of axon_quant: AXON's crates behind Python classes and
+/// functions (import them from `axon_quant` and its submodules).
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inference::register(m)?;

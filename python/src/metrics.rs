@@ -92,7 +92,10 @@ impl PyMetrics {
 
     /// Stops serving.
     fn stop(&self) {
-        self.exporter.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.exporter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 
     /// The metrics in the Prometheus text format.

@@ -52,7 +52,11 @@ impl PyHotReloader {
     /// `config`: the file to watch and how to load it.
     #[new]
     #[pyo3(signature = (engine, config, debounce_ms=500))]
-    fn new(engine: PyRef<'_, PyBackend>, config: PyModelConfig, debounce_ms: u64) -> PyResult<Self> {
+    fn new(
+        engine: PyRef<'_, PyBackend>,
+        config: PyModelConfig,
+        debounce_ms: u64,
+    ) -> PyResult<Self> {
         let mut cfg = HotReloadConfig::new(config.inner);
         cfg.debounce = Duration::from_millis(debounce_ms);
         Ok(Self {
@@ -72,7 +76,10 @@ impl PyHotReloader {
 
     /// Stops watching.
     fn stop(&self) {
-        self.watcher.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.watcher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 
     /// Reloads now, without waiting for a file event; None if the file's
