@@ -90,6 +90,27 @@ fn spawn_live(dir: &Path, extra: &[&str]) -> Child {
         .expect("running axon live")
 }
 
+/// Polls `done` every 20 ms; panics after 30 s naming what never happened.
+fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGTERM: the graceful stop.
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 fn finish(child: Child) -> (i32, String) {
     let Output {
         status,
@@ -156,13 +177,19 @@ fn session_with_faults(venue: &str, symbol: &str) -> (tempfile::TempDir, MockExc
     });
     m.inject(Fault::ErrorAfterAccept { status: 503 });
     m.inject(Fault::Slow { ms: 300, count: 2 });
-    let child = spawn_live(dir.path(), &["--max-duration", "7s"]);
-    std::thread::sleep(Duration::from_millis(2500));
+    // Each later fault waits for the session to reach the state it
+    // disturbs (the mock's counters), so a slow machine only takes longer.
+    let child = spawn_live(dir.path(), &["--max-duration", "60s"]);
+    wait_for("both streams up", || m.connections() >= 2);
+    wait_for("an order booked despite the 503", || !m.orders().is_empty());
     m.inject(Fault::Disconnect);
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for("both streams reconnected", || m.connections() >= 4);
     m.inject(Fault::StaleFeed { ms: 500 });
-    std::thread::sleep(Duration::from_millis(1000));
     m.inject(Fault::ServerShutdown);
+    wait_for("both streams reconnected again", || m.connections() >= 6);
+    let booked = m.orders().len();
+    wait_for("trading after the reconnects", || m.orders().len() > booked);
+    terminate(&child);
     let (code, logs) = finish(child);
     assert_eq!(code, 0, "axon live failed:\n{logs}");
     (dir, m, logs)
@@ -261,12 +288,9 @@ fn sigterm_stops_a_paper_session_cleanly_and_it_replays() {
     )
     .unwrap();
     let child = spawn_live(dir.path(), &[]);
-    std::thread::sleep(Duration::from_millis(2500));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    wait_for("the market stream", || m.connections() >= 1);
+    std::thread::sleep(Duration::from_millis(500));
+    terminate(&child);
     let (code, logs) = finish(child);
     assert_eq!(code, 0, "{logs}");
     let s = summary(dir.path());
@@ -459,12 +483,22 @@ fn a_live_session_feeds_venue_metrics() {
         .port();
     let child = spawn_live(
         dir.path(),
-        &["--max-duration", "4s", "--metrics-port", &port.to_string()],
+        &["--max-duration", "60s", "--metrics-port", &port.to_string()],
     );
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for("both streams up", || m.connections() >= 2);
     m.inject(Fault::Disconnect);
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for("both streams reconnected", || m.connections() >= 4);
+    let reconnected = |t: &str| {
+        t.lines()
+            .any(|l| l.starts_with("exchange_connected") && l.ends_with(" 1"))
+            && t.lines()
+                .any(|l| l.starts_with("websocket_reconnects_total") && !l.ends_with(" 0"))
+    };
+    wait_for("the metrics to show the reconnect", || {
+        reconnected(&scrape(port))
+    });
     let text = scrape(port);
+    terminate(&child);
     let (code, logs) = finish(child);
     assert_eq!(code, 0, "{logs}");
     let value = |name: &str| -> f64 {
@@ -496,15 +530,21 @@ fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
     .unwrap();
     // First run: killed hard while an order's answer is held back.
     let mut first = spawn_live(dir.path(), &["--max-duration", "60s"]);
-    std::thread::sleep(Duration::from_millis(2000));
+    wait_for("a first order", || !m.orders().is_empty());
+    let placed = m.placements();
     m.inject(Fault::Slow { ms: 1500, count: 1 });
-    std::thread::sleep(Duration::from_millis(1000));
+    wait_for("the next order to arrive", || m.placements() > placed);
+    std::thread::sleep(Duration::from_millis(200));
     first.kill().unwrap();
     let _ = first.wait();
     let booked_before = m.orders().len();
     assert!(booked_before > 0, "the first run sent no order");
-    // Second run: the same journal, recovered and resumed.
-    let second = spawn_live(dir.path(), &["--max-duration", "3s"]);
+    // Second run: the same journal, recovered and resumed, until it trades.
+    let second = spawn_live(dir.path(), &["--max-duration", "60s"]);
+    wait_for("the resumed session to trade", || {
+        m.orders().len() > booked_before + 1
+    });
+    terminate(&second);
     let (code, logs) = finish(second);
     assert_eq!(code, 0, "{logs}");
     let s = summary(dir.path());
