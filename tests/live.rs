@@ -493,6 +493,8 @@ fn a_live_session_feeds_venue_metrics() {
             .any(|l| l.starts_with("exchange_connected") && l.ends_with(" 1"))
             && t.lines()
                 .any(|l| l.starts_with("websocket_reconnects_total") && !l.ends_with(" 0"))
+            && t.lines()
+                .any(|l| l.starts_with("market_data_last_receive_timestamp_seconds{"))
     };
     wait_for("the metrics to show the reconnect", || {
         reconnected(&scrape(port))
