@@ -43,8 +43,8 @@ cargo test -p axon-inference --features tch
 step "cargo test (journal fail points)"
 cargo test -p axon-journal --features failpoints --test failpoints
 
-step "python package axon_quant (maturin develop into .venv, then pytest)"
-(cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet)
+step "python package axon_quant (maturin develop into .venv, all three backends, then pytest)"
+(cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet --features tch)
 .venv/bin/python -m pytest -q python/tests
 
 step "fuzz targets build"
