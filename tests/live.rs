@@ -257,9 +257,13 @@ fn check_session(dir: &Path, m: &MockExchange, logs: &str) {
             inspect
                 .stdout
                 .contains(&format!("\"venue_order_id\":\"{}\"", o.venue_id)),
-            "order {} ({}) booked by the venue is not acknowledged in the journal",
+            "order {} ({}) booked by the venue is not acknowledged in the journal; its log lines:\n{}",
             o.client_id,
-            o.venue_id
+            o.venue_id,
+            logs.lines()
+                .filter(|l| l.contains(&o.client_id))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     assert_no_secrets(dir, logs);
@@ -590,4 +594,41 @@ fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
         .map(|o| o.client_id[..12].to_string())
         .collect();
     assert_eq!(tags.len(), 1, "{tags:?}");
+}
+
+#[test]
+fn orders_still_queued_at_shutdown_are_never_sent_and_every_sent_one_is_journaled() {
+    let m = mock();
+    let dir = tempdir();
+    // A tight order budget: the engine's orders queue behind it.
+    let cfg = config("binance", "testnet", "BTCUSDT", &m)
+        .replace("orders_per_minute = 600", "orders_per_minute = 20");
+    std::fs::write(dir.path().join("live.toml"), cfg).unwrap();
+    let child = spawn_live(dir.path(), &["--max-duration", "60s"]);
+    wait_for("a first order", || !m.orders().is_empty());
+    std::thread::sleep(Duration::from_millis(1500));
+    terminate(&child);
+    let (code, logs) = finish(child);
+    assert_eq!(code, 0, "{logs}");
+    let journal = dir.path().join("journal");
+    let j = journal.to_str().unwrap();
+    let inspect = axon(dir.path(), &["journal", "inspect", j, "--json"]).ok();
+    assert!(
+        inspect.stdout.contains("session stopping: not sent"),
+        "no order was left queued at shutdown; the test needs a tighter budget"
+    );
+    for o in m.orders() {
+        assert!(
+            inspect
+                .stdout
+                .contains(&format!("\"venue_order_id\":\"{}\"", o.venue_id)),
+            "order {} reached the venue but not the journal",
+            o.client_id
+        );
+    }
+    axon(
+        dir.path(),
+        &["replay", "--journal", j, "--verify", "--quiet"],
+    )
+    .ok();
 }

@@ -192,6 +192,7 @@ pub async fn run(
     // Graceful stop: no new orders, answers to sent ones still journaled.
     tracing::info!(reason = %stopped_by, "stopping: no new orders; waiting for answers to sent ones");
     live.stopping = true;
+    venue.close_orders();
     let _ = stop_tx.send(true);
     let drain_until = tokio::time::Instant::now() + DRAIN;
     while !live.tasks.is_empty() {
@@ -219,6 +220,16 @@ pub async fn run(
     while let Ok(s) = rx.try_recv() {
         if matches!(s.event, VenueEvent::Order(_)) {
             live.on_event(s)?;
+        }
+    }
+    // Orders whose answer never came (given up above): what the venue
+    // says of them is journaled now rather than left to the next session.
+    if !paper {
+        match tokio::time::timeout(DRAIN, live.settle(|t| !t.acked)).await {
+            Ok(settled) => settled?,
+            Err(_) => tracing::warn!(
+                "shutdown: some orders could not be looked up; the next session reconciles them"
+            ),
         }
     }
     live.refresh_metrics();
@@ -445,9 +456,19 @@ impl Live {
     /// Looks up every order the journal holds as working and journals
     /// what became of it (resumed sessions).
     async fn settle_open_orders(&mut self) -> Result<(), Failure> {
+        self.settle(|_| true).await
+    }
+
+    /// Looks up the working orders `pick` selects and journals what the
+    /// venue says of each.
+    async fn settle(
+        &mut self,
+        pick: impl Fn(&crate::live::orders::Tracked) -> bool,
+    ) -> Result<(), Failure> {
         let open: Vec<(u64, u32)> = self
             .tracker
             .open()
+            .filter(|(_, t)| pick(t))
             .map(|(id, t)| (id, t.instrument))
             .collect();
         for (id, instrument) in open {
@@ -672,6 +693,10 @@ impl Live {
                     tokio::time::sleep(RECHECK).await;
                     return lookup(venue, order.symbol, id).await;
                 }
+                Err(VenueError::Closed { .. }) => (
+                    UpdateKind::Rejected("session stopping: not sent".into()),
+                    String::new(),
+                ),
                 Err(e) => (
                     UpdateKind::Rejected(format!("not placed: {e}")),
                     String::new(),

@@ -35,6 +35,13 @@ impl Venue {
         }
     }
 
+    pub fn close_orders(&self) {
+        match self {
+            Self::Binance(a) => a.close_orders(),
+            Self::Okx(a) => a.close_orders(),
+        }
+    }
+
     pub async fn connect(&self) -> Result<(), VenueError> {
         match self {
             Self::Binance(a) => a.connect().await,

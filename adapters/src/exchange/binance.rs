@@ -144,6 +144,12 @@ impl BinanceAdapter {
         })
     }
 
+    /// Refuses new orders from now on (they fail with `VenueError::Closed`
+    /// before leaving); requests already sent are answered as usual.
+    pub fn close_orders(&self) {
+        self.rest.close_orders();
+    }
+
     /// The adapter's counters (reconnects, rate limits, weight headroom).
     pub fn stats(&self) -> Arc<AdapterStats> {
         self.rest.stats.clone()
@@ -300,7 +306,7 @@ impl BinanceAdapter {
     async fn public(&self, path_and_query: &str) -> Result<Value, VenueError> {
         let path = path_only(path_and_query);
         for _ in 0..RATE_LIMIT_RETRIES {
-            self.rest.wait_turn(false).await;
+            self.rest.wait_turn(false).await?;
             let reply = self
                 .rest
                 .send(Method::GET, path_and_query, &[], None)
@@ -326,7 +332,7 @@ impl BinanceAdapter {
     async fn keyed(&self, method: Method, path_and_query: &str) -> Result<Value, VenueError> {
         let path = path_only(path_and_query);
         for _ in 0..RATE_LIMIT_RETRIES {
-            self.rest.wait_turn(false).await;
+            self.rest.wait_turn(false).await?;
             let reply = self
                 .rest
                 .send(
@@ -355,7 +361,7 @@ impl BinanceAdapter {
         let mut resynced = false;
         let mut waits = 0;
         loop {
-            self.rest.wait_turn(order).await;
+            self.rest.wait_turn(order).await?;
             let signed = self.sign_query(params)?;
             let reply = self
                 .rest

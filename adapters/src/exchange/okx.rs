@@ -131,6 +131,12 @@ impl OkxAdapter {
         })
     }
 
+    /// Refuses new orders from now on (they fail with `VenueError::Closed`
+    /// before leaving); requests already sent are answered as usual.
+    pub fn close_orders(&self) {
+        self.rest.close_orders();
+    }
+
     /// The adapter's counters.
     pub fn stats(&self) -> Arc<AdapterStats> {
         self.rest.stats.clone()
@@ -274,7 +280,7 @@ impl OkxAdapter {
         let mut resynced = false;
         let mut waits = 0;
         loop {
-            self.rest.wait_turn(order).await;
+            self.rest.wait_turn(order).await?;
             let ts = iso_ms(self.rest.venue_now_ms());
             let sign = if private {
                 okx_sign(

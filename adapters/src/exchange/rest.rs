@@ -46,6 +46,8 @@ pub(crate) struct Rest {
     blocked_until: Mutex<Option<Instant>>,
     /// No new order leaves before this instant (the venue's order count).
     orders_blocked_until: Mutex<Option<Instant>>,
+    /// Set when the session stops: orders not yet sent never are.
+    orders_closed: tokio::sync::watch::Sender<bool>,
     requests: DefaultDirectRateLimiter,
     orders: DefaultDirectRateLimiter,
     pub stats: Arc<AdapterStats>,
@@ -72,6 +74,7 @@ impl Rest {
             offset_ms: AtomicI64::new(0),
             blocked_until: Mutex::new(None),
             orders_blocked_until: Mutex::new(None),
+            orders_closed: tokio::sync::watch::Sender::new(false),
             requests: RateLimiter::direct(Quota::per_second(nonzero(
                 cfg.rate_limit.requests_per_second,
             ))),
@@ -117,8 +120,36 @@ impl Rest {
         extend(&self.orders_blocked_until, wait);
     }
 
-    /// Waits for the venue's ban to pass and for our own budget.
-    pub async fn wait_turn(&self, order: bool) {
+    /// From now on, new orders fail with `VenueError::Closed` instead of
+    /// leaving, including those waiting for their turn now (requests
+    /// already sent are answered as usual).
+    pub fn close_orders(&self) {
+        self.orders_closed.send_replace(true);
+    }
+
+    /// Waits for the venue's ban to pass and for our own budget. A new
+    /// order is refused, before it is sent, once orders are closed, even
+    /// while it waits.
+    pub async fn wait_turn(&self, order: bool) -> Result<(), VenueError> {
+        if !order {
+            self.wait_budget(false).await;
+            return Ok(());
+        }
+        let mut closed = self.orders_closed.subscribe();
+        tokio::select! {
+            biased;
+            _ = closed.wait_for(|c| *c) => Err(VenueError::Closed { venue: self.venue }),
+            _ = self.wait_budget(true) => {
+                if *self.orders_closed.borrow() {
+                    Err(VenueError::Closed { venue: self.venue })
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    async fn wait_budget(&self, order: bool) {
         let until = *self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(t) = until {
             tokio::time::sleep_until(t.into()).await;

@@ -211,6 +211,12 @@ pub enum VenueError {
     /// Bad settings (a key that does not parse, an unknown symbol).
     #[error("{0}")]
     Config(String),
+    /// New orders are closed (the session is stopping); this one was not sent.
+    #[error("{venue}: order not sent: new orders are closed")]
+    Closed {
+        /// Venue.
+        venue: &'static str,
+    },
     /// An order placement's outcome is still unknown after looking it up.
     #[error(
         "{venue}: order {client_order_id}: outcome unknown after {attempts} attempts: {detail}"
