@@ -74,6 +74,13 @@ initial_backoff_ms = 50
     )
 }
 
+/// A scratch folder holding `live.toml`.
+fn session_dir(config: &str) -> tempfile::TempDir {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("live.toml"), config).unwrap();
+    dir
+}
+
 fn spawn_live(dir: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_axon"))
         .current_dir(dir)
@@ -161,12 +168,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 /// Runs a session with faults injected along the way; returns its folder.
 fn session_with_faults(venue: &str, symbol: &str) -> (tempfile::TempDir, MockExchange, String) {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config(venue, "testnet", symbol, &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config(venue, "testnet", symbol, &m));
     // From the start: a clock refusal, a rate limit, an order booked
     // whose answer is a 503, and slow answers.
     m.inject(Fault::TimestampSkew);
@@ -285,12 +287,7 @@ fn okx_session_with_faults_replays_exactly_without_duplicates() {
 #[test]
 fn sigterm_stops_a_paper_session_cleanly_and_it_replays() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("binance", "paper", "BTCUSDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("binance", "paper", "BTCUSDT", &m));
     let child = spawn_live(dir.path(), &[]);
     wait_for("the market stream", || m.connections() >= 1);
     std::thread::sleep(Duration::from_millis(500));
@@ -319,12 +316,7 @@ fn sigterm_stops_a_paper_session_cleanly_and_it_replays() {
 #[test]
 fn missing_credentials_are_named_by_variable_and_never_printed() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("okx", "testnet", "BTC-USDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("okx", "testnet", "BTC-USDT", &m));
     let out = Command::new(env!("CARGO_BIN_EXE_axon"))
         .current_dir(dir.path())
         .args(["live", "-c", "live.toml"])
@@ -352,12 +344,7 @@ fn missing_credentials_are_named_by_variable_and_never_printed() {
 #[test]
 fn refused_credentials_stop_the_session_with_a_clear_error() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("binance", "testnet", "BTCUSDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("binance", "testnet", "BTCUSDT", &m));
     let out = Command::new(env!("CARGO_BIN_EXE_axon"))
         .current_dir(dir.path())
         .args(["live", "-c", "live.toml"])
@@ -374,12 +361,7 @@ fn refused_credentials_stop_the_session_with_a_clear_error() {
 #[test]
 fn validate_config_checks_a_live_file_and_its_credentials() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("binance", "testnet", "BTCUSDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("binance", "testnet", "BTCUSDT", &m));
     let run = |env: &[(&str, &str)]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_axon"));
         cmd.current_dir(dir.path())
@@ -411,12 +393,10 @@ fn validate_config_checks_a_live_file_and_its_credentials() {
 #[test]
 fn binance_depth_mode_keeps_a_synced_book_and_replays() {
     let m = mock();
-    let dir = tempdir();
-    let cfg = config("binance", "paper", "BTCUSDT", &m).replace(
+    let dir = session_dir(&config("binance", "paper", "BTCUSDT", &m).replace(
         "[exchange.rate_limit]",
         "depth = true\n\n[exchange.rate_limit]",
-    );
-    std::fs::write(dir.path().join("live.toml"), cfg).unwrap();
+    ));
     let child = spawn_live(dir.path(), &["--max-duration", "2s"]);
     let (code, logs) = finish(child);
     assert_eq!(code, 0, "{logs}");
@@ -474,12 +454,7 @@ fn scrape(port: u16) -> String {
 #[test]
 fn a_live_session_feeds_venue_metrics() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("okx", "testnet", "BTC-USDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("okx", "testnet", "BTC-USDT", &m));
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -528,12 +503,7 @@ fn a_live_session_feeds_venue_metrics() {
 #[test]
 fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
     let m = mock();
-    let dir = tempdir();
-    std::fs::write(
-        dir.path().join("live.toml"),
-        config("binance", "testnet", "BTCUSDT", &m),
-    )
-    .unwrap();
+    let dir = session_dir(&config("binance", "testnet", "BTCUSDT", &m));
     // First run: killed hard while an order's answer is held back.
     let mut first = spawn_live(dir.path(), &["--max-duration", "60s"]);
     wait_for("a first order", || !m.orders().is_empty());
@@ -599,11 +569,11 @@ fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
 #[test]
 fn orders_still_queued_at_shutdown_are_never_sent_and_every_sent_one_is_journaled() {
     let m = mock();
-    let dir = tempdir();
     // A tight order budget: the engine's orders queue behind it.
-    let cfg = config("binance", "testnet", "BTCUSDT", &m)
-        .replace("orders_per_minute = 600", "orders_per_minute = 20");
-    std::fs::write(dir.path().join("live.toml"), cfg).unwrap();
+    let dir = session_dir(
+        &config("binance", "testnet", "BTCUSDT", &m)
+            .replace("orders_per_minute = 600", "orders_per_minute = 20"),
+    );
     let child = spawn_live(dir.path(), &["--max-duration", "60s"]);
     wait_for("a first order", || !m.orders().is_empty());
     std::thread::sleep(Duration::from_millis(1500));

@@ -10,6 +10,7 @@ pub mod client_id;
 pub mod config;
 pub mod depth;
 pub mod filters;
+mod market;
 pub mod okx;
 pub mod okx_ws;
 pub mod request;

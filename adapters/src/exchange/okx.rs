@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -20,9 +20,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::exchange::config::ExchangeConfig;
-use crate::exchange::filters::{self, SymbolFilters};
+use crate::exchange::filters::SymbolFilters;
+use crate::exchange::market::{self, Market, Markets, num, text};
 use crate::exchange::okx_ws::OkxDecoder;
-use crate::exchange::request::{self, Order, OrderType, Side};
+use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::okx_sign;
 use crate::exchange::venue::{
@@ -45,37 +46,13 @@ const AUTH_CODES: &[&str] = &[
     "50100", "50101", "50103", "50104", "50105", "50111", "50112", "50113", "50114",
 ];
 
-#[derive(Debug, Clone)]
-struct Market {
-    filters: SymbolFilters,
-    base: String,
-    quote: String,
-}
-
 /// An OKX connection (spot, cash).
 #[derive(Debug)]
 pub struct OkxAdapter {
     cfg: ExchangeConfig,
     rest: Rest,
     ws_base: String,
-    markets: RwLock<BTreeMap<String, Market>>,
-}
-
-fn num(v: &Value) -> f64 {
-    match v {
-        Value::String(s) if s.is_empty() => 0.0,
-        Value::String(s) => s.parse().unwrap_or(f64::NAN),
-        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        _ => 0.0,
-    }
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+    markets: Markets,
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -127,7 +104,7 @@ impl OkxAdapter {
             rest: Rest::new(VENUE, rest_url, &cfg)?,
             ws_base: ws_base.trim_end_matches('/').to_string(),
             cfg,
-            markets: RwLock::new(BTreeMap::new()),
+            markets: Markets::default(),
         })
     }
 
@@ -201,7 +178,7 @@ impl OkxAdapter {
                 },
             );
         }
-        *self.markets.write().unwrap_or_else(|e| e.into_inner()) = markets;
+        self.markets.replace(markets);
         Ok(())
     }
 
@@ -337,44 +314,13 @@ impl OkxAdapter {
         }
     }
 
-    fn market(&self, symbol: &str) -> Result<Market, VenueError> {
-        self.markets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(symbol)
-            .cloned()
-            .ok_or_else(|| {
-                VenueError::Config(format!(
-                    "{VENUE}: {symbol}: not loaded (not configured, or connect() not called)"
-                ))
-            })
-    }
-
     /// Places an order after the tick and lot sizes. A market order's
     /// `price`, when set, is only a reference and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
-        let market = self.market(&order.symbol)?;
-        let side = match order.side {
-            Side::Buy => filters::Side::Buy,
-            Side::Sell => filters::Side::Sell,
+        let sent = match self.markets.get(VENUE, &order.symbol)?.check(order) {
+            Ok(sent) => sent,
+            Err(reason) => return Ok(Placed::Rejected { reason }),
         };
-        let limit = order.order_type != OrderType::Market;
-        let checked = match market.filters.apply(
-            side,
-            order.price.filter(|_| limit),
-            order.quantity,
-            order.price.unwrap_or(Decimal::ZERO),
-        ) {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(Placed::Rejected {
-                    reason: format!("local filter: {e}"),
-                });
-            }
-        };
-        let mut sent = order.clone();
-        sent.price = checked.price;
-        sent.quantity = checked.quantity;
         let body = request::okx_order_object(&sent);
         let mut last = String::new();
         for attempt in 1..=PLACE_ATTEMPTS {
@@ -428,23 +374,13 @@ impl OkxAdapter {
         })
     }
 
+    /// Looks an order up by `clOrdId`, retrying transport errors.
     async fn lookup(
         &self,
         symbol: &str,
         client_order_id: &str,
     ) -> Result<Option<VenueOrder>, VenueError> {
-        let mut wait = Duration::from_millis(200);
-        let mut tries = 0;
-        loop {
-            match self.query_order(symbol, client_order_id).await {
-                Err(VenueError::Transport { .. }) if tries < 5 => {
-                    tries += 1;
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-                other => return other,
-            }
-        }
+        market::lookup(|| self.query_order(symbol, client_order_id)).await
     }
 
     /// `GET /api/v5/trade/order` by `clOrdId`; None if the venue does not have it.
@@ -600,11 +536,7 @@ impl OkxAdapter {
                 Ok((url, vec![login.to_string()]))
             })
         };
-        let markets = self
-            .markets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let markets = self.markets.snapshot();
         let subscribe =
             json!({"op": "subscribe", "args": [{"channel": "orders", "instType": "SPOT"}]})
                 .to_string();
@@ -668,21 +600,15 @@ fn order_update(d: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUp
         // OKX reports fees as negative amounts charged.
         let fee = -num(&d["fillFee"]);
         let asset = text(&d["fillFeeCcy"]);
-        let commission = match markets.get(d["instId"].as_str().unwrap_or_default()) {
-            Some(m) if m.quote == asset => fee,
-            Some(m) if m.base == asset => fee * price,
-            _ => 0.0,
-        };
+        let commission = markets
+            .get(d["instId"].as_str().unwrap_or_default())
+            .map_or(0.0, |m| m.quote_fee(&asset, fee, price));
         UpdateKind::Trade {
             trade_id: text(&d["tradeId"]),
             quantity: fill,
             price,
             cumulative: num(&d["accFillSz"]),
-            commission: if commission.is_finite() {
-                commission
-            } else {
-                0.0
-            },
+            commission,
             last: state == "filled",
         }
     } else {

@@ -13,30 +13,25 @@
 //!   sent again (same id, which Binance refuses to book twice) only if the
 //!   venue does not have it.
 
+mod stream;
+
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axon_engine::market::Tick;
 use reqwest::Method;
-use rust_decimal::Decimal;
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
-use crate::exchange::binance_ws::BinanceDecoder;
 use crate::exchange::config::ExchangeConfig;
-use crate::exchange::depth::{DepthBook, DepthUpdate};
-use crate::exchange::filters::{self, SymbolFilters};
-use crate::exchange::request::{self, Order, OrderType, Side};
+use crate::exchange::filters::SymbolFilters;
+use crate::exchange::market::{self, Market, Markets, num, text};
+use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError,
-    VenueEvent, VenueOrder, now_ns,
+    AdapterStats, Balance, OrderStatus, Placed, VenueError, VenueOrder, now_ns,
 };
-use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
 
 const VENUE: &str = "binance";
 const PROD_REST: &str = "https://api.binance.com";
@@ -50,14 +45,6 @@ const RATE_LIMIT_RETRIES: u32 = 5;
 /// Reconnect before Binance's 24-hour cut.
 const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
 
-/// A symbol's filters and assets, from exchangeInfo.
-#[derive(Debug, Clone)]
-struct Market {
-    filters: SymbolFilters,
-    base: String,
-    quote: String,
-}
-
 /// A Binance spot connection.
 #[derive(Debug)]
 pub struct BinanceAdapter {
@@ -66,25 +53,9 @@ pub struct BinanceAdapter {
     key: Option<BinanceKey>,
     rest: Rest,
     ws_base: String,
-    markets: RwLock<BTreeMap<String, Market>>,
+    markets: Markets,
     /// exchangeInfo's ORDERS limit per 10 s (0: none known).
     order_limit_10s: std::sync::atomic::AtomicU64,
-}
-
-fn num(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => s.parse().unwrap_or(f64::NAN),
-        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        _ => f64::NAN,
-    }
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -139,7 +110,7 @@ impl BinanceAdapter {
             ws_base: ws_base.trim_end_matches('/').to_string(),
             key,
             cfg,
-            markets: RwLock::new(BTreeMap::new()),
+            markets: Markets::default(),
             order_limit_10s: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -206,7 +177,7 @@ impl BinanceAdapter {
                 },
             );
         }
-        *self.markets.write().unwrap_or_else(|e| e.into_inner()) = markets;
+        self.markets.replace(markets);
         Ok(())
     }
 
@@ -411,45 +382,14 @@ impl BinanceAdapter {
             .finish())
     }
 
-    fn market(&self, symbol: &str) -> Result<Market, VenueError> {
-        self.markets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(symbol)
-            .cloned()
-            .ok_or_else(|| {
-                VenueError::Config(format!(
-                    "{VENUE}: {symbol}: not loaded (not in the configured symbols, or connect() not called)"
-                ))
-            })
-    }
-
     /// Places an order after the symbol filters. For a market order,
     /// `order.price` (when set) is the reference price of the notional
     /// check and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
-        let market = self.market(&order.symbol)?;
-        let side = match order.side {
-            Side::Buy => filters::Side::Buy,
-            Side::Sell => filters::Side::Sell,
+        let sent = match self.markets.get(VENUE, &order.symbol)?.check(order) {
+            Ok(sent) => sent,
+            Err(reason) => return Ok(Placed::Rejected { reason }),
         };
-        let limit = order.order_type != OrderType::Market;
-        let checked = match market.filters.apply(
-            side,
-            order.price.filter(|_| limit),
-            order.quantity,
-            order.price.unwrap_or(Decimal::ZERO),
-        ) {
-            Ok(c) => c,
-            Err(e) => {
-                return Ok(Placed::Rejected {
-                    reason: format!("local filter: {e}"),
-                });
-            }
-        };
-        let mut sent = order.clone();
-        sent.price = checked.price;
-        sent.quantity = checked.quantity;
         let req = request::binance_new_order(&sent);
         let mut last = String::new();
         for attempt in 1..=PLACE_ATTEMPTS {
@@ -503,18 +443,7 @@ impl BinanceAdapter {
         symbol: &str,
         client_order_id: &str,
     ) -> Result<Option<VenueOrder>, VenueError> {
-        let mut wait = Duration::from_millis(200);
-        let mut tries = 0;
-        loop {
-            match self.query_order(symbol, client_order_id).await {
-                Err(VenueError::Transport { .. }) if tries < 5 => {
-                    tries += 1;
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-                other => return other,
-            }
-        }
+        market::lookup(|| self.query_order(symbol, client_order_id)).await
     }
 
     /// `GET /api/v3/order` by client order id; None if the venue does not have it.
@@ -582,326 +511,11 @@ impl BinanceAdapter {
             .filter(|b| b.free != 0.0 || b.locked != 0.0)
             .collect())
     }
-
-    fn spec(&self, name: &'static str) -> StreamSpec {
-        StreamSpec {
-            name,
-            reconnect: self.cfg.reconnect,
-            max_age: MAX_AGE,
-            keepalive: None,
-        }
-    }
-
-    /// Streams `bookTicker` (or, with `depth`, the diff-depth stream kept
-    /// as a local book) and `aggTrade` of every symbol as ticks, instrument
-    /// ids in symbol order. One combined stream whose subscription is in
-    /// the URL, so a reconnect resubscribes.
-    pub fn spawn_market(
-        self: &Arc<Self>,
-        tx: mpsc::Sender<Stamped>,
-        stop: watch::Receiver<bool>,
-    ) -> JoinHandle<()> {
-        let quotes = if self.cfg.depth {
-            "depth@100ms"
-        } else {
-            "bookTicker"
-        };
-        let streams: Vec<String> = self
-            .cfg
-            .symbols
-            .iter()
-            .flat_map(|s| {
-                let s = s.to_ascii_lowercase();
-                [format!("{s}@{quotes}"), format!("{s}@aggTrade")]
-            })
-            .collect();
-        if self.cfg.depth {
-            return self.spawn_depth(
-                format!("{}/stream?streams={}", self.ws_base, streams.join("/")),
-                tx,
-                stop,
-            );
-        }
-        let url = format!("{}/stream?streams={}", self.ws_base, streams.join("/"));
-        let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
-        let mut decoder = BinanceDecoder::new(&symbols);
-        let open = move || -> Opening {
-            let url = url.clone();
-            Box::pin(async move { Ok((url, Vec::new())) })
-        };
-        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
-            if msg.contains("\"serverShutdown\"") {
-                return Flow::Reconnect("serverShutdown".into());
-            }
-            match decoder.decode(msg) {
-                Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
-                Ok(_) => {}
-                Err(e) => tracing::debug!(error = %e, "binance market message skipped"),
-            }
-            Flow::Continue
-        };
-        tokio::spawn(ws::run(
-            self.spec("market"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
-    }
-
-    /// The depth variant: the socket hands messages to a task that keeps
-    /// one `DepthBook` per symbol, fetching a snapshot whenever a book is
-    /// not synced (at start, after a gap, after a reconnect).
-    fn spawn_depth(
-        self: &Arc<Self>,
-        url: String,
-        tx: mpsc::Sender<Stamped>,
-        stop: watch::Receiver<bool>,
-    ) -> JoinHandle<()> {
-        let (raw_tx, raw_rx) = mpsc::unbounded_channel::<String>();
-        let open = move || -> Opening {
-            let url = url.clone();
-            Box::pin(async move { Ok((url, Vec::new())) })
-        };
-        let handler = move |msg: &str, _: &mut Vec<VenueEvent>| {
-            if msg.contains("\"serverShutdown\"") {
-                return Flow::Reconnect("serverShutdown".into());
-            }
-            let _ = raw_tx.send(msg.to_string());
-            Flow::Continue
-        };
-        tokio::spawn(self.clone().depth_task(raw_rx, tx.clone()));
-        tokio::spawn(ws::run(
-            self.spec("market"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
-    }
-
-    async fn depth_task(
-        self: Arc<Self>,
-        mut raw: mpsc::UnboundedReceiver<String>,
-        tx: mpsc::Sender<Stamped>,
-    ) {
-        let symbols = self.cfg.symbols.clone();
-        let mut books: Vec<DepthBook> = symbols.iter().map(|_| DepthBook::default()).collect();
-        let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
-        let mut trades = BinanceDecoder::new(&refs);
-        let mut last: Vec<Tick> = (0..symbols.len())
-            .map(|i| Tick {
-                instrument: i as u32,
-                bid: f64::NAN,
-                ask: f64::NAN,
-                bid_size: 0.0,
-                ask_size: 0.0,
-                last: f64::NAN,
-                volume: 0.0,
-            })
-            .collect();
-        while let Some(msg) = raw.recv().await {
-            let recv_ns = now_ns();
-            let v: Value = match serde_json::from_str(&msg) {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::debug!(error = %e, "binance depth message skipped");
-                    continue;
-                }
-            };
-            let data = if v["data"].is_object() {
-                &v["data"]
-            } else {
-                &v
-            };
-            let Some(i) = symbols.iter().position(|s| data["s"] == s.as_str()) else {
-                continue;
-            };
-            let tick = &mut last[i];
-            if data["e"] != "depthUpdate" {
-                match trades.decode(&msg) {
-                    Ok(Some(t)) => (tick.last, tick.volume) = (t.last, t.volume),
-                    _ => continue,
-                }
-            } else {
-                tick.volume = 0.0;
-                let update: DepthUpdate = match serde_json::from_value(data.clone()) {
-                    Ok(u) => u,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "binance depthUpdate does not parse");
-                        continue;
-                    }
-                };
-                if let Err(e) = books[i].on_update(update) {
-                    tracing::warn!(symbol = %symbols[i], error = %e, "depth book out of sync: rebuilding");
-                }
-                if !books[i].synced() {
-                    // Updates already received go to the buffer before the snapshot.
-                    self.sync_book(&symbols[i], &mut books[i]).await;
-                }
-            }
-            let Some(((bid, bq), (ask, aq))) = books[i].top() else {
-                continue;
-            };
-            let f = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(f64::NAN);
-            (tick.bid, tick.bid_size, tick.ask, tick.ask_size) = (f(bid), f(bq), f(ask), f(aq));
-            if tick.mid().is_finite()
-                && tx
-                    .send(Stamped {
-                        recv_ns,
-                        event: VenueEvent::Tick(*tick),
-                    })
-                    .await
-                    .is_err()
-            {
-                return;
-            }
-        }
-    }
-
-    /// Fetches snapshots until one is recent enough for the buffered stream.
-    async fn sync_book(&self, symbol: &str, book: &mut DepthBook) {
-        for attempt in 0..5u64 {
-            match self
-                .public(&format!("/api/v3/depth?symbol={symbol}&limit=1000"))
-                .await
-            {
-                Ok(snapshot) => match book.on_snapshot(&snapshot) {
-                    Ok(()) => return,
-                    Err(e) => tracing::warn!(symbol, error = %e, "depth snapshot not usable"),
-                },
-                Err(e) => tracing::warn!(symbol, error = %e, "depth snapshot failed"),
-            }
-            tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
-        }
-    }
-
-    /// Streams the account's order updates (`executionReport`) through a
-    /// listen key, renewed every 30 minutes and fetched anew on reconnect.
-    pub fn spawn_user(
-        self: &Arc<Self>,
-        tx: mpsc::Sender<Stamped>,
-        stop: watch::Receiver<bool>,
-    ) -> JoinHandle<()> {
-        let me = self.clone();
-        let open = move || -> Opening {
-            let me = me.clone();
-            Box::pin(async move {
-                let v = me
-                    .keyed(Method::POST, "/api/v3/userDataStream")
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let key = v["listenKey"]
-                    .as_str()
-                    .ok_or("userDataStream: no listenKey")?
-                    .to_string();
-                let renew = me.clone();
-                let k = key.clone();
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(Duration::from_secs(30 * 60)).await;
-                        let q = format!("/api/v3/userDataStream?listenKey={k}");
-                        if let Err(e) = renew.keyed(Method::PUT, &q).await {
-                            tracing::warn!(error = %e, "listen key renewal failed");
-                            return;
-                        }
-                    }
-                });
-                Ok((format!("{}/ws/{key}", me.ws_base), Vec::new()))
-            })
-        };
-        let markets = self
-            .markets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
-            if msg.contains("\"serverShutdown\"") || msg.contains("\"listenKeyExpired\"") {
-                return Flow::Reconnect("serverShutdown or listenKeyExpired".into());
-            }
-            match serde_json::from_str::<Value>(msg) {
-                Ok(v) if v["e"] == "executionReport" => {
-                    if let Some(u) = execution_report(&v, &markets) {
-                        out.push(VenueEvent::Order(u));
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "binance user message is not JSON"),
-            }
-            Flow::Continue
-        };
-        tokio::spawn(ws::run(
-            self.spec("user"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
-    }
-}
-
-/// An `executionReport` as an order update; commission converted to the
-/// quote currency (base-asset commission at the trade price; other
-/// assets, such as BNB, cannot be priced here and count as zero).
-fn execution_report(v: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUpdate> {
-    let orig = text(&v["C"]);
-    let client_order_id = if orig.is_empty() { text(&v["c"]) } else { orig };
-    let kind = match v["x"].as_str()? {
-        "NEW" => UpdateKind::New,
-        "TRADE" => {
-            let price = num(&v["L"]);
-            let fee = num(&v["n"]);
-            let asset = text(&v["N"]);
-            let commission = match markets.get(v["s"].as_str().unwrap_or_default()) {
-                Some(m) if m.quote == asset => fee,
-                Some(m) if m.base == asset => fee * price,
-                _ => 0.0,
-            };
-            UpdateKind::Trade {
-                trade_id: text(&v["t"]),
-                quantity: num(&v["l"]),
-                price,
-                cumulative: num(&v["z"]),
-                commission: if commission.is_finite() {
-                    commission
-                } else {
-                    0.0
-                },
-                last: v["X"] == "FILLED",
-            }
-        }
-        "CANCELED" => UpdateKind::Canceled,
-        "REJECTED" | "EXPIRED" | "TRADE_PREVENTION" => {
-            UpdateKind::Rejected(format!("{} {}", text(&v["x"]), text(&v["r"])))
-        }
-        _ => return None,
-    };
-    Some(OrderUpdate {
-        client_order_id,
-        venue_order_id: text(&v["i"]),
-        kind,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn markets() -> BTreeMap<String, Market> {
-        let mut m = BTreeMap::new();
-        m.insert(
-            "BTCUSDT".to_string(),
-            Market {
-                filters: SymbolFilters::default(),
-                base: "BTC".into(),
-                quote: "USDT".into(),
-            },
-        );
-        m
-    }
 
     fn reply(headers: &[(&'static str, &str)]) -> Reply {
         let mut map = reqwest::header::HeaderMap::new();
@@ -948,37 +562,5 @@ mod tests {
         limited.status = 418;
         assert!(matches!(a.classify("/api/v3/order", limited), Ok(None)));
         assert!(a.rest.held_for(false) > Duration::from_secs(29));
-    }
-
-    #[test]
-    fn execution_reports_become_updates_with_quote_commission() {
-        // Binance's documented example, as a partial fill paid in the base asset.
-        let trade: Value = serde_json::from_str(r#"{"e":"executionReport","E":1499405658658,"s":"BTCUSDT","c":"axabc1","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000","p":"0.10264410","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":4293153,"l":"0.40000000","z":"0.40000000","L":"0.10264410","n":"0.00100000","N":"BTC","T":1499405658657,"t":77,"C":""}"#).unwrap();
-        let u = execution_report(&trade, &markets()).unwrap();
-        assert_eq!(u.client_order_id, "axabc1");
-        assert_eq!(u.venue_order_id, "4293153");
-        let UpdateKind::Trade {
-            trade_id,
-            quantity,
-            cumulative,
-            commission,
-            last,
-            ..
-        } = u.kind
-        else {
-            panic!("not a trade: {:?}", u.kind)
-        };
-        assert_eq!(
-            (trade_id.as_str(), quantity, cumulative, last),
-            ("77", 0.4, 0.4, false)
-        );
-        assert!((commission - 0.001 * 0.1026441).abs() < 1e-15);
-        // A cancel names the original client id in C.
-        let cancel: Value = serde_json::from_str(r#"{"e":"executionReport","s":"BTCUSDT","c":"cancel-req-9","C":"axabc1","x":"CANCELED","X":"CANCELED","i":4293153}"#).unwrap();
-        let u = execution_report(&cancel, &markets()).unwrap();
-        assert_eq!(
-            (u.client_order_id.as_str(), u.kind),
-            ("axabc1", UpdateKind::Canceled)
-        );
     }
 }

@@ -1,0 +1,132 @@
+//! What both venues' adapters share about a symbol and an order: the
+//! symbol's filters and assets, the order as it will be sent after them,
+//! commissions in the quote currency, reading venue JSON, and looking an
+//! order up with retries.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::exchange::filters::{self, SymbolFilters};
+use crate::exchange::request::{Order, OrderType, Side};
+use crate::exchange::venue::{VenueError, VenueOrder};
+
+/// A symbol's filters and assets.
+#[derive(Debug, Clone)]
+pub(crate) struct Market {
+    pub filters: SymbolFilters,
+    pub base: String,
+    pub quote: String,
+}
+
+impl Market {
+    /// The order as it will be sent: price and quantity snapped to the
+    /// filters, or why it cannot be sent. A market order's `price`, when
+    /// set, is only the reference for the notional check.
+    pub fn check(&self, order: &Order) -> Result<Order, String> {
+        let side = match order.side {
+            Side::Buy => filters::Side::Buy,
+            Side::Sell => filters::Side::Sell,
+        };
+        let limit = order.order_type != OrderType::Market;
+        let checked = self
+            .filters
+            .apply(
+                side,
+                order.price.filter(|_| limit),
+                order.quantity,
+                order.price.unwrap_or(Decimal::ZERO),
+            )
+            .map_err(|e| format!("local filter: {e}"))?;
+        let mut sent = order.clone();
+        sent.price = checked.price;
+        sent.quantity = checked.quantity;
+        Ok(sent)
+    }
+
+    /// A fee in the quote currency: as it is when paid in the quote asset,
+    /// times the price when paid in the base asset; other assets (BNB)
+    /// cannot be priced here and count as zero.
+    pub fn quote_fee(&self, asset: &str, fee: f64, price: f64) -> f64 {
+        let v = if asset == self.quote {
+            fee
+        } else if asset == self.base {
+            fee * price
+        } else {
+            0.0
+        };
+        if v.is_finite() { v } else { 0.0 }
+    }
+}
+
+/// The loaded markets of one adapter.
+#[derive(Debug, Default)]
+pub(crate) struct Markets(RwLock<BTreeMap<String, Market>>);
+
+impl Markets {
+    pub fn replace(&self, markets: BTreeMap<String, Market>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = markets;
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, Market> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A symbol's market, or an error saying it was never loaded.
+    pub fn get(&self, venue: &str, symbol: &str) -> Result<Market, VenueError> {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(symbol)
+            .cloned()
+            .ok_or_else(|| {
+                VenueError::Config(format!(
+                    "{venue}: {symbol}: not loaded (not in the configured symbols, or connect() not called)"
+                ))
+            })
+    }
+}
+
+/// A number field: a decimal string (empty or missing: 0), or a number;
+/// NaN for anything else.
+pub(crate) fn num(v: &Value) -> f64 {
+    match v {
+        Value::String(s) if s.is_empty() => 0.0,
+        Value::String(s) => s.parse().unwrap_or(f64::NAN),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::Null => 0.0,
+        _ => f64::NAN,
+    }
+}
+
+/// A text field (numbers as written; missing: empty).
+pub(crate) fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Looks an order up, retrying transport errors with backoff (200 ms,
+/// doubling, 5 retries); `Ok(None)` when the venue does not have it.
+pub(crate) async fn lookup<F, Fut>(query: F) -> Result<Option<VenueOrder>, VenueError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<VenueOrder>, VenueError>>,
+{
+    query
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_times(5),
+        )
+        .sleep(tokio::time::sleep)
+        .when(|e| matches!(e, VenueError::Transport { .. }))
+        .await
+}
