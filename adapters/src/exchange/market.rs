@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::exchange::filters::{self, SymbolFilters};
 use crate::exchange::request::{Order, OrderType, Side};
-use crate::exchange::venue::{VenueError, VenueOrder};
+use crate::exchange::venue::{AdapterStats, Placed, VenueError, VenueOrder};
 
 /// A symbol's filters and assets.
 #[derive(Debug, Clone)]
@@ -111,6 +111,75 @@ pub(crate) fn text(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// Attempts at placing one order whose outcome stays unknown.
+const PLACE_ATTEMPTS: u32 = 3;
+
+/// What one placement request came back with.
+pub(crate) enum Sent {
+    /// Booked, with the venue's order id.
+    Accepted(String),
+    /// Refused as a duplicate client order id: an earlier attempt may
+    /// have got through.
+    Duplicate(String),
+    /// Refused for this order (the venue's code and message).
+    Rejected(String),
+}
+
+/// Places an order: `send` makes one request; when its outcome is unknown
+/// (a 5xx, a timeout, a duplicate id) the order is looked up by its client
+/// id before anything else, and sent again (same id) only if the venue
+/// does not have it.
+pub(crate) async fn place<S, SF, L, LF>(
+    venue: &'static str,
+    stats: &AdapterStats,
+    client_order_id: &str,
+    mut send: S,
+    lookup: L,
+) -> Result<Placed, VenueError>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<Sent, VenueError>>,
+    L: Fn() -> LF,
+    LF: Future<Output = Result<Option<VenueOrder>, VenueError>>,
+{
+    let accepted = |o: VenueOrder| Placed::Accepted {
+        venue_order_id: o.venue_order_id,
+    };
+    let mut last = String::new();
+    for attempt in 1..=PLACE_ATTEMPTS {
+        match send().await {
+            Ok(Sent::Accepted(venue_order_id)) => return Ok(Placed::Accepted { venue_order_id }),
+            Ok(Sent::Rejected(reason)) => return Ok(Placed::Rejected { reason }),
+            Ok(Sent::Duplicate(reason)) => {
+                if let Some(o) = lookup().await? {
+                    return Ok(accepted(o));
+                }
+                last = reason;
+            }
+            Err(VenueError::Api { code, msg, .. }) => {
+                return Ok(Placed::Rejected {
+                    reason: format!("{code}: {msg}"),
+                });
+            }
+            Err(VenueError::Transport { detail, .. }) => {
+                AdapterStats::bump(&stats.lookups);
+                tracing::warn!(%client_order_id, attempt, %detail, "order outcome unknown: looking it up");
+                if let Some(o) = lookup().await? {
+                    return Ok(accepted(o));
+                }
+                last = detail;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(VenueError::Unknown {
+        venue,
+        client_order_id: client_order_id.to_string(),
+        attempts: PLACE_ATTEMPTS,
+        detail: last,
+    })
 }
 
 /// Looks an order up, retrying transport errors with backoff (200 ms,

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::exchange::config::ExchangeConfig;
 use crate::exchange::filters::SymbolFilters;
-use crate::exchange::market::{self, Market, Markets, num, text};
+use crate::exchange::market::{self, Market, Markets, Sent, num, text};
 use crate::exchange::okx_ws::OkxDecoder;
 use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
@@ -36,7 +36,6 @@ const VENUE: &str = "okx";
 const PROD_REST: &str = "https://www.okx.com";
 const PROD_WS: &str = "wss://ws.okx.com:8443";
 const DEMO_WS: &str = "wss://wspap.okx.com:8443";
-const PLACE_ATTEMPTS: u32 = 3;
 const RATE_LIMIT_RETRIES: u32 = 5;
 const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
 /// OKX closes sockets silent for 30 s.
@@ -322,56 +321,24 @@ impl OkxAdapter {
             Err(reason) => return Ok(Placed::Rejected { reason }),
         };
         let body = request::okx_order_object(&sent);
-        let mut last = String::new();
-        for attempt in 1..=PLACE_ATTEMPTS {
-            match self
+        let send = || async {
+            let v = self
                 .request(Method::POST, "/api/v5/trade/order", Some(&body), true)
-                .await
-            {
-                Ok(v) => {
-                    let d = &v["data"][0];
-                    let s_code = text(&d["sCode"]);
-                    if s_code == "0" {
-                        return Ok(Placed::Accepted {
-                            venue_order_id: text(&d["ordId"]),
-                        });
-                    }
-                    if s_code == "51016" {
-                        // Duplicated clOrdId: an earlier attempt got through.
-                        if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
-                            return Ok(Placed::Accepted {
-                                venue_order_id: o.venue_order_id,
-                            });
-                        }
-                    }
-                    return Ok(Placed::Rejected {
-                        reason: format!("{s_code}: {}", text(&d["sMsg"])),
-                    });
-                }
-                Err(VenueError::Transport { detail, .. }) => {
-                    AdapterStats::bump(&self.rest.stats.lookups);
-                    tracing::warn!(client_order_id = %order.client_order_id, attempt, %detail, "order outcome unknown: looking it up");
-                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
-                        return Ok(Placed::Accepted {
-                            venue_order_id: o.venue_order_id,
-                        });
-                    }
-                    last = detail;
-                }
-                Err(VenueError::Api { code, msg, .. }) => {
-                    return Ok(Placed::Rejected {
-                        reason: format!("{code}: {msg}"),
-                    });
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(VenueError::Unknown {
-            venue: VENUE,
-            client_order_id: order.client_order_id.clone(),
-            attempts: PLACE_ATTEMPTS,
-            detail: last,
+                .await?;
+            let d = &v["data"][0];
+            let reason = format!("{}: {}", text(&d["sCode"]), text(&d["sMsg"]));
+            Ok(match text(&d["sCode"]).as_str() {
+                "0" => Sent::Accepted(text(&d["ordId"])),
+                // Duplicated clOrdId: an earlier attempt may have got through.
+                "51016" => Sent::Duplicate(reason),
+                _ => Sent::Rejected(reason),
+            })
+        };
+        let id = &order.client_order_id;
+        market::place(VENUE, &self.rest.stats, id, send, || {
+            self.lookup(&order.symbol, id)
         })
+        .await
     }
 
     /// Looks an order up by `clOrdId`, retrying transport errors.

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::exchange::config::ExchangeConfig;
 use crate::exchange::filters::SymbolFilters;
-use crate::exchange::market::{self, Market, Markets, num, text};
+use crate::exchange::market::{self, Market, Markets, Sent, num, text};
 use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
@@ -38,8 +38,6 @@ const PROD_REST: &str = "https://api.binance.com";
 const TEST_REST: &str = "https://testnet.binance.vision";
 const PROD_WS: &str = "wss://stream.binance.com:9443";
 const TEST_WS: &str = "wss://stream.testnet.binance.vision";
-/// Attempts at placing one order whose outcome stays unknown.
-const PLACE_ATTEMPTS: u32 = 3;
 /// Rate-limit answers tolerated for one request before giving up.
 const RATE_LIMIT_RETRIES: u32 = 5;
 /// Reconnect before Binance's 24-hour cut.
@@ -391,49 +389,22 @@ impl BinanceAdapter {
             Err(reason) => return Ok(Placed::Rejected { reason }),
         };
         let req = request::binance_new_order(&sent);
-        let mut last = String::new();
-        for attempt in 1..=PLACE_ATTEMPTS {
+        let send = || async {
             match self.signed(Method::POST, req.path, &req.params, true).await {
-                Ok(v) => {
-                    return Ok(Placed::Accepted {
-                        venue_order_id: text(&v["orderId"]),
-                    });
-                }
+                Ok(v) => Ok(Sent::Accepted(text(&v["orderId"]))),
                 Err(VenueError::Api { code, msg, .. })
                     if code == "-2010" && msg.contains("Duplicate") =>
                 {
-                    // An earlier attempt got through: the venue has it.
-                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
-                        return Ok(Placed::Accepted {
-                            venue_order_id: o.venue_order_id,
-                        });
-                    }
-                    last = format!("{code}: {msg}");
+                    Ok(Sent::Duplicate(format!("{code}: {msg}")))
                 }
-                Err(VenueError::Api { code, msg, .. }) => {
-                    return Ok(Placed::Rejected {
-                        reason: format!("{code}: {msg}"),
-                    });
-                }
-                Err(VenueError::Transport { detail, .. }) => {
-                    AdapterStats::bump(&self.rest.stats.lookups);
-                    tracing::warn!(client_order_id = %order.client_order_id, attempt, %detail, "order outcome unknown: looking it up");
-                    if let Some(o) = self.lookup(&order.symbol, &order.client_order_id).await? {
-                        return Ok(Placed::Accepted {
-                            venue_order_id: o.venue_order_id,
-                        });
-                    }
-                    last = detail;
-                }
-                Err(e) => return Err(e),
+                Err(e) => Err(e),
             }
-        }
-        Err(VenueError::Unknown {
-            venue: VENUE,
-            client_order_id: order.client_order_id.clone(),
-            attempts: PLACE_ATTEMPTS,
-            detail: last,
+        };
+        let id = &order.client_order_id;
+        market::place(VENUE, &self.rest.stats, id, send, || {
+            self.lookup(&order.symbol, id)
         })
+        .await
     }
 
     /// Looks an order up by client id, retrying transport errors; None if
