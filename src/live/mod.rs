@@ -3,6 +3,7 @@
 
 pub mod config;
 mod orders;
+mod reconcile;
 mod session;
 mod start;
 pub mod venue;

@@ -6,14 +6,14 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use axon_adapters::exchange::client_id::{client_order_id, parse_client_order_id};
+use axon_adapters::exchange::client_id::client_order_id;
 use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
 };
 use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::SimExchange;
-use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile, VenueOpenOrder};
+use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile};
 use axon_engine::market::{Side, Tick};
 use axon_engine::{Input, Output, Sequencer};
 use axon_journal::Journal;
@@ -257,113 +257,6 @@ pub async fn run(
     Ok(report)
 }
 
-/// The base asset of a symbol: OKX writes `BTC-USDT`; for Binance's
-/// `BTCUSDT` the longest known asset that begins it.
-fn base_asset(symbol: &str, assets: &[&str]) -> Option<String> {
-    if let Some((base, _)) = symbol.split_once('-') {
-        return Some(base.to_string());
-    }
-    assets
-        .iter()
-        .filter(|a| symbol.len() > a.len() && symbol.starts_with(**a))
-        .max_by_key(|a| a.len())
-        .map(|a| a.to_string())
-}
-
-/// The venue's balances and open orders against the journal's state.
-/// A new journal holds no position and no order, so whatever the venue
-/// holds of the traded symbols is reported. A resumed one is compared: each
-/// open order must be one the journal holds as working, and each base
-/// asset's balance must have moved since the session's first start by the
-/// journal's position.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "each is one side of the comparison"
-)]
-fn reconcile(
-    venue: &str,
-    symbols: &[String],
-    tag: &str,
-    tracker: &Tracker,
-    positions: &[f64],
-    first: Option<&Reconcile>,
-    balances: Vec<axon_adapters::exchange::venue::Balance>,
-    open: Vec<axon_adapters::exchange::venue::VenueOrder>,
-) -> Reconcile {
-    let mut differences = Vec::new();
-    for o in &open {
-        let what = format!(
-            "{} ({} {} {} @ {}, {} executed)",
-            o.client_order_id,
-            if o.buy { "buy" } else { "sell" },
-            o.quantity,
-            o.symbol,
-            o.price,
-            o.executed
-        );
-        match parse_client_order_id(tag, &o.client_order_id) {
-            Some(id) if tracker.get(id).is_some_and(|t| !t.done) => {}
-            Some(_) => differences.push(format!(
-                "{venue} still has order {what} open; the journal holds it as done"
-            )),
-            None => differences.push(format!(
-                "{venue} has open order {what} that this journal did not send"
-            )),
-        }
-    }
-    let total = |list: &[(String, f64, f64)], asset: &str| {
-        list.iter()
-            .filter(|(a, ..)| a == asset)
-            .map(|(_, f, l)| f + l)
-            .sum::<f64>()
-    };
-    let now: Vec<(String, f64, f64)> = balances
-        .iter()
-        .map(|b| (b.asset.clone(), b.free, b.locked))
-        .collect();
-    let mut assets: Vec<&str> = now.iter().map(|(a, ..)| a.as_str()).collect();
-    if let Some(f) = first {
-        assets.extend(f.balances.iter().map(|(a, ..)| a.as_str()));
-    }
-    for (i, symbol) in symbols.iter().enumerate() {
-        let Some(asset) = base_asset(symbol, &assets) else {
-            continue;
-        };
-        let held = total(&now, &asset);
-        let position = positions.get(i).copied().unwrap_or(0.0);
-        match first {
-            None if held != 0.0 => differences.push(format!(
-                "{venue} holds {held} {asset}; the engine starts flat"
-            )),
-            None => {}
-            Some(f) => {
-                let moved = held - total(&f.balances, &asset);
-                if (moved - position).abs() > 1e-9 * position.abs().max(1.0) {
-                    differences.push(format!(
-                        "{asset}: the venue's balance moved by {moved} since the session started; the journal's position is {position}"
-                    ));
-                }
-            }
-        }
-    }
-    Reconcile {
-        venue: venue.to_string(),
-        balances: now,
-        open_orders: open
-            .iter()
-            .map(|o| VenueOpenOrder {
-                symbol: o.symbol.clone(),
-                client_order_id: o.client_order_id.clone(),
-                side: if o.buy { Side::Buy } else { Side::Sell },
-                price: o.price,
-                quantity: o.quantity,
-                executed: o.executed,
-            })
-            .collect(),
-        differences,
-    }
-}
-
 /// The request for an engine order.
 fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Order, String> {
     let symbol = symbols
@@ -492,7 +385,7 @@ impl Live {
         let positions: Vec<f64> = (0..self.symbols.len() as u32)
             .map(|i| self.seq.engine().portfolio().position(i))
             .collect();
-        let rec = reconcile(
+        let rec = crate::live::reconcile::reconcile(
             self.report.venue,
             &self.symbols,
             &self.tag,
