@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axon_engine::market::Tick;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -15,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::{BinanceAdapter, MAX_AGE};
 use crate::exchange::binance_ws::BinanceDecoder;
+use crate::exchange::books::Books;
 use crate::exchange::depth::{DepthBook, DepthUpdate};
 use crate::exchange::market::{Market, num, text};
 use crate::exchange::venue::{OrderUpdate, Stamped, UpdateKind, VenueEvent, now_ns};
@@ -129,17 +129,8 @@ impl BinanceAdapter {
         let mut books: Vec<DepthBook> = symbols.iter().map(|_| DepthBook::default()).collect();
         let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
         let mut trades = BinanceDecoder::new(&refs);
-        let mut last: Vec<Tick> = (0..symbols.len())
-            .map(|i| Tick {
-                instrument: i as u32,
-                bid: f64::NAN,
-                ask: f64::NAN,
-                bid_size: 0.0,
-                ask_size: 0.0,
-                last: f64::NAN,
-                volume: 0.0,
-            })
-            .collect();
+        // Each symbol's last tick: quotes from its book, last price from trades.
+        let mut last = Books::new(&refs);
         while let Some(msg) = raw.recv().await {
             let recv_ns = now_ns();
             let v: Value = match serde_json::from_str(&msg) {
@@ -157,7 +148,9 @@ impl BinanceAdapter {
             let Some(i) = symbols.iter().position(|s| data["s"] == s.as_str()) else {
                 continue;
             };
-            let tick = &mut last[i];
+            let Some(tick) = last.get_mut(&symbols[i]) else {
+                continue;
+            };
             if data["e"] != "depthUpdate" {
                 match trades.decode(&msg) {
                     Ok(Some(t)) => (tick.last, tick.volume) = (t.last, t.volume),
