@@ -58,6 +58,14 @@ pub enum Fault {
         /// Duration in milliseconds.
         ms: u64,
     },
+    /// For `ms` milliseconds, order events never reach the user-data
+    /// streams (Binance `executionReport`, OKX `orders`): they are lost, as
+    /// in a gap the client is not told of, while the sockets stay open and
+    /// REST answers as usual. A later one replaces it; `ms: 0` ends it.
+    UserDataGap {
+        /// Duration in milliseconds.
+        ms: u64,
+    },
 }
 
 /// What a websocket task is told to do by a socket-wide fault.
@@ -75,6 +83,7 @@ pub(crate) struct FaultQueue {
     error_after_accept: VecDeque<u16>,
     timestamp_skew: u32,
     stale_until: Option<Instant>,
+    user_gap_until: Option<Instant>,
 }
 
 impl FaultQueue {
@@ -92,6 +101,9 @@ impl FaultQueue {
             Fault::StaleFeed { ms } => {
                 let until = Instant::now() + Duration::from_millis(ms);
                 self.stale_until = Some(self.stale_until.map_or(until, |u| u.max(until)));
+            }
+            Fault::UserDataGap { ms } => {
+                self.user_gap_until = Some(Instant::now() + Duration::from_millis(ms));
             }
             _ => {}
         }
@@ -127,6 +139,11 @@ impl FaultQueue {
             }
             None => false,
         }
+    }
+
+    /// Whether order events are being lost right now.
+    pub(crate) fn user_gap(&self) -> bool {
+        self.user_gap_until.is_some_and(|t| Instant::now() < t)
     }
 }
 

@@ -32,7 +32,8 @@ pub use server::MockExchange;
 pub struct MockSymbol {
     /// Base asset, e.g. `BTC`.
     pub base: String,
-    /// Quote asset, e.g. `USDT`; fees are charged in it.
+    /// Quote asset, e.g. `USDT`; fees are charged in it unless
+    /// [`MockConfig::fee_asset`] says otherwise.
     pub quote: String,
     /// Price grid; also the quoted spread.
     pub tick_size: f64,
@@ -87,8 +88,10 @@ pub struct MockConfig {
     pub seed: u64,
     /// Each order fills in this many executions, one per tick.
     pub partial_fills: u32,
-    /// Commission as a fraction of notional, charged in the quote asset.
+    /// Commission as a fraction of notional.
     pub taker_fee_rate: f64,
+    /// The asset commissions are charged in.
+    pub fee_asset: FeeAsset,
     /// Initial balances per asset; each venue has its own account holding them.
     pub balances: Vec<(String, f64)>,
 }
@@ -96,7 +99,7 @@ pub struct MockConfig {
 impl Default for MockConfig {
     /// BTC/USDT at 50000, key `mock-key`, secret `mock-secret`, passphrase
     /// `mock-pass`, ticks every 20 ms, pings every second, one fill per order,
-    /// 0.1 % fee, 100000 USDT and 1 BTC.
+    /// 0.1 % fee in the quote asset, 100000 USDT and 1 BTC.
     fn default() -> Self {
         Self {
             symbols: vec![MockSymbol::new("BTC", "USDT", 50_000.0)],
@@ -108,9 +111,29 @@ impl Default for MockConfig {
             seed: 7,
             partial_fills: 1,
             taker_fee_rate: 0.001,
+            fee_asset: FeeAsset::Quote,
             balances: vec![("USDT".into(), 100_000.0), ("BTC".into(), 1.0)],
         }
     }
+}
+
+/// The asset an execution's commission is charged in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeeAsset {
+    /// The quote asset: `taker_fee_rate` times the notional.
+    Quote,
+    /// The asset the execution brings in, as Binance (without BNB) and OKX
+    /// spot charge: the base asset on buys (`taker_fee_rate` times the
+    /// quantity), the quote asset on sells.
+    Received,
+    /// Another asset, such as BNB: the quote-asset commission divided by
+    /// `price`, the asset's fixed price in the quote asset.
+    Other {
+        /// The asset, e.g. `BNB`.
+        asset: String,
+        /// Its price in the quote asset.
+        price: f64,
+    },
 }
 
 /// Which venue's API an order came through.
@@ -145,4 +168,8 @@ pub struct MockOrder {
     pub filled: f64,
     /// `NEW`, `PARTIALLY_FILLED`, `FILLED`, `CANCELED` or `EXPIRED` (IOC/FOK).
     pub status: String,
+    /// Commission charged on its executions so far, in `commission_asset`.
+    pub commission: f64,
+    /// The asset the commission is charged in.
+    pub commission_asset: String,
 }

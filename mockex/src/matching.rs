@@ -7,7 +7,7 @@
 
 use crate::state::State;
 use crate::util::floor_to;
-use crate::{MockOrder, Venue};
+use crate::{FeeAsset, MockOrder, Venue};
 
 /// Tolerance for price comparisons, far below any tick size.
 const EPS: f64 = 1e-9;
@@ -68,8 +68,11 @@ impl Status {
 pub(crate) struct Exec {
     pub qty: f64,
     pub px: f64,
+    /// Commission, in the order's `fee_asset`.
     pub fee: f64,
     pub trade_id: u64,
+    /// OKX `billId`: unique across the venue's executions.
+    pub bill_id: u64,
     pub ts: u64,
 }
 
@@ -80,8 +83,9 @@ pub(crate) struct Order {
     pub sym: usize,
     /// Venue's symbol name.
     pub symbol: String,
-    /// Fees are charged in it.
     pub quote_asset: String,
+    /// The asset its commissions are charged in.
+    pub fee_asset: String,
     pub client_id: String,
     pub id: u64,
     pub side: Side,
@@ -140,6 +144,8 @@ impl Order {
             quantity: self.qty,
             filled: self.filled,
             status: self.status.binance().into(),
+            commission: self.cum_fee,
+            commission_asset: self.fee_asset.clone(),
         }
     }
 }
@@ -233,6 +239,11 @@ impl State {
             Venue::Binance => sym.binance_name(),
             Venue::Okx => sym.okx_name(),
         };
+        let fee_asset = match (&self.fee_asset, o.side) {
+            (FeeAsset::Received, Side::Buy) => base,
+            (FeeAsset::Other { asset, .. }, _) => asset.clone(),
+            _ => quote.clone(),
+        };
         let client_id = if o.client_id.is_empty() && o.venue == Venue::Binance {
             // Binance makes one up when the client sends none.
             format!("mockex{id}")
@@ -244,6 +255,7 @@ impl State {
             sym: o.sym,
             symbol,
             quote_asset: quote,
+            fee_asset,
             client_id: client_id.clone(),
             id,
             side: o.side,
@@ -324,7 +336,10 @@ impl State {
     fn execute(&mut self, idx: usize, px: f64, ts: u64, whole: bool) {
         let step = self.markets[self.orders[idx].sym].sym.step_size;
         let trade_id = self.markets[self.orders[idx].sym].next_trade_id();
+        self.last_bill_id += 1;
+        let bill_id = self.last_bill_id;
         let fee_rate = self.fee_rate;
+        let fee_asset = self.fee_asset.clone();
         let o = &mut self.orders[idx];
         let remaining = o.qty - o.filled;
         let slice = floor_to(o.qty / f64::from(o.splits), step);
@@ -334,7 +349,12 @@ impl State {
             slice
         };
         let notional = qty * px;
-        let fee = notional * fee_rate;
+        let fee = match fee_asset {
+            FeeAsset::Quote => notional * fee_rate,
+            FeeAsset::Received if o.side == Side::Buy => qty * fee_rate,
+            FeeAsset::Received => notional * fee_rate,
+            FeeAsset::Other { price, .. } => notional * fee_rate / price,
+        };
         o.execs_left = o.execs_left.saturating_sub(1);
         o.filled = if qty == remaining {
             o.qty
@@ -354,19 +374,21 @@ impl State {
             px,
             fee,
             trade_id,
+            bill_id,
             ts,
         };
         o.fills.push(exec.clone());
-        let (venue, side) = (o.venue, o.side);
+        let (venue, side, fee_asset) = (o.venue, o.side, o.fee_asset.clone());
         let sym = &self.markets[o.sym].sym;
         let (base, quote) = (sym.base.clone(), sym.quote.clone());
         let book = self.balances.entry(venue).or_default();
         let (base_delta, quote_delta) = match side {
-            Side::Buy => (qty, -(notional + fee)),
-            Side::Sell => (-qty, notional - fee),
+            Side::Buy => (qty, -notional),
+            Side::Sell => (-qty, notional),
         };
         *book.entry(base).or_default() += base_delta;
         *book.entry(quote).or_default() += quote_delta;
+        *book.entry(fee_asset).or_default() -= fee;
         self.emit(idx, EventKind::Trade(exec), ts);
     }
 

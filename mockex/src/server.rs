@@ -170,6 +170,11 @@ fn validate(cfg: &MockConfig) -> std::io::Result<()> {
     if cfg.tick_interval_ms == 0 || cfg.ping_interval_ms == 0 {
         return bad("tick and ping intervals must be positive");
     }
+    if let crate::FeeAsset::Other { price, .. } = &cfg.fee_asset
+        && !(*price > 0.0 && price.is_finite())
+    {
+        return bad("the fee asset's price must be positive");
+    }
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::faults::{Ctrl, FaultQueue};
 use crate::market::{Market, MdEvent};
 use crate::matching::{Order, OrderEvent};
 use crate::util::{now_ms, random_id};
-use crate::{MockConfig, Venue};
+use crate::{FeeAsset, MockConfig, Venue};
 
 /// Events a slow subscriber may fall behind by before it skips ahead.
 const CHANNEL_CAPACITY: usize = 4096;
@@ -49,6 +49,9 @@ pub(crate) struct State {
     pub order_times: VecDeque<u64>,
     pub order_tx: broadcast::Sender<OrderEvent>,
     pub fee_rate: f64,
+    pub fee_asset: FeeAsset,
+    /// The last execution's `bill_id`.
+    pub last_bill_id: u64,
     pub partial_fills: u32,
     /// For listen keys and connection ids; kept apart from the walk so that
     /// issuing them never changes prices.
@@ -82,6 +85,8 @@ impl Shared {
             order_times: VecDeque::new(),
             order_tx: broadcast::channel(CHANNEL_CAPACITY).0,
             fee_rate: cfg.taker_fee_rate,
+            fee_asset: cfg.fee_asset.clone(),
+            last_bill_id: 0,
             partial_fills: cfg.partial_fills.max(1),
             id_rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x05ee_d1d5),
         };

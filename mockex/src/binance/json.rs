@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::market::{Level, TickData, TradeData};
-use crate::matching::{EventKind, OrdKind, Order, Side, Tif};
+use crate::matching::{EventKind, Exec, OrdKind, Order, Side, Tif};
 use crate::util::b8;
 
 pub(crate) fn side(s: Side) -> &'static str {
@@ -86,7 +86,7 @@ pub(crate) fn placed(o: &Order, resp_type: &str) -> Value {
     });
     merge(&mut v, extra);
     if resp_type == "FULL" {
-        let quote = &o.quote_asset;
+        let fee_asset = &o.fee_asset;
         let fills: Vec<Value> = o
             .fills
             .iter()
@@ -95,7 +95,7 @@ pub(crate) fn placed(o: &Order, resp_type: &str) -> Value {
                     "price": b8(f.px),
                     "qty": b8(f.qty),
                     "commission": b8(f.fee),
-                    "commissionAsset": quote,
+                    "commissionAsset": fee_asset,
                     "tradeId": f.trade_id,
                 })
             })
@@ -103,6 +103,26 @@ pub(crate) fn placed(o: &Order, resp_type: &str) -> Value {
         v["fills"] = fills.into();
     }
     v
+}
+
+/// A `GET /api/v3/myTrades` entry: one execution of the account's order.
+pub(crate) fn my_trade(o: &Order, e: &Exec) -> Value {
+    json!({
+        "symbol": o.symbol,
+        "id": e.trade_id,
+        "orderId": o.id,
+        "orderListId": -1,
+        "price": b8(e.px),
+        "qty": b8(e.qty),
+        "quoteQty": b8(e.qty * e.px),
+        "commission": b8(e.fee),
+        "commissionAsset": o.fee_asset,
+        "time": e.ts,
+        "isBuyer": o.side == Side::Buy,
+        // The mock's orders always take.
+        "isMaker": false,
+        "isBestMatch": true,
+    })
 }
 
 /// `DELETE /api/v3/order` reply.
@@ -159,7 +179,7 @@ pub(crate) fn execution_report(o: &Order, ev: &EventKind, ts: u64) -> Value {
         "z": b8(o.filled),
         "L": b8(last.map_or(0.0, |e| e.px)),
         "n": b8(last.map_or(0.0, |e| e.fee)),
-        "N": last.map(|_| o.quote_asset.clone()),
+        "N": last.map(|_| o.fee_asset.clone()),
         "T": last.map_or(ts, |e| e.ts),
         "t": last.map_or(-1, |e| e.trade_id as i64),
         "I": 0,

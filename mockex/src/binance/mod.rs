@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(rest::open_orders).delete(rest::cancel_open_orders),
         )
         .route("/api/v3/account", get(rest::account))
+        .route("/api/v3/myTrades", get(rest::my_trades))
         .route(
             "/api/v3/userDataStream",
             post(rest::listen_key_new)
@@ -94,6 +95,14 @@ impl IntoResponse for BinanceError {
     }
 }
 
+/// Whether a query string carries `key` (any value).
+fn has_param(query: Option<&str>, key: &str) -> bool {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .any(|kv| kv.split('=').next() == Some(key))
+}
+
 /// Adds `X-MBX-USED-WEIGHT-1M` to every Binance reply (faulted ones too) and
 /// `X-MBX-ORDER-COUNT-10S` to order endpoint replies.
 pub(crate) async fn usage_headers(
@@ -108,6 +117,9 @@ pub(crate) async fn usage_headers(
     let weight = match path {
         "/api/v3/exchangeInfo" => 20,
         "/api/v3/openOrders" | "/api/v3/account" => 4,
+        // As Binance documents it: 20, or 5 for one order's trades.
+        "/api/v3/myTrades" if has_param(req.uri().query(), "orderId") => 5,
+        "/api/v3/myTrades" => 20,
         _ => 1,
     };
     let order_endpoint = path == "/api/v3/order";

@@ -506,6 +506,55 @@ pub(super) async fn account(
     .into_response())
 }
 
+/// `GET /api/v3/myTrades`: the account's executions in one symbol, oldest
+/// first; with `orderId` only that order's, with `fromId` those from that
+/// trade id on, else the most recent `limit` (default 500, at most 1000).
+pub(super) async fn my_trades(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: String,
+) -> Reply {
+    let p = signed(&shared, &headers, q, &body)?;
+    let sym = symbol(&shared, &p)?;
+    let order_id = p.id("orderId")?;
+    let from_id = p.id("fromId")?;
+    let (start, end) = (p.id("startTime")?, p.id("endTime")?);
+    if (order_id.is_some() || from_id.is_some()) && (start.is_some() || end.is_some()) {
+        return Err(BinanceError::bad(
+            -1128,
+            "Combination of optional parameters invalid.",
+        ));
+    }
+    let limit = p.id("limit")?.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return Err(BinanceError::bad(
+            -1130,
+            "Data sent for parameter 'limit' is not valid.",
+        ));
+    }
+    let st = shared.lock();
+    let mut trades: Vec<(u64, Value)> = st
+        .orders
+        .iter()
+        .filter(|o| o.venue == Venue::Binance && o.sym == sym)
+        .filter(|o| order_id.is_none_or(|id| o.id == id))
+        .flat_map(|o| o.fills.iter().map(move |e| (o, e)))
+        .filter(|(_, e)| from_id.is_none_or(|f| e.trade_id >= f))
+        .filter(|(_, e)| start.is_none_or(|t| e.ts >= t) && end.is_none_or(|t| e.ts <= t))
+        .map(|(o, e)| (e.trade_id, bj::my_trade(o, e)))
+        .collect();
+    trades.sort_by_key(|(id, _)| *id);
+    let limit = limit as usize;
+    let list: Vec<Value> = if from_id.is_some() {
+        trades.into_iter().take(limit).map(|(_, t)| t).collect()
+    } else {
+        let skip = trades.len().saturating_sub(limit);
+        trades.into_iter().skip(skip).map(|(_, t)| t).collect()
+    };
+    Ok(Json(list).into_response())
+}
+
 pub(super) async fn listen_key_new(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Reply {
     check_key(&shared, &headers)?;
     let key = shared.random_id(60);

@@ -144,6 +144,8 @@ async fn run(mut socket: WebSocket, shared: Arc<Shared>, combined: bool, mut sub
                 Err(RecvError::Closed) => return,
             },
             ev = orders.recv() => match ev {
+                // Lost in a user-data gap: never sent, never told.
+                Ok(_) if shared.faults().user_gap() => Vec::new(),
                 Ok(ev) => user_events(&subs, combined, &ev),
                 Err(RecvError::Lagged(_)) => Vec::new(),
                 Err(RecvError::Closed) => return,

@@ -62,9 +62,9 @@ pub(crate) fn order(sym: &MockSymbol, o: &Order, last: Option<&Exec>) -> Value {
         "tradeId": last.map(|e| e.trade_id.to_string()).unwrap_or_default(),
         "execType": if last.is_some() { "T" } else { "" },
         "fee": neg(o.cum_fee),
-        "feeCcy": o.quote_asset,
+        "feeCcy": o.fee_asset,
         "fillFee": last.map_or_else(|| "0".into(), |e| neg(e.fee)),
-        "fillFeeCcy": if last.is_some() { o.quote_asset.as_str() } else { "" },
+        "fillFeeCcy": if last.is_some() { o.fee_asset.as_str() } else { "" },
         "rebate": "0",
         "rebateCcy": o.quote_asset,
         "pnl": "0",
@@ -75,6 +75,45 @@ pub(crate) fn order(sym: &MockSymbol, o: &Order, last: Option<&Exec>) -> Value {
         "source": "",
         "cTime": o.created.to_string(),
         "uTime": o.updated.to_string(),
+    })
+}
+
+/// A `GET /trade/fills` (and `fills-history`) entry: one execution of
+/// the account's order. OKX writes fees (and the rate) as negative
+/// amounts charged.
+pub(crate) fn fill(sym: &MockSymbol, o: &Order, e: &Exec, fee_rate: f64) -> Value {
+    let fee = if e.fee > 0.0 {
+        fmt_trim(-e.fee)
+    } else {
+        "0".into()
+    };
+    json!({
+        "instType": "SPOT",
+        "instId": o.symbol,
+        "tradeId": e.trade_id.to_string(),
+        "ordId": o.id.to_string(),
+        "clOrdId": o.client_id,
+        "billId": e.bill_id.to_string(),
+        "subType": match o.side { Side::Buy => "1", Side::Sell => "2" },
+        "tag": "",
+        "fillPx": px(sym, e.px),
+        "fillSz": sz(sym, e.qty),
+        "fillIdxPx": "",
+        "fillPnl": "0",
+        "fillPxVol": "",
+        "fillPxUsd": "",
+        "fillMarkVol": "",
+        "fillFwdPx": "",
+        "fillMarkPx": "",
+        "side": match o.side { Side::Buy => "buy", Side::Sell => "sell" },
+        "posSide": "net",
+        // The mock's orders always take.
+        "execType": "T",
+        "feeCcy": o.fee_asset,
+        "fee": fee,
+        "ts": e.ts.to_string(),
+        "fillTime": e.ts.to_string(),
+        "feeRate": fmt_trim(-fee_rate),
     })
 }
 

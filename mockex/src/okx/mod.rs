@@ -27,6 +27,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/api/v5/trade/cancel-order", post(rest::cancel_order))
         .route("/api/v5/trade/orders-pending", get(rest::orders_pending))
+        .route("/api/v5/trade/fills", get(rest::fills_recent))
+        .route("/api/v5/trade/fills-history", get(rest::fills_history))
         .route("/api/v5/account/balance", get(rest::balance))
         .route("/ws/v5/public", get(ws::public))
         .route("/ws/v5/private", get(ws::private))

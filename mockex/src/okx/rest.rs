@@ -404,6 +404,95 @@ pub(super) async fn orders_pending(
     Ok(ok(list.into()))
 }
 
+/// `GET /api/v5/trade/fills` (the last three days at OKX) and
+/// `fills-history` (three months, `instType` required): the account's
+/// executions, newest first, `after`/`before` paging by `billId`, at most
+/// `limit` (100). The mock keeps every execution, so both list them all.
+fn fills(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    q: &Option<String>,
+    history: bool,
+) -> Reply {
+    authenticate(shared, method, uri, headers, "")?;
+    let inst_type = query_param(q, "instType");
+    if history && inst_type.is_none() {
+        return Err(OkxError::ok(
+            "50014",
+            "Parameter instType can not be empty.",
+        ));
+    }
+    if inst_type.is_some_and(|t| t != "SPOT") {
+        return Ok(ok(json!([])));
+    }
+    let only = match query_param(q, "instId") {
+        Some(i) => Some(inst(shared, Some(&i))?),
+        None => None,
+    };
+    let number = |key: &str, code: &'static str| -> Result<Option<u64>, OkxError> {
+        query_param(q, key)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| OkxError::ok(code, format!("Parameter {key} error")))
+            })
+            .transpose()
+    };
+    let ord_id = number("ordId", "51000")?;
+    let (after, before) = (number("after", "51000")?, number("before", "51000")?);
+    let (begin, end) = (number("begin", "51000")?, number("end", "51000")?);
+    let limit = number("limit", "51000")?.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return Err(OkxError::ok("51000", "Parameter limit error"));
+    }
+    let st = shared.lock();
+    let mut list: Vec<(u64, Value)> = st
+        .orders
+        .iter()
+        .filter(|o| o.venue == Venue::Okx)
+        .filter(|o| only.is_none_or(|s| s == o.sym) && ord_id.is_none_or(|id| o.id == id))
+        .flat_map(|o| o.fills.iter().map(move |e| (o, e)))
+        .filter(|(_, e)| {
+            after.is_none_or(|a| e.bill_id < a) && before.is_none_or(|b| e.bill_id > b)
+        })
+        .filter(|(_, e)| begin.is_none_or(|t| e.ts >= t) && end.is_none_or(|t| e.ts <= t))
+        .map(|(o, e)| {
+            let fill = oj::fill(&st.markets[o.sym].sym, o, e, st.fee_rate);
+            (e.bill_id, fill)
+        })
+        .collect();
+    // A page next to its cursor: `before` pages towards newer records.
+    list.sort_by_key(|(bill, _)| *bill);
+    if before.is_none() || after.is_some() {
+        list.reverse();
+    }
+    list.truncate(limit as usize);
+    list.sort_by_key(|(bill, _)| std::cmp::Reverse(*bill));
+    let page: Vec<Value> = list.into_iter().map(|(_, f)| f).collect();
+    Ok(ok(page.into()))
+}
+
+pub(super) async fn fills_recent(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Reply {
+    fills(&shared, &method, &uri, &headers, &q, false)
+}
+
+pub(super) async fn fills_history(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Reply {
+    fills(&shared, &method, &uri, &headers, &q, true)
+}
+
 pub(super) async fn balance(
     State(shared): State<Arc<Shared>>,
     method: Method,

@@ -96,6 +96,8 @@ async fn run(mut socket: WebSocket, shared: Arc<Shared>, private: bool) {
                 Err(RecvError::Closed) => return,
             },
             ev = orders.recv() => match ev {
+                // Lost in a user-data gap: never sent, never told.
+                Ok(_) if shared.faults().user_gap() => Vec::new(),
                 Ok(ev) => order_pushes(&shared, &conn, &ev),
                 Err(RecvError::Lagged(_)) => Vec::new(),
                 Err(RecvError::Closed) => return,
