@@ -125,7 +125,7 @@ pub enum DataError {
         source: parquet::errors::ParquetError,
     },
     /// Decoding row data failed (corrupt page, unsupported encoding).
-    #[error("{}: cannot decode rows from row {row} on: {source}", file.display())]
+    #[error("{}: cannot decode rows from row {row} (index {}) on: {source}", file.display(), row.saturating_sub(1))]
     Decode {
         /// The file.
         file: PathBuf,
@@ -149,6 +149,14 @@ pub enum DataError {
     EmptyDirectory {
         /// The directory.
         dir: PathBuf,
+    },
+    /// The data hold no rows at all: nothing to backtest.
+    #[error("{}: no rows ({}); market data needs at least one row", path.display(), describe_empty(files))]
+    NoRows {
+        /// The file, or the directory of files.
+        path: PathBuf,
+        /// The files read (each with zero rows).
+        files: Vec<PathBuf>,
     },
     /// A required column is absent.
     #[error("{}: missing column \"{column}\" (expected {expected})", file.display())]
@@ -211,7 +219,7 @@ pub enum DataError {
         file: PathBuf,
     },
     /// One value (or one row's combination of values) is invalid.
-    #[error("{}: row {row}, column \"{column}\": {problem}", file.display())]
+    #[error("{}: row {row} (index {}), column \"{column}\": {problem}", file.display(), row.saturating_sub(1))]
     Invalid {
         /// The file.
         file: PathBuf,
@@ -290,6 +298,22 @@ pub enum DataError {
     },
 }
 
+/// "the file has 0 rows" or "3 files, each with 0 rows: a.parquet, ...".
+fn describe_empty(files: &[PathBuf]) -> String {
+    match files {
+        [_] => "the file has 0 rows".to_owned(),
+        _ => format!(
+            "{} files, each with 0 rows: {}",
+            files.len(),
+            files
+                .iter()
+                .map(|f| f.file_name().unwrap_or(f.as_os_str()).to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 impl DataError {
     /// The file (or directory) the error concerns, if it concerns one.
     pub fn file(&self) -> Option<&Path> {
@@ -311,6 +335,7 @@ impl DataError {
             | DataError::Csv { file, .. }
             | DataError::BadBatch { file, .. } => file,
             DataError::EmptyDirectory { dir } => dir,
+            DataError::NoRows { path, .. } => path,
             DataError::InvalidConfig { .. } => return None,
         })
     }

@@ -200,6 +200,12 @@ impl MarketReader {
         let kind = kind.ok_or_else(|| DataError::EmptyDirectory {
             dir: path.to_path_buf(),
         })?;
+        if files.iter().all(|f| f.provenance.rows == 0) {
+            return Err(DataError::NoRows {
+                path: path.to_path_buf(),
+                files: files.into_iter().map(|f| f.path).collect(),
+            });
+        }
         Ok(Self {
             files,
             kind,

@@ -189,6 +189,40 @@ fn missing_path_and_empty_directory() -> R {
     Ok(())
 }
 
+/// Zero rows is not market data: a backtest over it would "succeed" with
+/// nothing in it.
+#[test]
+fn a_file_or_directory_with_no_rows_is_refused() -> R {
+    let dir = tempfile::tempdir()?;
+    let empty = tick_file(dir.path(), "empty.parquet", 0, |_, _| {});
+    let e = MarketReader::open(&empty, ReaderOptions::default())
+        .err()
+        .ok_or("opened an empty file")?;
+    assert!(matches!(e, DataError::NoRows { .. }), "{e:?}");
+    assert_eq!(e.file(), Some(empty.as_path()));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: no rows (the file has 0 rows); market data needs at least one row",
+            empty.display()
+        )
+    );
+    tick_file(dir.path(), "empty2.parquet", 0, |_, _| {});
+    let e = MarketReader::open(dir.path(), ReaderOptions::default())
+        .err()
+        .ok_or("opened a directory of empty files")?;
+    assert!(
+        e.to_string()
+            .contains("2 files, each with 0 rows: empty.parquet, empty2.parquet"),
+        "{e}"
+    );
+    // One file with rows is enough.
+    tick_file(dir.path(), "full.parquet", 3, |_, _| {});
+    let reader = MarketReader::open(dir.path(), ReaderOptions::default())?;
+    assert_eq!(reader.total_rows(), 3);
+    Ok(())
+}
+
 #[test]
 fn kinds_must_agree() -> R {
     let dir = tempfile::tempdir()?;

@@ -23,7 +23,7 @@ fn nan_price_message_is_exact() -> R {
     assert_eq!(
         e.to_string(),
         format!(
-            "{}: row 17, column \"bid\": price must be finite and > 0, found NaN",
+            "{}: row 17 (index 16), column \"bid\": price must be finite and > 0, found NaN",
             path.display()
         )
     );

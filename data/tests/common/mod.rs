@@ -112,7 +112,11 @@ pub fn read_bars_err(path: &Path) -> DataError {
 /// Asserts the error's message and accessors name `file`, `row` and `column`.
 pub fn assert_names(e: &DataError, file: &Path, row: u64, column: &str) {
     let msg = e.to_string();
-    let prefix = format!("{}: row {row}, column \"{column}\": ", file.display());
+    let prefix = format!(
+        "{}: row {row} (index {}), column \"{column}\": ",
+        file.display(),
+        row - 1
+    );
     assert!(
         msg.starts_with(&prefix),
         "message {msg:?} does not start with {prefix:?}"
