@@ -133,6 +133,8 @@ struct OracleRun {
     equity_final: f64,
     closed_count: u64,
     out_of_money_bar: Option<u64>,
+    /// Every statistic of `Backtest.run()`, by AXON's summary key.
+    stats: Vec<(String, f64)>,
 }
 
 /// A float written by the oracle: the `_exact` string (Rust's parser is
@@ -198,6 +200,18 @@ fn run_oracle(csv: &Path, cash: f64, fraction: Option<f64>) -> OracleRun {
         equity_final: exact(&v, "equity_final"),
         closed_count: v["trades"].as_u64().expect("trades"),
         out_of_money_bar: v["out_of_money_bar"].as_u64(),
+        stats: v["stats"]
+            .as_object()
+            .expect("oracle output lacks stats")
+            .iter()
+            .map(|(k, s)| {
+                let s = s.as_str().expect("stat as a repr string");
+                (
+                    k.clone(),
+                    s.parse().unwrap_or_else(|e| panic!("{k} {s:?}: {e}")),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -205,6 +219,7 @@ struct AxonRun {
     trades: Vec<Trade>,
     equity_final: f64,
     trade_count: u64,
+    summary: Value,
 }
 
 fn axon(args: &[&str], dir: &Path) {
@@ -223,6 +238,17 @@ fn axon(args: &[&str], dir: &Path) {
 }
 
 fn run_axon(csv: &Path, name: &str, cash: f64, fraction: Option<f64>, dir: &Path) -> AxonRun {
+    run_axon_with(csv, name, cash, fraction, true, dir)
+}
+
+fn run_axon_with(
+    csv: &Path,
+    name: &str,
+    cash: f64,
+    fraction: Option<f64>,
+    close_at_end: bool,
+    dir: &Path,
+) -> AxonRun {
     let parquet = format!("{name}.parquet");
     axon(
         &[
@@ -246,6 +272,7 @@ fn run_axon(csv: &Path, name: &str, cash: f64, fraction: Option<f64>, dir: &Path
          [data]\npath = \"{parquet}\"\n\
          [strategy]\nkind = \"sma_cross\"\nfast = {FAST}\nslow = {SLOW}\n\
          [execution]\nfill = \"next_open\"\n{sizing}\ncommission_bps = 0.0\n\
+         close_at_end = {close_at_end}\n\
          [journal]\npath = \"run-{name}\"\ndurability = \"none\"\n"
     );
     let config_path = dir.join(format!("{name}.toml"));
@@ -297,6 +324,7 @@ fn run_axon(csv: &Path, name: &str, cash: f64, fraction: Option<f64>, dir: &Path
         trades,
         equity_final: s["equity_final"].as_f64().expect("equity_final"),
         trade_count: s["trades"].as_u64().expect("trades"),
+        summary: s,
     }
 }
 
@@ -493,6 +521,138 @@ fn btcusd_all_in_matches_backtesting_py() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = shipped_csv(dir.path(), "BTCUSD");
     compare("BTCUSD", &csv, 10_000.0, None, dir.path());
+}
+
+/// Closes of 200 daily bars (integers, so every mean is exact) in which the
+/// 10- and 30-bar means are exactly equal at bar 107. The cross down after
+/// that tie is not a strict crossover, so the next cross up (bar 131) finds
+/// the position still long: backtesting.py's SmaCross then closes the trade
+/// and buys again (a new trade, resized at the next open).
+const TIE_CLOSES: [u16; 200] = [
+    102, 105, 108, 108, 111, 114, 117, 114, 114, 115, 113, 112, 113, 115, 116, 114, 115, 118, 116,
+    116, 115, 118, 115, 115, 118, 118, 115, 117, 120, 123, 126, 125, 127, 130, 131, 134, 135, 133,
+    133, 134, 133, 134, 133, 136, 134, 135, 132, 129, 129, 129, 129, 129, 131, 131, 130, 133, 136,
+    135, 133, 131, 129, 129, 130, 131, 134, 137, 137, 138, 135, 133, 136, 139, 136, 136, 136, 137,
+    134, 134, 133, 131, 133, 134, 132, 134, 134, 132, 133, 133, 133, 132, 135, 133, 136, 134, 136,
+    139, 136, 139, 136, 135, 135, 137, 135, 132, 131, 134, 133, 133, 130, 132, 135, 133, 135, 134,
+    133, 132, 130, 133, 130, 130, 131, 131, 128, 131, 134, 137, 135, 134, 133, 132, 129, 131, 133,
+    130, 128, 127, 130, 133, 130, 133, 132, 130, 133, 130, 127, 129, 127, 128, 127, 125, 124, 124,
+    122, 119, 122, 123, 122, 122, 125, 126, 127, 124, 121, 122, 123, 122, 122, 122, 124, 123, 123,
+    124, 126, 126, 127, 128, 125, 122, 121, 119, 122, 119, 120, 119, 122, 122, 119, 116, 118, 119,
+    121, 121, 121, 121, 122, 123, 120, 123, 123, 124,
+];
+
+/// Writes `TIE_CLOSES` as a backtesting.py-style CSV: each bar opens at the
+/// previous close, high and low one above and below the body.
+fn tie_csv(dir: &Path) -> PathBuf {
+    let mut text = String::from("Date,Open,High,Low,Close,Volume\n");
+    let day = 86_400_i64;
+    let start = 1_609_718_400_i64; // 2021-01-04
+    let mut prev = f64::from(TIE_CLOSES[0]);
+    for (i, &c) in TIE_CLOSES.iter().enumerate() {
+        let (o, c) = (prev, f64::from(c));
+        let date = chrono::DateTime::from_timestamp(start + i as i64 * day, 0)
+            .expect("a date in range")
+            .format("%Y-%m-%d");
+        let _ = writeln!(
+            text,
+            "{date},{o},{},{},{c},1000",
+            o.max(c) + 1.0,
+            o.min(c) - 1.0
+        );
+        prev = c;
+    }
+    let path = dir.join("tie.csv");
+    std::fs::write(&path, text).expect("writing tie.csv");
+    path
+}
+
+/// The tie at bar 107: AXON must close and re-enter where backtesting.py
+/// does, trade for trade.
+#[test]
+fn a_tie_of_the_means_reenters_like_backtesting_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = tie_csv(dir.path());
+    let py = run_oracle(&csv, 10_000.0, None);
+    // The data holds the case: a long trade closed where another long begins.
+    let all: Vec<&Trade> = py.closed.iter().chain(&py.open).collect();
+    assert!(
+        all.windows(2)
+            .any(|w| w[0].size > 0.0 && w[1].size > 0.0 && w[0].exit_bar == Some(w[1].entry_bar)),
+        "the tie data no longer makes backtesting.py re-enter a long trade"
+    );
+    compare("TIE", &csv, 10_000.0, None, dir.path());
+}
+
+/// Runs both sides with the last trade left open (`close_at_end = false`,
+/// backtesting.py's `finalize_trades=False`) and compares every statistic
+/// of `Backtest.run()`: equal within 1e-9 relative (1e-9 absolute near
+/// zero), undefined (NaN, `null` in AXON's JSON) on both sides together.
+/// Drawdowns are magnitudes in AXON and negative in backtesting.py.
+fn compare_stats(name: &str, csv: &Path, cash: f64, fraction: Option<f64>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let py = run_oracle(csv, cash, fraction);
+    let ax = run_axon_with(csv, name, cash, fraction, false, dir.path());
+    assert_eq!(py.stats.len(), 28, "the oracle reports every statistic");
+    let mut problems = Vec::new();
+    for (key, want) in &py.stats {
+        let want = if key.ends_with("drawdown_pct") {
+            -want
+        } else {
+            *want
+        };
+        let got = match &ax.summary[key.as_str()] {
+            Value::Null => f64::NAN,
+            v => v
+                .as_f64()
+                .unwrap_or_else(|| panic!("{name}: summary {key} is not a number: {v}")),
+        };
+        let same = if want.is_nan() || got.is_nan() {
+            want.is_nan() && got.is_nan()
+        } else {
+            (want - got).abs() <= 1e-9 * want.abs().max(1.0)
+        };
+        if !same {
+            problems.push(format!("  {key}: backtesting.py {want:?}, AXON {got:?}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{name}: statistics differ from backtesting.py (SmaCross {FAST}/{SLOW}, last trade \
+         open):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn goog_statistics_match_backtesting_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = shipped_csv(dir.path(), "GOOG");
+    compare_stats("GOOG", &csv, 10_000.0, None);
+}
+
+#[test]
+fn eurusd_statistics_match_backtesting_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = shipped_csv(dir.path(), "EURUSD");
+    compare_stats("EURUSD", &csv, 10_000.0, None);
+}
+
+/// Sized at 30 % with a larger account, as the trade comparison above (all
+/// in, backtesting.py forgives the debt of the margin call, which moves
+/// every equity statistic after it).
+#[test]
+fn btcusd_statistics_match_backtesting_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = shipped_csv(dir.path(), "BTCUSD");
+    compare_stats("BTCUSD", &csv, 1_000_000.0, Some(0.3));
+}
+
+#[test]
+fn tie_statistics_match_backtesting_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = tie_csv(dir.path());
+    compare_stats("TIE", &csv, 10_000.0, None);
 }
 
 /// Every OHLC file backtesting.py ships has a comparison above.
