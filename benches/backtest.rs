@@ -59,6 +59,8 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
         },
         seed: 7,
         config_text: String::new(),
+        config_source: String::new(),
+        close_at_end: true,
         metrics: None,
         models: Vec::new(),
     }

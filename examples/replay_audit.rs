@@ -67,6 +67,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         journal: JournalOptions::default(),
         seed: 11,
         config_text: String::new(),
+        config_source: String::new(),
+        close_at_end: true,
         metrics: None,
         // Slot 1: the [1, 4] reference MLP on candle.
         models: vec![PlannedModel {

@@ -84,6 +84,10 @@ pub struct Execution {
     /// `actions` (default) or `all`: which model evaluations are journaled.
     #[serde(default = "default_decisions")]
     pub decisions: DecisionsKind,
+    /// Close what is open at the last close when the data ends (default);
+    /// `false` leaves it open, marked at the last close.
+    #[serde(default = "default_close_at_end")]
+    pub close_at_end: bool,
 }
 
 fn default_fill() -> FillModel {
@@ -94,6 +98,9 @@ fn default_sizing() -> SizingKind {
 }
 fn default_decisions() -> DecisionsKind {
     DecisionsKind::Actions
+}
+fn default_close_at_end() -> bool {
+    true
 }
 
 impl Default for Execution {
@@ -106,6 +113,7 @@ impl Default for Execution {
             commission_bps: 0.0,
             slippage: 0.0,
             decisions: default_decisions(),
+            close_at_end: default_close_at_end(),
         }
     }
 }
@@ -258,7 +266,9 @@ impl Loaded {
             journal_dir: self.resolve(&f.journal.path),
             journal: self.journal_options()?,
             seed: f.session.seed,
-            config_text: self.text.clone(),
+            config_text: crate::canonical::canonical_settings(&self.text),
+            config_source: self.text.clone(),
+            close_at_end: e.close_at_end,
             metrics: None,
             models: self.planned_models()?,
         })

@@ -2,6 +2,7 @@
 //! live runner. The `axon` binary parses arguments and calls into it; the
 //! Python package (`python/`) runs backtests through it.
 
+pub mod canonical;
 pub mod commands;
 pub mod config;
 pub mod config_models;

@@ -210,10 +210,20 @@ fn backtest_summary_replay_and_diff() {
         "equity_final",
         "return_pct",
         "max_drawdown_pct",
-        "sharpe",
+        "exposure_pct",
+        "expectancy_pct",
+        "buy_hold_return_pct",
         "events_per_sec",
     ] {
         assert!(s[key].is_f64(), "{key} is not a float: {s}");
+    }
+    // 5000 ticks a quarter second apart fit in one day: no daily return,
+    // so the annualised figures are undefined (as backtesting.py's NaN).
+    for key in ["sharpe", "sortino", "volatility_ann_pct"] {
+        assert!(
+            s[key].is_null(),
+            "{key} should be null on one day of data: {s}"
+        );
     }
     assert!(
         s["trades"].as_u64() > Some(0),
@@ -273,6 +283,92 @@ fn backtest_summary_replay_and_diff() {
     let report: Value = serde_json::from_str(&run.stdout).expect("diff --json");
     assert_eq!(report["identical"], false);
     assert!(report["first"]["seq"].is_u64(), "{report}");
+}
+
+/// A session's identity is what it consumed: the same settings with the
+/// data and the journal in other folders, keys reordered, comments and
+/// spacing added, give the same head hash. The file's own text is kept
+/// beside each journal.
+#[test]
+fn the_head_hash_does_not_depend_on_where_or_how_the_config_is_written() {
+    let (dir, s) = backtested();
+    let d = dir.path();
+    let other = tempdir();
+    let o = other.path();
+    fs::create_dir_all(o.join("market")).expect("mkdir");
+    fs::copy(d.join("t.parquet"), o.join("market/t.parquet")).expect("copy data");
+    let reformatted = r#"# The same backtest, written by someone else.
+[journal]
+durability = "every"          # durability is how, not what
+path = "out/deep/run-elsewhere"
+
+[strategy]
+slow = 80
+fast = 20
+kind = "sma_cross"
+
+[session]
+seed = 7
+cash = 1e5
+
+[execution]
+decisions = "actions"
+slippage = 0.0
+commission_bps = 0.5
+sizing = "all_in"
+fill = "next_tick"
+
+[data]
+path = "market/t.parquet"
+
+[risk]
+max_drawdown_pct = 50.0
+max_order_notional = 1e9
+"#;
+    fs::write(o.join("b.toml"), reformatted).expect("write b.toml");
+    axon(
+        o,
+        &[
+            "backtest",
+            "-c",
+            "b.toml",
+            "--summary-json",
+            "s.json",
+            "--quiet",
+        ],
+    )
+    .ok();
+    let s2 = read_json(&o.join("s.json"));
+    assert_eq!(
+        s2["head_hash"], s["head_hash"],
+        "same settings and data, other folders and layout: one identity"
+    );
+    assert_eq!(
+        fs::read_to_string(o.join("out/deep/run-elsewhere/config.toml")).expect("config.toml"),
+        reformatted,
+        "the config file's text is kept beside the journal"
+    );
+    // A setting that changes what the engine does changes the identity.
+    fs::write(
+        o.join("c.toml"),
+        reformatted.replace("fast = 20", "fast = 21"),
+    )
+    .expect("c.toml");
+    axon(
+        o,
+        &[
+            "backtest",
+            "-c",
+            "c.toml",
+            "--journal",
+            "runc",
+            "--summary-json",
+            "c.json",
+            "--quiet",
+        ],
+    )
+    .ok();
+    assert_ne!(read_json(&o.join("c.json"))["head_hash"], s["head_hash"]);
 }
 
 #[test]
@@ -557,6 +653,27 @@ fn missing_data_is_bad_input() {
             .is_some_and(|l| l.starts_with("axon: ")),
         "{}",
         run.stderr
+    );
+}
+
+/// A Parquet file with zero rows is not a backtest: exit 2 naming it, and no
+/// journal left behind.
+#[test]
+fn empty_data_is_bad_input() {
+    let dir = tempdir();
+    let d = dir.path();
+    axon_data::write_ticks(
+        &d.join("empty.parquet"),
+        &axon_data::TickBatch::default(),
+        &axon_data::SymbolTable::default(),
+    )
+    .expect("writing an empty tick file");
+    fs::write(d.join("empty.toml"), tick_config("empty.parquet", "rune")).expect("write");
+    let err = axon(d, &["backtest", "-c", "empty.toml"]).error(2, &["empty.parquet", "no rows"]);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !d.join("rune").exists(),
+        "a refused backtest left a journal"
     );
 }
 

@@ -21,7 +21,8 @@ pub struct EngineConfig {
     pub risk: RiskLimits,
     /// Which decisions to journal.
     pub decisions: DecisionLog,
-    /// Nanoseconds per year, for annualising statistics from event spacing.
+    /// Nanoseconds per year. Kept for the session-start record's layout;
+    /// statistics annualise from the data's calendar (see `stats`).
     pub year_ns: f64,
     /// How the ensemble combines and weights its models.
     pub ensemble: EnsembleConfig,

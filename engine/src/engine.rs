@@ -59,6 +59,9 @@ impl Engine {
         config.validate()?;
         let n = config.instruments.len();
         let StrategyConfig::SmaCross { fast, slow } = config.strategy;
+        // Buy & hold starts where the slow mean is first defined, as
+        // backtesting.py starts it after its indicators' warm-up.
+        let warmup = slow.saturating_sub(1) as u64;
         let ensemble = Ensemble::with_config(
             vec![Box::new(SmaCross::new(fast, slow, n))],
             vec![config.ensemble.weights.first().copied().unwrap_or(1.0)],
@@ -68,7 +71,7 @@ impl Engine {
             ensemble,
             portfolio: Portfolio::new(config.cash, n),
             risk: Risk::new(config.risk),
-            stats: EquityStats::new(config.cash),
+            stats: EquityStats::new(config.cash, warmup),
             orders: BTreeMap::new(),
             next_client_id: 1,
             bars: vec![0; n],
@@ -124,7 +127,7 @@ impl Engine {
             self.config.cash,
             equity,
             self.portfolio.trades(),
-            self.config.year_ns,
+            &self.bars,
         )
     }
 
@@ -223,8 +226,7 @@ impl Engine {
         *count += 1;
         self.portfolio.set_mark(instrument, price);
         let equity = self.portfolio.equity();
-        self.stats
-            .sample(time_ns, equity, self.portfolio.is_exposed());
+        self.stats.sample(time_ns, equity, instrument, price);
         if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
             out.push(Output::KillSwitch(KillSwitch {
                 drawdown_pct: self.stats.drawdown_pct(equity),
@@ -287,7 +289,16 @@ impl Engine {
             .rev()
             .find(|o| o.intent.instrument == instrument && !o.intent.reduce_only)
             .is_some_and(|o| o.intent.side == side);
-        if position * side.sign() > 0.0 || entering {
+        // backtesting.py's SmaCross closes and re-enters on every crossover,
+        // also one in the direction held (after a tie swallowed the opposite
+        // crossover). Models that vote a state repeat their signal at every
+        // event, so while any of them votes, a held position stays.
+        let reenter = self
+            .ensemble
+            .slots()
+            .iter()
+            .all(|s| s.model.signals_events());
+        if entering || (position * side.sign() > 0.0 && !reenter) {
             return;
         }
         // As backtesting.py's SmaCross: close what is open, then enter.
@@ -428,7 +439,7 @@ impl Engine {
             o.filled += f.quantity;
         }
         if self.ended {
-            self.stats.update_drawdown(self.portfolio.equity());
+            self.stats.revalue_last(self.portfolio.equity());
         }
     }
 

@@ -36,6 +36,13 @@ pub trait Model: Send + Debug {
     fn last_input(&self) -> Option<&[f32]> {
         None
     }
+
+    /// Whether Buy and Sell mark one-event signals (a crossover) rather than
+    /// a state held while it lasts. A signal in the direction already held
+    /// then means "close and enter again", as backtesting.py strategies do.
+    fn signals_events(&self) -> bool {
+        false
+    }
 }
 
 /// Builds models for `ModelSwap` inputs (the inference layer resolves the
@@ -109,6 +116,10 @@ impl Model for SmaCross {
         } else {
             [0.0, 0.0, 1.0]
         }
+    }
+
+    fn signals_events(&self) -> bool {
+        true
     }
 }
 

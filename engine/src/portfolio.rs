@@ -40,6 +40,8 @@ pub struct Trade {
     pub exit_bar: u64,
     /// PnL after commissions.
     pub pnl: f64,
+    /// Commissions of the entry and exit, in cash.
+    pub commission: f64,
 }
 
 /// The account.
@@ -195,6 +197,7 @@ impl Portfolio {
                 entry_bar: lot.bar,
                 exit_bar: bar,
                 pnl: gross - entry_commission - exit_commission,
+                commission: entry_commission + exit_commission,
             });
             lot.commission -= entry_commission;
             lot.qty -= closed;

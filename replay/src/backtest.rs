@@ -36,8 +36,17 @@ pub struct BacktestPlan {
     pub journal: JournalOptions,
     /// Session seed.
     pub seed: u64,
-    /// The config file's text, journaled verbatim.
+    /// The session's canonical settings (no locations, no layout),
+    /// journaled in the session-start record: part of its identity.
     pub config_text: String,
+    /// The config file's own text, written beside the journal as
+    /// `config.toml` for provenance, outside the hash chain (empty: none).
+    pub config_source: String,
+    /// Close every position at the last close when the data ends (an
+    /// `EndOfData` input); `false` leaves them open, marked at the last
+    /// close, as backtesting.py's `finalize_trades=False`. The engine never
+    /// learns the data ended then, so replay needs no setting of its own.
+    pub close_at_end: bool,
     /// Metrics to record the run into (observed from outside the engine).
     pub metrics: Option<MetricsCollector>,
     /// ML models: slots loaded at session start and swaps scheduled at
@@ -130,6 +139,7 @@ pub fn run_backtest(
         journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
     }
     let journal = Journal::create(&plan.journal_dir, journal_opts)?;
+    write_config_source(&plan.journal_dir, &plan.config_source)?;
     let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
     if let Some(m) = &plan.metrics {
         registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
@@ -205,7 +215,9 @@ pub fn run_backtest(
         .finish()
         .map(|r| r.symbols().names().to_vec())
         .unwrap_or_default();
-    run.end()?;
+    if plan.close_at_end {
+        run.end()?;
+    }
     let failed = registry.errors();
     if !failed.is_empty() {
         return Err(ReplayError::Plan(format!(
@@ -327,4 +339,20 @@ fn relative_to_root(data_path: &Path, file: &str) -> String {
         .strip_prefix(root)
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| file.to_string())
+}
+
+/// File beside a journal holding the config file it was run from.
+pub const CONFIG_SOURCE: &str = "config.toml";
+
+/// Writes the config file's text beside the journal (nothing if empty).
+/// It is provenance only: the head hash covers the canonical settings.
+pub fn write_config_source(journal_dir: &Path, text: &str) -> Result<(), ReplayError> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let path = journal_dir.join(CONFIG_SOURCE);
+    std::fs::write(&path, text).map_err(|e| ReplayError::Export {
+        path,
+        reason: e.to_string(),
+    })
 }

@@ -19,7 +19,10 @@ mod observe;
 mod verify;
 
 pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
-pub use backtest::{BacktestPlan, BacktestReport, PlannedModel, Progress, run_backtest};
+pub use backtest::{
+    BacktestPlan, BacktestReport, CONFIG_SOURCE, PlannedModel, Progress, run_backtest,
+    write_config_source,
+};
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;

@@ -50,6 +50,8 @@ fn plan(
         },
         seed: 1,
         config_text: String::new(),
+        config_source: String::new(),
+        close_at_end: true,
         metrics: None,
         models: Vec::new(),
     }

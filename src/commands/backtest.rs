@@ -21,22 +21,12 @@ pub fn run(plan: &BacktestPlan, quiet: bool) -> Result<BacktestReport, Failure> 
     Ok(report)
 }
 
-/// The summary JSON (fields relied on by scripts; add, never rename).
+/// The summary JSON (fields relied on by scripts; add, never rename): every
+/// statistic of `axon_engine::Summary` (undefined ones, such as the win rate
+/// of a run without trades, are `null`), then the run's own figures.
 pub fn summary_json(r: &BacktestReport, journal: &Path) -> serde_json::Value {
-    let s = &r.summary;
-    let finite = |v: f64| if v.is_finite() { json!(v) } else { json!(null) };
-    json!({
-        "trades": s.trades,
-        "equity_start": s.equity_start,
-        "equity_final": s.equity_final,
-        "return_pct": s.return_pct,
-        "max_drawdown_pct": s.max_drawdown_pct,
-        "sharpe": s.sharpe,
-        "sortino": s.sortino,
-        "win_rate_pct": s.win_rate_pct,
-        "profit_factor": finite(s.profit_factor),
-        "exposure_pct": s.exposure_pct,
-        "market_events": s.market_events,
+    let mut v = serde_json::to_value(&r.summary).unwrap_or_else(|_| json!({}));
+    let run = json!({
         "rows": r.rows,
         "events": r.events,
         "events_per_sec": r.events as f64 / r.elapsed_secs.max(1e-9),
@@ -46,7 +36,22 @@ pub fn summary_json(r: &BacktestReport, journal: &Path) -> serde_json::Value {
         "journal": journal.display().to_string(),
         "data_kind": r.kind.to_string(),
         "symbols": r.symbols,
-    })
+    });
+    if let (Some(v), serde_json::Value::Object(run)) = (v.as_object_mut(), run) {
+        v.extend(run);
+    }
+    v
+}
+
+/// A statistic for the table: `n/a` when undefined.
+fn stat(v: f64, decimals: usize, unit: &str) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}{unit}")
+    } else if v.is_nan() {
+        "n/a".to_owned()
+    } else {
+        format!("{v}")
+    }
 }
 
 /// Prints the summary table.
@@ -59,13 +64,23 @@ pub fn print_summary(r: &BacktestReport, journal: &Path) {
             ("trades", s.trades.to_string()),
             ("equity start", format!("{:.2}", s.equity_start)),
             ("equity final", format!("{:.2}", s.equity_final)),
-            ("return", format!("{:.2} %", s.return_pct)),
-            ("max drawdown", format!("{:.2} %", s.max_drawdown_pct)),
-            ("sharpe", format!("{:.3}", s.sharpe)),
-            ("sortino", format!("{:.3}", s.sortino)),
-            ("win rate", format!("{:.1} %", s.win_rate_pct)),
-            ("profit factor", format!("{:.3}", s.profit_factor)),
-            ("exposure", format!("{:.1} %", s.exposure_pct)),
+            ("return", stat(s.return_pct, 2, " %")),
+            ("buy & hold return", stat(s.buy_hold_return_pct, 2, " %")),
+            ("return (ann.)", stat(s.return_ann_pct, 2, " %")),
+            ("volatility (ann.)", stat(s.volatility_ann_pct, 2, " %")),
+            ("max drawdown", stat(s.max_drawdown_pct, 2, " %")),
+            (
+                "max drawdown duration",
+                stat(s.max_drawdown_duration, 2, " days"),
+            ),
+            ("sharpe", stat(s.sharpe, 3, "")),
+            ("sortino", stat(s.sortino, 3, "")),
+            ("calmar", stat(s.calmar, 3, "")),
+            ("win rate", stat(s.win_rate_pct, 1, " %")),
+            ("profit factor", stat(s.profit_factor, 3, "")),
+            ("avg. trade", stat(s.avg_trade_pct, 3, " %")),
+            ("sqn", stat(s.sqn, 3, "")),
+            ("exposure", stat(s.exposure_pct, 1, " %")),
             (
                 "journal",
                 format!("{} ({} records)", journal.display(), r.events),

@@ -24,6 +24,10 @@ as the shortest decimal string that round-trips (`repr`), so that a reader
 whose JSON number parser is not correctly rounded can still compare bit for
 bit. `pnl` of an open trade is marked at the last close.
 
+The object also holds `stats`: every statistic of `Backtest.run()` under
+AXON's summary key (`"Return (Ann.) [%]"` as `return_ann_pct`), floats as
+`repr` strings (`"nan"` where backtesting.py has NaN), durations in days.
+
 With `--sma-only` it prints instead the closes and pandas'
 `rolling(n).mean()` of them for the fast and slow windows, as `repr` strings
 (`"nan"` during warm-up).
@@ -98,6 +102,47 @@ def trade_json(t, closed):
     return out
 
 
+# backtesting.py's statistic -> AXON's summary key.
+STATS = {
+    "Equity Final [$]": "equity_final",
+    "Equity Peak [$]": "equity_peak",
+    "Exposure Time [%]": "exposure_pct",
+    "Return [%]": "return_pct",
+    "Buy & Hold Return [%]": "buy_hold_return_pct",
+    "Return (Ann.) [%]": "return_ann_pct",
+    "Volatility (Ann.) [%]": "volatility_ann_pct",
+    "CAGR [%]": "cagr_pct",
+    "Sharpe Ratio": "sharpe",
+    "Sortino Ratio": "sortino",
+    "Calmar Ratio": "calmar",
+    "Alpha [%]": "alpha_pct",
+    "Beta": "beta",
+    "Max. Drawdown [%]": "max_drawdown_pct",
+    "Avg. Drawdown [%]": "avg_drawdown_pct",
+    "Max. Drawdown Duration": "max_drawdown_duration",
+    "Avg. Drawdown Duration": "avg_drawdown_duration",
+    "# Trades": "trades",
+    "Win Rate [%]": "win_rate_pct",
+    "Best Trade [%]": "best_trade_pct",
+    "Worst Trade [%]": "worst_trade_pct",
+    "Avg. Trade [%]": "avg_trade_pct",
+    "Max. Trade Duration": "max_trade_duration",
+    "Avg. Trade Duration": "avg_trade_duration",
+    "Profit Factor": "profit_factor",
+    "Expectancy [%]": "expectancy_pct",
+    "SQN": "sqn",
+    "Kelly Criterion": "kelly",
+}
+
+
+def stat_value(v):
+    if isinstance(v, pd.Timedelta):
+        return repr(v.total_seconds() / 86400)
+    if v is None or pd.isna(v):
+        return "nan"
+    return repr(float(v))
+
+
 def run(path, fast, slow, cash, fraction=None):
     df = load(path)
     bt = Backtest(
@@ -127,6 +172,7 @@ def run(path, fast, slow, cash, fraction=None):
         "closed_trades": [trade_json(t, True) for t in strategy.closed_trades],
         "open_trades": [trade_json(t, False) for t in strategy.trades],
         "trades": int(stats["# Trades"]),
+        "stats": {key: stat_value(stats[name]) for name, key in STATS.items()},
     }
     num(result, "last_close", df["Close"].iloc[-1])
     num(result, "equity_final", stats["Equity Final [$]"])
