@@ -1,7 +1,7 @@
 //! What both venues' adapters share about a symbol and an order: the
 //! symbol's filters and assets, the order as it will be sent after them,
 //! commissions in the quote currency, reading venue JSON, and looking an
-//! order up with retries.
+//! order (or its trades) up with retries.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::exchange::filters::{self, SymbolFilters};
 use crate::exchange::request::{Order, OrderType, Side};
-use crate::exchange::venue::{AdapterStats, Placed, VenueError, VenueOrder};
+use crate::exchange::venue::{AdapterStats, Placed, VenueError, VenueOrder, VenueTrade};
 
 /// A symbol's filters and assets.
 #[derive(Debug, Clone)]
@@ -61,6 +61,36 @@ impl Market {
             0.0
         };
         if v.is_finite() { v } else { 0.0 }
+    }
+
+    /// One execution from a venue's trade history, its commission (`fee`
+    /// charged in `fee_asset`) converted to the quote currency.
+    pub fn trade(
+        &self,
+        trade_id: String,
+        (quantity, price): (f64, f64),
+        (fee, fee_asset): (f64, String),
+        time_ms: i64,
+    ) -> VenueTrade {
+        let commission = self.quote_fee(&fee_asset, fee, price);
+        if commission == 0.0 && fee != 0.0 {
+            tracing::warn!(
+                %trade_id,
+                fee,
+                %fee_asset,
+                quote = %self.quote,
+                "commission in an asset that cannot be priced in the quote currency: counted as zero"
+            );
+        }
+        VenueTrade {
+            trade_id,
+            quantity,
+            price,
+            commission,
+            fee,
+            fee_asset,
+            time_ms,
+        }
     }
 }
 
@@ -182,12 +212,12 @@ where
     })
 }
 
-/// Looks an order up, retrying transport errors with backoff (200 ms,
-/// doubling, 5 retries); `Ok(None)` when the venue does not have it.
-pub(crate) async fn lookup<F, Fut>(query: F) -> Result<Option<VenueOrder>, VenueError>
+/// Runs a lookup (an order, its trades), retrying transport errors with
+/// backoff (200 ms, doubling, 5 retries).
+pub(crate) async fn lookup<T, F, Fut>(query: F) -> Result<T, VenueError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<VenueOrder>, VenueError>>,
+    Fut: Future<Output = Result<T, VenueError>>,
 {
     query
         .retry(

@@ -27,8 +27,8 @@ use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::okx_sign;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError,
-    VenueEvent, VenueOrder, now_ns,
+    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, QUANTITY_NOISE, Stamped, UpdateKind,
+    VenueError, VenueEvent, VenueOrder, VenueTrade, now_ns,
 };
 use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
 
@@ -364,6 +364,79 @@ impl OkxAdapter {
                 .map(venue_order)),
             Err(VenueError::Api { code, .. }) if code == "51603" => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The order's executions, oldest first, from `GET /api/v5/trade/fills`
+    /// (the last three days) and, when those fall short of its executed
+    /// quantity, `fills-history` (three months); commissions converted to
+    /// the quote currency, transport errors retried. An order with nothing
+    /// executed has none and costs no request.
+    pub async fn order_trades(&self, order: &VenueOrder) -> Result<Vec<VenueTrade>, VenueError> {
+        if order.executed <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let market = self.markets.get(VENUE, &order.symbol)?;
+        // By billId, which grows with time: the two lists overlap.
+        let mut fills = self.fills(&market, order, "/api/v5/trade/fills").await?;
+        let listed: f64 = fills.values().map(|t| t.quantity).sum();
+        if listed < order.executed - QUANTITY_NOISE {
+            let older = self
+                .fills(&market, order, "/api/v5/trade/fills-history")
+                .await?;
+            for (bill, t) in older {
+                fills.entry(bill).or_insert(t);
+            }
+        }
+        Ok(fills.into_values().collect())
+    }
+
+    /// Every page of one order's fills at `path`, newest first at OKX,
+    /// keyed by `billId`.
+    async fn fills(
+        &self,
+        market: &Market,
+        order: &VenueOrder,
+        path: &str,
+    ) -> Result<BTreeMap<u64, VenueTrade>, VenueError> {
+        const PAGE: usize = 100;
+        let mut out = BTreeMap::new();
+        let mut after = String::new();
+        loop {
+            let mut q = format!(
+                "{path}?instType=SPOT&instId={}&ordId={}&limit={PAGE}",
+                order.symbol, order.venue_order_id
+            );
+            if !after.is_empty() {
+                q.push_str(&format!("&after={after}"));
+            }
+            let v = market::lookup(|| self.request(Method::GET, &q, None, false)).await?;
+            let page = v["data"].as_array().ok_or_else(|| VenueError::Decode {
+                venue: VENUE,
+                path: path.into(),
+                detail: format!("no data list: {}", excerpt(&v.to_string())),
+            })?;
+            for f in page {
+                let bill = text(&f["billId"]);
+                let id = bill.parse::<u64>().map_err(|_| VenueError::Decode {
+                    venue: VENUE,
+                    path: path.into(),
+                    detail: format!("billId {bill:?} is not a number"),
+                })?;
+                let price = num(&f["fillPx"]);
+                // OKX writes fees as negative amounts charged.
+                let trade = market.trade(
+                    text(&f["tradeId"]),
+                    (num(&f["fillSz"]), price),
+                    (-num(&f["fee"]), text(&f["feeCcy"])),
+                    text(&f["fillTime"]).parse().unwrap_or(0),
+                );
+                out.insert(id, trade);
+                after = bill;
+            }
+            if page.len() < PAGE {
+                return Ok(out);
+            }
         }
     }
 

@@ -60,6 +60,91 @@ pub struct VenueOrder {
     pub status: OrderStatus,
 }
 
+impl VenueOrder {
+    /// The order's executions as trade updates, from its trades oldest
+    /// first (as `order_trades` lists them): each trade's own quantity,
+    /// price and commission, cumulative quantities running up to the
+    /// order's executed quantity, so that executions already counted add
+    /// nothing. Executions the trade list lacks (listed later than the
+    /// order's state changed, or the list could not be read) come last as
+    /// one update at their average price, with no commission known. The
+    /// last update is `last` when the order is filled.
+    pub fn executions(&self, trades: &[VenueTrade]) -> Vec<UpdateKind> {
+        let mut out = Vec::with_capacity(trades.len() + 1);
+        let (mut cumulative, mut notional) = (0.0, 0.0);
+        for t in trades {
+            cumulative += t.quantity;
+            notional += t.quantity * t.price;
+            out.push(UpdateKind::Trade {
+                trade_id: t.trade_id.clone(),
+                quantity: t.quantity,
+                price: t.price,
+                cumulative,
+                commission: t.commission,
+                last: false,
+            });
+        }
+        let missing = self.executed - cumulative;
+        if missing.abs() <= QUANTITY_NOISE {
+            // The sum of the trades is the executed quantity as printed.
+            if let Some(UpdateKind::Trade { cumulative, .. }) = out.last_mut() {
+                *cumulative = self.executed;
+            }
+        } else if missing > 0.0 {
+            let rest = (self.executed_quote - notional) / missing;
+            let price = if rest.is_finite() && rest > 0.0 {
+                rest
+            } else {
+                self.executed_quote / self.executed
+            };
+            tracing::warn!(
+                client_order_id = %self.client_order_id,
+                missing,
+                "executions missing from the venue's trade list: counted at their average price, commission unknown"
+            );
+            out.push(UpdateKind::Trade {
+                trade_id: "lookup".into(),
+                quantity: missing,
+                price,
+                cumulative: self.executed,
+                commission: 0.0,
+                last: false,
+            });
+        }
+        if self.status == OrderStatus::Filled
+            && let Some(UpdateKind::Trade { last, .. }) = out.last_mut()
+        {
+            *last = true;
+        }
+        out
+    }
+}
+
+/// Quantities closer than this are the same (venues print at most 8
+/// decimals; sums of their f64 values drift far less).
+pub(crate) const QUANTITY_NOISE: f64 = 1e-10;
+
+/// One execution of an order, as the venue's trade history lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VenueTrade {
+    /// The venue's trade id.
+    pub trade_id: String,
+    /// Quantity.
+    pub quantity: f64,
+    /// Price.
+    pub price: f64,
+    /// Commission in the quote currency, converted as the user-data
+    /// streams' are (base asset at the trade price); zero when charged in
+    /// an asset that cannot be priced here, such as BNB (see `fee_asset`).
+    pub commission: f64,
+    /// The commission as charged, in `fee_asset` (negative: a rebate).
+    pub fee: f64,
+    /// The asset the commission was charged in.
+    pub fee_asset: String,
+    /// When it executed, ms since the epoch (the venue's clock).
+    pub time_ms: i64,
+}
+
 /// A free and locked balance of one asset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Balance {
@@ -263,5 +348,101 @@ impl AdapterStats {
 
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(executed: f64, executed_quote: f64, status: OrderStatus) -> VenueOrder {
+        VenueOrder {
+            symbol: "BTCUSDT".into(),
+            client_order_id: "axabc1".into(),
+            venue_order_id: "7".into(),
+            buy: true,
+            price: 0.0,
+            quantity: 0.3,
+            executed,
+            executed_quote,
+            status,
+        }
+    }
+
+    fn trade(id: &str, quantity: f64, price: f64, commission: f64) -> VenueTrade {
+        VenueTrade {
+            trade_id: id.into(),
+            quantity,
+            price,
+            commission,
+            fee: commission,
+            fee_asset: "USDT".into(),
+            time_ms: 0,
+        }
+    }
+
+    /// (trade id, quantity, price, cumulative, commission, last) of each update.
+    fn rows(updates: &[UpdateKind]) -> Vec<(String, f64, f64, f64, f64, bool)> {
+        updates
+            .iter()
+            .map(|u| match u {
+                UpdateKind::Trade {
+                    trade_id,
+                    quantity,
+                    price,
+                    cumulative,
+                    commission,
+                    last,
+                } => (
+                    trade_id.clone(),
+                    *quantity,
+                    *price,
+                    *cumulative,
+                    *commission,
+                    *last,
+                ),
+                other => panic!("not a trade: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_trade_becomes_an_execution_with_its_own_commission() {
+        let o = order(0.3, 0.1 * 100.0 + 0.2 * 101.0, OrderStatus::Filled);
+        let trades = [trade("1", 0.1, 100.0, 0.01), trade("2", 0.2, 101.0, 0.0202)];
+        let got = rows(&o.executions(&trades));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], ("1".into(), 0.1, 100.0, 0.1, 0.01, false));
+        // 0.1 + 0.2 is 0.30000000000000004: the last cumulative is the
+        // executed quantity as the venue printed it.
+        assert_eq!(got[1], ("2".into(), 0.2, 101.0, 0.3, 0.0202, true));
+        let partly = order(0.1, 10.0, OrderStatus::PartiallyFilled);
+        assert!(
+            !rows(&partly.executions(&trades[..1]))[0].5,
+            "still working"
+        );
+    }
+
+    #[test]
+    fn executions_missing_from_the_trade_list_come_last_at_their_average_price() {
+        let o = order(0.3, 0.1 * 100.0 + 0.2 * 103.0, OrderStatus::Filled);
+        let got = rows(&o.executions(&[trade("1", 0.1, 100.0, 0.01)]));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], ("1".into(), 0.1, 100.0, 0.1, 0.01, false));
+        let (id, qty, px, cum, commission, last) = got[1].clone();
+        assert_eq!(
+            (id.as_str(), cum, commission, last),
+            ("lookup", 0.3, 0.0, true)
+        );
+        assert!(
+            (qty - 0.2).abs() < 1e-12 && (px - 103.0).abs() < 1e-9,
+            "{got:?}"
+        );
+        // No trade list at all: one execution at the order's average price.
+        let alone = rows(&o.executions(&[]));
+        assert_eq!(alone.len(), 1);
+        assert!((alone[0].2 - o.executed_quote / 0.3).abs() < 1e-9);
+        // Nothing executed, nothing to report.
+        assert!(order(0.0, 0.0, OrderStatus::New).executions(&[]).is_empty());
     }
 }

@@ -4,8 +4,10 @@
 //! Failure handling, in the order it applies to a request:
 //! - client-side budget (`governor`) and, after a 429 or 418, no request at
 //!   all until `Retry-After` has passed;
-//! - `X-MBX-USED-WEIGHT-1M` above 90 % of exchangeInfo's request-weight
-//!   limit pauses requests until the next minute;
+//! - each request's documented weight (`myTrades` of one order: 5) is
+//!   counted against exchangeInfo's per-minute request-weight limit before
+//!   it leaves, and `X-MBX-USED-WEIGHT-1M` corrects the count with every
+//!   answer: past 90 % of the limit, requests wait for the next minute;
 //! - `-1021` (timestamp outside recvWindow): resync with `/api/v3/time` and
 //!   retry once;
 //! - a 5xx or a timeout on a new order: the outcome is unknown, so the
@@ -17,7 +19,7 @@ mod stream;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -30,7 +32,7 @@ use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, Placed, VenueError, VenueOrder, now_ns,
+    AdapterStats, Balance, OrderStatus, Placed, VenueError, VenueOrder, VenueTrade, now_ns,
 };
 
 const VENUE: &str = "binance";
@@ -54,6 +56,38 @@ pub struct BinanceAdapter {
     markets: Markets,
     /// exchangeInfo's ORDERS limit per 10 s (0: none known).
     order_limit_10s: std::sync::atomic::AtomicU64,
+    /// The venue minute `stats.used_weight` counts.
+    weight_minute: AtomicI64,
+}
+
+/// A request's weight, as Binance documents it for spot REST (per IP,
+/// per minute).
+fn request_weight(method: &Method, path: &str, params: &[(String, String)]) -> u64 {
+    let param = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    match path {
+        "/api/v3/exchangeInfo" | "/api/v3/account" => 20,
+        "/api/v3/order" if method == Method::GET => 4,
+        "/api/v3/openOrders" if param("symbol").is_some() => 6,
+        "/api/v3/openOrders" => 80,
+        "/api/v3/myTrades" if param("orderId").is_some() => 5,
+        "/api/v3/myTrades" => 20,
+        "/api/v3/userDataStream" => 2,
+        "/api/v3/depth" => match param("limit").and_then(|l| l.parse::<u32>().ok()) {
+            None | Some(..=100) => 5,
+            Some(101..=500) => 25,
+            Some(501..=1000) => 50,
+            Some(_) => 250,
+        },
+        _ => 1,
+    }
+}
+
+/// The parameters of a path's query string.
+fn query_params(path_and_query: &str) -> Vec<(String, String)> {
+    let query = path_and_query.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -110,6 +144,7 @@ impl BinanceAdapter {
             cfg,
             markets: Markets::default(),
             order_limit_10s: std::sync::atomic::AtomicU64::new(0),
+            weight_minute: AtomicI64::new(i64::MIN),
         })
     }
 
@@ -199,6 +234,8 @@ impl BinanceAdapter {
             .and_then(|s| s.parse().ok())
         {
             self.rest.stats.used_weight.store(w, Ordering::Relaxed);
+            let minute = self.rest.venue_now_ms().div_euclid(60_000);
+            self.weight_minute.store(minute, Ordering::Relaxed);
             let limit = self.rest.stats.weight_limit.load(Ordering::Relaxed);
             // Close to the venue's limit: wait for its next minute.
             if limit > 0 && w * 10 >= limit * 9 {
@@ -222,6 +259,51 @@ impl BinanceAdapter {
                 self.rest.block_orders_for(Duration::from_secs(10));
             }
         }
+    }
+
+    /// Waits for the request budgets, then counts `weight` against the
+    /// venue's per-minute request weight. When the weight used this minute
+    /// (as the venue last reported it, plus what left since) would pass
+    /// 90 % of the limit, waits for the venue's next minute first; a
+    /// minute's first request always goes, however heavy.
+    async fn wait_turn(&self, weight: u64, order: bool) -> Result<(), VenueError> {
+        loop {
+            self.rest.wait_turn(order).await?;
+            if self.take_weight(weight) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Counts `weight` as used this minute, or holds requests back until
+    /// the next minute and returns false.
+    fn take_weight(&self, weight: u64) -> bool {
+        let stats = &self.rest.stats;
+        let limit = stats.weight_limit.load(Ordering::Relaxed);
+        if limit == 0 {
+            return true;
+        }
+        let now = self.rest.venue_now_ms();
+        let minute = now.div_euclid(60_000);
+        if self.weight_minute.swap(minute, Ordering::Relaxed) != minute {
+            // A new minute: the venue's count starts again.
+            stats.used_weight.store(0, Ordering::Relaxed);
+        }
+        let used = stats.used_weight.load(Ordering::Relaxed);
+        if used > 0 && (used + weight) * 10 > limit * 9 {
+            tracing::warn!(
+                used,
+                weight,
+                limit,
+                "binance request weight near its minute limit: waiting for the next minute"
+            );
+            let into_minute = now.rem_euclid(60_000) as u64;
+            self.rest
+                .block_for(Duration::from_millis(60_000 - into_minute));
+            return false;
+        }
+        stats.used_weight.fetch_add(weight, Ordering::Relaxed);
+        true
     }
 
     /// Classifies an answer: JSON on success, else the error it means.
@@ -274,8 +356,9 @@ impl BinanceAdapter {
 
     async fn public(&self, path_and_query: &str) -> Result<Value, VenueError> {
         let path = path_only(path_and_query);
+        let weight = request_weight(&Method::GET, &path, &query_params(path_and_query));
         for _ in 0..RATE_LIMIT_RETRIES {
-            self.rest.wait_turn(false).await?;
+            self.wait_turn(weight, false).await?;
             let reply = self
                 .rest
                 .send(Method::GET, path_and_query, &[], None)
@@ -300,8 +383,9 @@ impl BinanceAdapter {
     /// A request with `X-MBX-APIKEY` only (user-data stream keys).
     async fn keyed(&self, method: Method, path_and_query: &str) -> Result<Value, VenueError> {
         let path = path_only(path_and_query);
+        let weight = request_weight(&method, &path, &query_params(path_and_query));
         for _ in 0..RATE_LIMIT_RETRIES {
-            self.rest.wait_turn(false).await?;
+            self.wait_turn(weight, false).await?;
             let reply = self
                 .rest
                 .send(
@@ -329,8 +413,9 @@ impl BinanceAdapter {
     ) -> Result<Value, VenueError> {
         let mut resynced = false;
         let mut waits = 0;
+        let weight = request_weight(&method, path, params);
         loop {
-            self.rest.wait_turn(order).await?;
+            self.wait_turn(weight, order).await?;
             let signed = self.sign_query(params)?;
             let reply = self
                 .rest
@@ -428,6 +513,49 @@ impl BinanceAdapter {
             Ok(v) => Ok(Some(venue_order(&v))),
             Err(VenueError::Api { code, .. }) if code == "-2013" => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The order's executions, oldest first, from `GET /api/v3/myTrades`
+    /// by its `orderId` (weight 5 a page of up to 1000), commissions
+    /// converted to the quote currency; transport errors are retried. An
+    /// order with nothing executed has none and costs no request.
+    pub async fn order_trades(&self, order: &VenueOrder) -> Result<Vec<VenueTrade>, VenueError> {
+        const PAGE: usize = 1000;
+        if order.executed <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let market = self.markets.get(VENUE, &order.symbol)?;
+        let mut out = Vec::new();
+        let mut from_id: Option<u64> = None;
+        loop {
+            let mut params = vec![
+                ("symbol".to_string(), order.symbol.clone()),
+                ("orderId".to_string(), order.venue_order_id.clone()),
+                ("limit".to_string(), PAGE.to_string()),
+            ];
+            if let Some(id) = from_id {
+                params.push(("fromId".to_string(), id.to_string()));
+            }
+            let path = "/api/v3/myTrades";
+            let page = market::lookup(|| self.signed(Method::GET, path, &params, false)).await?;
+            let list = page.as_array().ok_or_else(|| VenueError::Decode {
+                venue: VENUE,
+                path: path.into(),
+                detail: format!("expected a list of trades: {}", excerpt(&page.to_string())),
+            })?;
+            out.extend(list.iter().map(|t| {
+                market.trade(
+                    text(&t["id"]),
+                    (num(&t["qty"]), num(&t["price"])),
+                    (num(&t["commission"]), text(&t["commissionAsset"])),
+                    t["time"].as_i64().unwrap_or(0),
+                )
+            }));
+            match list.last().and_then(|t| t["id"].as_u64()) {
+                Some(last) if list.len() == PAGE => from_id = Some(last + 1),
+                _ => return Ok(out),
+            }
         }
     }
 
@@ -533,5 +661,43 @@ mod tests {
         limited.status = 418;
         assert!(matches!(a.classify("/api/v3/order", limited), Ok(None)));
         assert!(a.rest.held_for(false) > Duration::from_secs(29));
+    }
+
+    #[test]
+    fn request_weights_follow_binance_and_are_counted_before_a_request_leaves() {
+        let p = |kv: &[(&str, &str)]| -> Vec<(String, String)> {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let one = p(&[("symbol", "BTCUSDT"), ("orderId", "12")]);
+        assert_eq!(request_weight(&Method::GET, "/api/v3/myTrades", &one), 5);
+        let all = p(&[("symbol", "BTCUSDT")]);
+        assert_eq!(request_weight(&Method::GET, "/api/v3/myTrades", &all), 20);
+        assert_eq!(request_weight(&Method::GET, "/api/v3/order", &one), 4);
+        assert_eq!(request_weight(&Method::POST, "/api/v3/order", &one), 1);
+        assert_eq!(request_weight(&Method::GET, "/api/v3/openOrders", &all), 6);
+        let deep = query_params("/api/v3/depth?symbol=BTCUSDT&limit=1000");
+        assert_eq!(request_weight(&Method::GET, "/api/v3/depth", &deep), 50);
+
+        let a = BinanceAdapter::new(ExchangeConfig::new(vec!["BTCUSDT".into()])).unwrap();
+        assert!(a.take_weight(20), "no limit known: nothing is held back");
+        a.rest.stats.weight_limit.store(100, Ordering::Relaxed);
+        assert!(a.take_weight(85), "a new minute starts from zero");
+        assert!(a.take_weight(5), "90 % is still within the margin");
+        assert_eq!(a.rest.stats.used_weight.load(Ordering::Relaxed), 90);
+        assert_eq!(a.rest.held_for(false), Duration::ZERO);
+        assert!(!a.take_weight(5), "past 90 %: wait for the next minute");
+        let held = a.rest.held_for(false);
+        assert!(
+            held > Duration::ZERO && held <= Duration::from_secs(60),
+            "{held:?}"
+        );
+        // The venue's next minute: the count starts again.
+        a.weight_minute.fetch_sub(1, Ordering::Relaxed);
+        assert!(
+            a.take_weight(200),
+            "a minute's first request goes, however heavy"
+        );
     }
 }
