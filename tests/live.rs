@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -500,20 +501,59 @@ fn a_live_session_feeds_venue_metrics() {
     assert!(text.contains("trading_kill_switch_engaged"), "{text}");
 }
 
+/// What the journal counts of each order, by the venue's order id (its
+/// acknowledgement names it): filled quantity and commission.
+fn journaled_fills(inspect_json: &str) -> BTreeMap<String, (f64, f64)> {
+    let mut venue_ids = BTreeMap::new();
+    let mut fills: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+    for line in inspect_json.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("inspect --json line");
+        let input = &v["event"]["Input"];
+        if let Some(ack) = input.get("OrderAck") {
+            let venue_id = ack["venue_order_id"].as_str().unwrap().to_string();
+            venue_ids.insert(ack["client_id"].as_u64().unwrap(), venue_id);
+        } else if let Some(f) = input.get("Fill") {
+            let e = fills.entry(f["client_id"].as_u64().unwrap()).or_default();
+            e.0 += f["quantity"].as_f64().unwrap();
+            e.1 += f["commission"].as_f64().unwrap();
+        }
+    }
+    fills
+        .into_iter()
+        .filter_map(|(client_id, counted)| Some((venue_ids.get(&client_id)?.clone(), counted)))
+        .collect()
+}
+
 #[test]
 fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
+    killed_and_resumed("binance", "BTCUSDT");
+}
+
+#[test]
+fn a_killed_okx_session_resumes_its_journal_with_the_fills_it_never_heard_of() {
+    killed_and_resumed("okx", "BTC-USDT");
+}
+
+/// A session killed mid-order, then resumed on the same journal.
+fn killed_and_resumed(venue: &str, symbol: &str) {
     let m = mock();
-    let dir = session_dir(&config("binance", "testnet", "BTCUSDT", &m));
+    let dir = session_dir(&config(venue, "testnet", symbol, &m));
+    // The first run hears of no execution (a user-data gap it is never
+    // told of): its fills reach the journal only through the resumed
+    // session's lookups.
+    m.inject(Fault::UserDataGap { ms: 120_000 });
     // First run: killed hard while an order's answer is held back.
     let mut first = spawn_live(dir.path(), &["--max-duration", "60s"]);
-    wait_for("a first order", || !m.orders().is_empty());
+    wait_for("a first fill", || m.orders().iter().any(|o| o.filled > 0.0));
     let placed = m.placements();
     m.inject(Fault::Slow { ms: 1500, count: 1 });
     wait_for("the next order to arrive", || m.placements() > placed);
     std::thread::sleep(Duration::from_millis(200));
     first.kill().unwrap();
     let _ = first.wait();
-    let booked_before = m.orders().len();
+    m.inject(Fault::UserDataGap { ms: 0 });
+    let first_run: Vec<String> = m.orders().into_iter().map(|o| o.venue_id).collect();
+    let booked_before = first_run.len();
     assert!(booked_before > 0, "the first run sent no order");
     // Second run: the same journal, recovered and resumed, until it trades.
     let second = spawn_live(dir.path(), &["--max-duration", "60s"]);
@@ -557,6 +597,35 @@ fn a_killed_session_resumes_its_journal_without_sending_any_order_twice() {
             o.client_id
         );
     }
+    // Every execution of the first run, seen only through a lookup, is
+    // journaled with the commission the venue charged.
+    let counted = journaled_fills(&inspect.stdout);
+    let mut recovered = 0;
+    for o in m
+        .orders()
+        .iter()
+        .filter(|o| first_run.contains(&o.venue_id))
+    {
+        if o.filled == 0.0 {
+            continue;
+        }
+        assert_eq!(o.commission_asset, "USDT");
+        let (quantity, commission) = counted.get(&o.venue_id).copied().unwrap_or_default();
+        assert!(
+            (quantity - o.filled).abs() < 1e-9,
+            "order {}: the journal counts {quantity} filled, the venue {}",
+            o.client_id,
+            o.filled
+        );
+        assert!(
+            commission > 0.0 && (commission - o.commission).abs() < 1e-6,
+            "order {}: the journal counts {commission} commission, the venue charged {}",
+            o.client_id,
+            o.commission
+        );
+        recovered += 1;
+    }
+    assert!(recovered > 0, "no fill of the first run was recovered");
     // One session: every order id carries the same session tag.
     let tags: std::collections::BTreeSet<String> = m
         .orders()

@@ -296,7 +296,10 @@ fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Or
     })
 }
 
-/// Looks an order up and reports what the venue knows of it.
+/// Looks an order up and reports what the venue knows of it: its
+/// executions one by one from its trade list, so that those the session
+/// missed (a stream gap, a restart) are counted with the commission the
+/// venue charged, and those already counted add nothing.
 async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
     let update = |kind, venue_order_id: &str| Stamped {
         recv_ns: now_ns(),
@@ -309,20 +312,12 @@ async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
     match venue.query_order(&symbol, &id).await {
         Ok(Some(o)) => {
             let mut out = vec![update(UpdateKind::New, &o.venue_order_id)];
-            if o.executed > 0.0 {
-                out.push(update(
-                    UpdateKind::Trade {
-                        trade_id: "lookup".into(),
-                        quantity: o.executed,
-                        price: o.executed_quote / o.executed,
-                        cumulative: o.executed,
-                        // Commissions of executions seen only through a
-                        // lookup are not reported by the order query.
-                        commission: 0.0,
-                        last: o.status == OrderStatus::Filled,
-                    },
-                    &o.venue_order_id,
-                ));
+            let trades = venue.order_trades(&o).await.unwrap_or_else(|e| {
+                tracing::warn!(client_order_id = %id, error = %e, "order trades lookup failed: its executions count without commission");
+                Vec::new()
+            });
+            for kind in o.executions(&trades) {
+                out.push(update(kind, &o.venue_order_id));
             }
             match o.status {
                 OrderStatus::Canceled => out.push(update(UpdateKind::Canceled, &o.venue_order_id)),

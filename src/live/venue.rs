@@ -7,7 +7,7 @@ use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::okx::OkxAdapter;
 use axon_adapters::exchange::request::Order;
 use axon_adapters::exchange::venue::{
-    AdapterStats, Balance, Placed, Stamped, VenueError, VenueOrder,
+    AdapterStats, Balance, Placed, Stamped, VenueError, VenueOrder, VenueTrade,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -71,6 +71,13 @@ impl Venue {
         match self {
             Self::Binance(a) => a.query_order(symbol, id).await,
             Self::Okx(a) => a.query_order(symbol, id).await,
+        }
+    }
+
+    pub async fn order_trades(&self, order: &VenueOrder) -> Result<Vec<VenueTrade>, VenueError> {
+        match self {
+            Self::Binance(a) => a.order_trades(order).await,
+            Self::Okx(a) => a.order_trades(order).await,
         }
     }
 
