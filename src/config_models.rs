@@ -1,5 +1,6 @@
-//! The `[ensemble]` and `[models]` sections of a backtest config: extra
-//! model slots loaded at session start and swaps scheduled at event times.
+//! The `[ensemble]` and `[models]` sections of a config: extra model slots
+//! loaded at session start, swaps scheduled at event times (backtests) and
+//! slots whose files a live session watches (hot reload).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,6 +108,9 @@ pub struct ModelEntry {
     pub slot: Option<u16>,
     /// Swaps only: event time, ns since the epoch or RFC 3339 text.
     pub at: Option<At>,
+    /// Live slots only: watch the file and hot-swap each new version in.
+    #[serde(default)]
+    pub watch: bool,
 }
 
 fn one() -> usize {
@@ -136,11 +140,20 @@ impl Loaded {
             if e.slot.is_some() || e.at.is_some() {
                 return Err(self.key_error(&key, "`slot` and `at` belong to [[models.swaps]]; slots are numbered in order from 1"));
             }
+            if e.watch {
+                self.check_watch(&key, e)?;
+            }
             let slot = u16::try_from(i + 1).map_err(|_| self.key_error(&key, "too many slots"))?;
             out.push(self.plan_model(&key, e, slot, None)?);
         }
         for (i, e) in m.swaps.iter().enumerate() {
             let key = format!("models.swaps[{i}]");
+            if e.watch {
+                return Err(self.key_error(
+                    &format!("{key}.watch"),
+                    "belongs to [[models.slots]] of a live session: a watched slot swaps whenever its file changes",
+                ));
+            }
             let slot = e
                 .slot
                 .ok_or_else(|| self.key_error(&format!("{key}.slot"), "required"))?;
@@ -160,6 +173,30 @@ impl Loaded {
             out.push(self.plan_model(&key, e, slot, Some(at))?);
         }
         Ok(out)
+    }
+
+    /// The slots whose files a live session watches (hot reload).
+    pub fn watched_slots(&self) -> Vec<u16> {
+        (1u16..)
+            .zip(&self.file.models.slots)
+            .filter(|(_, e)| e.watch)
+            .map(|(slot, _)| slot)
+            .collect()
+    }
+
+    /// `watch = true` needs a live session and a file.
+    fn check_watch(&self, key: &str, e: &ModelEntry) -> Result<(), Failure> {
+        let key = format!("{key}.watch");
+        if self.file.exchange.is_none() {
+            return Err(self.key_error(
+                &key,
+                "watching a model file is for live sessions ([exchange]): a backtest replays recorded data, so its swaps are [[models.swaps]] at event times",
+            ));
+        }
+        if e.path.is_none() {
+            return Err(self.key_error(&key, "needs `path`, the file to watch"));
+        }
+        Ok(())
     }
 
     fn plan_model(

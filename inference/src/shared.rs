@@ -27,11 +27,18 @@ struct Inner {
 impl SharedModel {
     /// Wraps a loaded model as version 1.
     pub fn new(model: Box<dyn Backend>) -> Self {
-        let (tx, _) = watch::channel(1);
+        Self::at_version(Arc::from(model), 1)
+    }
+
+    /// Wraps a model already serving at `version` (a slot that was swapped
+    /// before, e.g. in an earlier run of a resumed session), so the next
+    /// swap continues its numbering.
+    pub fn at_version(model: Arc<dyn Backend>, version: u64) -> Self {
+        let (tx, _) = watch::channel(version);
         Self {
             inner: Arc::new(Inner {
-                model: RwLock::new(Arc::from(model)),
-                version: AtomicU64::new(1),
+                model: RwLock::new(model),
+                version: AtomicU64::new(version),
                 tx,
             }),
         }

@@ -158,3 +158,22 @@ fn receivers_await_the_new_version_from_async_code() {
     });
     assert_eq!(version, 2);
 }
+
+#[test]
+fn a_model_serving_at_a_later_version_keeps_its_numbering() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    let original = fs::read(models_dir().join("mlp_4.safetensors")).unwrap();
+    fs::write(&path, &original).unwrap();
+    let config = ModelConfig::new(&path, vec![1, 4]);
+    let shared = SharedModel::at_version(Arc::from(load_backend(&config).unwrap()), 3);
+    assert_eq!(shared.version(), 3);
+    assert_eq!(*shared.subscribe().borrow(), 3);
+    let reloader = ModelHotReloader::new(shared.clone(), HotReloadConfig::new(config));
+    fs::write(&path, perturbed(&original)).unwrap();
+    match reloader.reload_now() {
+        Some(ReloadEvent::Swapped { version, .. }) => assert_eq!(version, 4),
+        other => panic!("expected a swap, got {other:?}"),
+    }
+    assert_eq!(shared.version(), 4);
+}

@@ -133,6 +133,8 @@ pub struct LivePlan {
     /// The config file with credentials redacted.
     pub config_text: String,
     pub models: Vec<PlannedModel>,
+    /// Slots whose files are watched and hot-swapped for the whole session.
+    pub watched: Vec<u16>,
 }
 
 /// The names of the keys whose values are redacted from the journal.
@@ -210,7 +212,7 @@ impl Loaded {
             return Err(self.key_error(
                 "models.swaps",
                 format!(
-                    "slot {}: scheduled swaps belong to backtests; a live session loads its slots at start",
+                    "slot {}: scheduled swaps belong to backtests; a live session loads its slots at start and swaps those with `watch = true` when their files change",
                     m.slot
                 ),
             ));
@@ -271,6 +273,7 @@ impl Loaded {
             seed: self.file.session.seed,
             config_text: redact(&self.text),
             models,
+            watched: self.watched_slots(),
         })
     }
 }

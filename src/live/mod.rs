@@ -2,6 +2,7 @@
 //! data against the simulated exchange), journaled so the session replays.
 
 pub mod config;
+mod models;
 mod orders;
 mod reconcile;
 mod session;

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::exit::Failure;
 use crate::live::config::{LivePlan, Mode};
+use crate::live::models;
 use crate::live::orders::Tracker;
 use crate::live::start;
 use crate::live::venue::Venue;
@@ -108,6 +109,7 @@ pub async fn run(
     }
     let first_reconcile = opened.first_reconcile.clone();
     let resumed = opened.resumed;
+    let registry = opened.registry.clone();
     let mut live = Live {
         seq: opened.seq,
         symbols: plan.exchange.symbols.clone(),
@@ -152,6 +154,21 @@ pub async fn run(
         };
         live.reconcile(first_reconcile.as_ref(), balances, open_orders)?;
     }
+    if let Some(c) = &live.collector {
+        models::publish_serving(c, live.seq.engine(), &plan);
+    }
+    let (model_tx, mut model_rx) = mpsc::unbounded_channel::<Input>();
+    let (watchers, first) = models::watch(
+        &plan,
+        live.seq.engine(),
+        live.seq.log().artifacts(),
+        &registry,
+        model_tx,
+    )?;
+    for input in first {
+        let t = live.time(now_ns());
+        live.submit(t, input)?;
+    }
 
     let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -186,9 +203,15 @@ pub async fn run(
                 }
                 None => break "streams ended".to_string(),
             },
+            Some(input) = model_rx.recv() => {
+                let t = live.time(now_ns());
+                live.submit(t, input)?;
+            }
             _ = refresh.tick() => live.refresh_metrics(),
         }
     };
+    // Files changed from here on are for the next session to pick up.
+    drop(watchers);
     // Graceful stop: no new orders, answers to sent ones still journaled.
     tracing::info!(reason = %stopped_by, "stopping: no new orders; waiting for answers to sent ones");
     live.stopping = true;

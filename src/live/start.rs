@@ -28,6 +28,8 @@ pub struct Opened {
     /// The venue's state when the session first started (resumed sessions).
     pub first_reconcile: Option<Reconcile>,
     pub resumed: bool,
+    /// The engine's model factory (hot reload stages models in it).
+    pub registry: Arc<ModelRegistry>,
 }
 
 fn journal_options(plan: &LivePlan, collector: &Option<MetricsCollector>) -> JournalOptions {
@@ -106,6 +108,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
         last_time: t0,
         first_reconcile: None,
         resumed: false,
+        registry,
     })
 }
 
@@ -193,5 +196,6 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
         last_time,
         first_reconcile,
         resumed: true,
+        registry,
     })
 }

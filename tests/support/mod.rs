@@ -1,6 +1,8 @@
 //! Running the `axon` binary from integration tests.
 #![allow(dead_code, reason = "each test binary uses part of this")]
 
+pub mod live;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
