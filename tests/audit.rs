@@ -73,6 +73,93 @@ fn check_shap(json: &Value) {
     );
 }
 
+/// The report reads as a person needs it: time in UTC, the price to the
+/// instrument's decimals, "all 4" rather than "top 20 of 4", each slot's
+/// part in the score, and a warning when the explained model had no weight.
+fn check_read_by_a_person(record: &Value, json: &Value, html: &str, pdf: &str) {
+    let d = &record["event"]["Output"]["Decision"];
+    let time_ns = record["time_ns"].as_i64().unwrap();
+    let when = format!("{} ({time_ns} ns)", axon_explain::utc_time(time_ns));
+    assert!(
+        when.starts_with("2024-01-0") && when.contains('T'),
+        "{when}"
+    );
+    assert!(pdf.contains(&format!("event time: {when}")), "{pdf}");
+    assert!(html.contains(&when));
+    assert_eq!(
+        json["provenance"]["time_utc"],
+        axon_explain::utc_time(time_ns)
+    );
+    // The synthetic quotes are in cents; a mid may need one decimal more.
+    assert_eq!(json["provenance"]["price_decimals"], 2);
+    let price_text = pdf
+        .lines()
+        .find_map(|l| l.strip_prefix("price: "))
+        .expect("a price line");
+    let decimals = price_text.split('.').nth(1).map_or(0, str::len);
+    assert!((2..=3).contains(&decimals), "price {price_text:?}");
+    assert!((price_text.parse::<f64>().unwrap() - d["price"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(html.contains("SHAP values, all 4") && !html.contains("top 20 of"));
+    assert!(pdf.contains("features: all 4"), "{pdf}");
+
+    // Each slot's contribution, weight × (buy − sell), adds up to the score.
+    let e = &json["ensemble"];
+    assert_eq!(e["score"], d["score"]);
+    assert_eq!(e["threshold"], 0.3);
+    let parts = e["contributions"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    let mut sum = 0.0;
+    for (i, p) in parts.iter().enumerate() {
+        let raw = &d["models"][i]["raw"];
+        let edge = raw[0].as_f64().unwrap() - raw[1].as_f64().unwrap();
+        let weight = d["weights"][i].as_f64().unwrap();
+        assert_eq!(p["slot"], i);
+        assert_eq!(p["contribution"].as_f64().unwrap(), weight * edge + 0.0);
+        sum += p["contribution"].as_f64().unwrap();
+    }
+    assert_eq!(
+        sum,
+        d["score"].as_f64().unwrap(),
+        "the engine's sum, in slot order"
+    );
+    // The explained ML slot moved the score most (the lower among equals).
+    let explained = e["explained_slot"].as_u64().unwrap() as usize;
+    let moved = |i: usize| parts[i]["contribution"].as_f64().unwrap().abs();
+    assert_eq!(explained, if moved(2) > moved(1) { 2 } else { 1 });
+    assert!(html.contains("What moved the ensemble score"));
+    assert!(pdf.contains("What moved the ensemble score") && pdf.contains("slot 0, rule: "));
+    let unweighted = d["weights"][explained].as_f64().unwrap() == 0.0;
+    let warnings = json["warnings"].as_array().unwrap();
+    if unweighted {
+        let warning = warnings[0].as_str().unwrap();
+        assert!(
+            warning.starts_with(&format!(
+                "The explained model (slot {explained}, candle) had weight 0 in this decision"
+            )),
+            "{warning}"
+        );
+        assert!(
+            html.find("Warning: The explained model").unwrap() < html.find("<h2>Decision").unwrap()
+        );
+        // Under the title, before anything else.
+        let second = pdf.lines().nth(1).unwrap_or_default();
+        assert!(second.starts_with("WARNING: The explained model"), "{pdf}");
+    } else {
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    // Counterfactuals change the model's own choice, nearest first.
+    let cfs = json["counterfactuals"].as_array().unwrap();
+    let mut last = 0.0;
+    for c in cfs {
+        assert_ne!(c["new_action"], json["model_action"]);
+        assert!(!c["changes"].as_array().unwrap().is_empty());
+        let distance = c["distance"].as_f64().unwrap();
+        assert!(distance >= last);
+        last = distance;
+    }
+}
+
 #[test]
 fn a_decision_is_rebuilt_reproduced_and_explained() {
     let dir = backtested();
@@ -127,6 +214,7 @@ fn a_decision_is_rebuilt_reproduced_and_explained() {
     ] {
         assert!(text.contains(&needle), "PDF lacks {needle:?}:\n{text}");
     }
+    check_read_by_a_person(last, &json, &html, &text);
 
     // The other ML slot on request: the 64x128 window, 128 features.
     axon(

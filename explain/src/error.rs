@@ -31,6 +31,25 @@ pub enum ExplainError {
         /// The model's outputs.
         outputs: usize,
     },
+    /// Counterfactuals start from the model's own choice, and it is
+    /// another action.
+    #[error(
+        "the model chooses action {chosen} at this observation, not action {action}: counterfactuals change the model's own choice"
+    )]
+    NotChosen {
+        /// The action asked for.
+        action: usize,
+        /// The action the model chooses.
+        chosen: usize,
+    },
+    /// A model that answered a batch with the wrong number of outputs.
+    #[error("the model returned {got} values for a batch that needs {expected}")]
+    Outputs {
+        /// Values returned.
+        got: usize,
+        /// Values the batch needs.
+        expected: usize,
+    },
     /// Bad feature names.
     #[error("{0}")]
     Layout(String),

@@ -2,9 +2,11 @@
 //! rendered with minijinja (auto-escaping).
 
 use minijinja::{Environment, context};
+use serde::Serialize;
 
 use crate::error::{ExplainError, Result};
-use crate::report::Report;
+use crate::format::{shown_of, signed};
+use crate::report::{NO_COUNTERFACTUAL, Report, score_line};
 use crate::svg;
 
 const TEMPLATE: &str = r#"<!DOCTYPE html>
@@ -21,22 +23,32 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 code { font-size: 0.85em; word-break: break-all; }
 svg .t { font: bold 13px sans-serif; } svg .l { font: 11px sans-serif; fill: #333; } svg .v { font: 10px sans-serif; fill: #555; }
 .action { font-weight: bold; color: #d0453a; }
+.warning { border: 2px solid #c0392b; background: #fdecea; color: #8e1b10; padding: 8px 12px; font-weight: bold; }
+tr.explained td { background: #f3f6fb; }
 </style>
 </head>
 <body>
 <h1>{{ r.title }}</h1>
-<h2>Decision</h2>
+{% for w in r.warnings %}<p class="warning" role="alert">Warning: {{ w }}</p>
+{% endfor %}<h2>Decision</h2>
 <table>
 {% for f in r.context.fields %}<tr><th>{{ f[0] }}</th><td>{{ f[1] }}</td></tr>
 {% endfor %}<tr><th>action</th><td class="action">{{ r.action_name }}</td></tr>
 <tr><th>model outputs</th><td>{% for o in outputs %}{{ o }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
+<tr><th>the model's own choice</th><td>{{ r.model_action_name }}</td></tr>
 {% if r.context.order %}<tr><th>order</th><td>{{ r.context.order }}</td></tr>{% endif %}
 </table>
-{% if r.context.slots %}
+{% if slots %}
+<h2>What moved the ensemble score</h2>
+<table>
+<tr><th>slot</th><th>backend</th><th>weight</th><th>buy &minus; sell</th><th>contribution (weight &times; (buy &minus; sell))</th><th></th></tr>
+{% for s in slots %}<tr{% if s.explained %} class="explained"{% endif %}><td>{{ s.slot }}</td><td>{{ s.backend }}</td><td class="n">{{ s.weight }}</td><td class="n">{{ s.edge }}</td><td class="n">{{ s.contribution }}</td><td>{% if s.explained %}explained below{% endif %}</td></tr>
+{% endfor %}</table>
+{% if score %}<p>{{ score }}</p>{% endif %}
 <h2>Provenance</h2>
 <table>
-<tr><th>slot</th><th>version</th><th>backend</th><th>weight</th><th>raw (buy, sell, hold)</th><th>SHA-256</th></tr>
-{% for s in r.context.slots %}<tr><td>{{ s.slot }}</td><td>{{ s.version }}</td><td>{{ s.backend }}</td><td class="n">{{ s.weight }}</td><td>{{ s.raw | join(", ") }}</td><td><code>{{ s.sha256 }}</code></td></tr>
+<tr><th>slot</th><th>version</th><th>backend</th><th>raw (buy, sell, hold)</th><th>SHA-256</th></tr>
+{% for s in slots %}<tr><td>{{ s.slot }}</td><td>{{ s.version }}</td><td>{{ s.backend }}</td><td>{{ s.raw }}</td><td><code>{{ s.sha256 }}</code></td></tr>
 {% endfor %}</table>
 {% endif %}
 {% if price_svg %}<h2>Price around the decision</h2>
@@ -52,10 +64,11 @@ svg .t { font: bold 13px sans-serif; } svg .l { font: 11px sans-serif; fill: #33
 {% endif %}
 {% if r.counterfactuals is not none %}
 <h2>Counterfactuals</h2>
+<p>The smallest changes that make the model choose another action than {{ r.model_action_name }}, nearest first; distance is each change over the feature's scale (its range in the background), summed.</p>
 {% if r.counterfactuals %}<table>
 <tr><th>feature</th><th>original</th><th>counterfactual</th><th>delta</th><th>new action</th><th>distance</th></tr>
-{% for c in cfs %}<tr><td>{{ c[0] }}</td><td class="n">{{ c[1] }}</td><td class="n">{{ c[2] }}</td><td class="n">{{ c[3] }}</td><td>{{ c[4] }}</td><td class="n">{{ c[5] }}</td></tr>
-{% endfor %}</table>{% else %}<p>No single-feature change within the background's range changes the action.</p>{% endif %}
+{% for c in cfs %}<tr>{% for col in range(4) %}<td{% if col > 0 %} class="n"{% endif %}>{% for f in c.changes %}{{ f[col] }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td>{% endfor %}<td>{{ c.action }}</td><td class="n">{{ c.distance }}</td></tr>
+{% endfor %}</table>{% else %}<p>{{ no_cf }}</p>{% endif %}
 {% endif %}
 {% if r.feature_importance %}
 <h2>Feature importance (permutation)</h2>
@@ -72,6 +85,28 @@ fn top(items: Vec<(String, f64)>, n: usize) -> Vec<(String, f64)> {
     items
 }
 
+/// One slot's row: what it added to the score, and where it came from.
+#[derive(Serialize)]
+struct SlotRow {
+    slot: u16,
+    version: u32,
+    backend: String,
+    weight: String,
+    edge: String,
+    contribution: String,
+    raw: String,
+    sha256: String,
+    explained: bool,
+}
+
+/// One counterfactual: per feature (name, original, counterfactual, delta).
+#[derive(Serialize)]
+struct CfRow {
+    changes: Vec<[String; 4]>,
+    action: String,
+    distance: String,
+}
+
 pub fn render(r: &Report) -> Result<String> {
     let mut env = Environment::new();
     env.add_template("report.html", TEMPLATE)
@@ -84,7 +119,7 @@ pub fn render(r: &Report) -> Result<String> {
             .zip(e.feature_importances.iter().copied())
             .collect();
         svg::bars(
-            &format!("SHAP values, top 20 of {}", e.feature_names.len()),
+            &format!("SHAP values, {}", shown_of(20, e.feature_names.len())),
             &top(items, 20),
         )
     });
@@ -93,7 +128,10 @@ pub fn render(r: &Report) -> Result<String> {
             .iter()
             .map(|i| (i.feature_name.clone(), i.importance))
             .collect();
-        svg::bars("Permutation importance, top 20", &top(items, 20))
+        svg::bars(
+            &format!("Permutation importance, {}", shown_of(20, f.len())),
+            &top(items, 20),
+        )
     });
     let price_svg = (r.context.prices.len() > 1).then(|| {
         let pts: Vec<(i64, f64)> = r
@@ -102,7 +140,12 @@ pub fn render(r: &Report) -> Result<String> {
             .iter()
             .map(|p| (p.time_ns, p.price))
             .collect();
-        svg::prices("Price", &pts, r.context.decision_time_ns)
+        svg::prices(
+            "Price",
+            &pts,
+            r.context.decision_time_ns,
+            r.context.price_decimals,
+        )
     });
     let names: Vec<String> = (0..r.outputs.len()).map(crate::action_name).collect();
     let inputs: Vec<(String, String)> = r
@@ -117,20 +160,50 @@ pub fn render(r: &Report) -> Result<String> {
         .enumerate()
         .map(|(i, o)| format!("{} {o:.6}", names[i]))
         .collect();
-    let cfs: Vec<[String; 6]> = r
+    let slots: Vec<SlotRow> = r
+        .context
+        .slots
+        .iter()
+        .map(|s| SlotRow {
+            slot: s.slot,
+            version: s.version,
+            backend: s.backend.clone(),
+            weight: format!("{:.6}", s.weight),
+            edge: s
+                .raw
+                .get(..2)
+                .map_or(String::new(), |b| signed(b[0] - b[1])),
+            contribution: signed(s.contribution),
+            raw: s
+                .raw
+                .iter()
+                .map(|v| format!("{v:.6}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            sha256: s.sha256.clone(),
+            explained: r.context.explained_slot == Some(s.slot),
+        })
+        .collect();
+    let cfs: Vec<CfRow> = r
         .counterfactuals
         .iter()
         .flatten()
         .take(30)
-        .map(|c| {
-            [
-                c.feature_name.clone(),
-                format!("{:.6}", c.original_value),
-                format!("{:.6}", c.counterfactual_value),
-                format!("{:+.6}", c.delta),
-                crate::action_name(c.new_action),
-                format!("{:.4}", c.distance),
-            ]
+        .map(|c| CfRow {
+            changes: c
+                .changes
+                .iter()
+                .map(|f| {
+                    [
+                        f.feature_name.clone(),
+                        format!("{:.6}", f.original_value),
+                        format!("{:.6}", f.counterfactual_value),
+                        format!("{:+.6}", f.delta),
+                    ]
+                })
+                .collect(),
+            action: c.new_action_name.clone(),
+            distance: format!("{:.4}", c.distance),
         })
         .collect();
     let tmpl = env
@@ -141,7 +214,10 @@ pub fn render(r: &Report) -> Result<String> {
         shap_svg => shap_svg,
         importance_svg => importance_svg,
         price_svg => price_svg,
+        slots => slots,
+        score => r.context.ensemble.as_ref().map(score_line),
         cfs => cfs,
+        no_cf => NO_COUNTERFACTUAL,
         inputs => inputs,
         outputs => outputs,
         base => r.explanation.as_ref().map(|e| format!("{:.6}", e.base_value)),

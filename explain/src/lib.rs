@@ -10,6 +10,7 @@
 
 mod counterfactual;
 mod error;
+mod format;
 mod html;
 mod kernel_shap;
 mod layout;
@@ -18,10 +19,14 @@ mod report;
 mod svg;
 mod value;
 
-pub use counterfactual::{Counterfactual, CounterfactualGenerator, CounterfactualOptions};
+pub use counterfactual::{
+    Counterfactual, CounterfactualGenerator, CounterfactualOptions, FeatureChange,
+};
 pub use error::{ExplainError, Result};
+pub use format::{event_time, format_price, shown_of, utc_time};
 pub use kernel_shap::{Explanation, KernelSHAP, ShapOptions};
 pub use layout::FeatureLayout;
 pub use report::{
-    FeatureImportance, PricePoint, Report, ReportContext, ReportGenerator, SlotInfo, action_name,
+    EnsembleScore, FeatureImportance, PricePoint, Report, ReportContext, ReportGenerator, SlotInfo,
+    action_name,
 };

@@ -6,7 +6,8 @@ use printpdf::{
     Point, Pt, Rect, Rgb, TextItem,
 };
 
-use crate::report::{Report, action_name};
+use crate::format::{shown_of, signed};
+use crate::report::{NO_COUNTERFACTUAL, Report, action_name, score_line};
 
 const W: f32 = 210.0;
 const H: f32 = 297.0;
@@ -84,6 +85,26 @@ impl Writer {
         self.text_at(MARGIN, size, bold, text);
     }
 
+    /// A paragraph: words wrapped to the text width.
+    fn wrapped(&mut self, size: f32, bold: bool, text: &str) {
+        // Helvetica averages about 0.52 em a character.
+        let per_line = ((W - 2.0 * MARGIN) / (size * 0.52 * 0.3528)) as usize;
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > per_line {
+                self.line(size, bold, &line);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            self.line(size, bold, &line);
+        }
+    }
+
     fn heading(&mut self, text: &str) {
         self.need(14.0);
         self.y -= 4.0;
@@ -124,6 +145,10 @@ impl Writer {
 pub fn render(r: &Report) -> Vec<u8> {
     let mut w = Writer::new();
     w.line(16.0, true, &r.title);
+    for warning in &r.warnings {
+        w.y -= 2.0;
+        w.wrapped(10.0, true, &format!("WARNING: {warning}"));
+    }
     w.heading("Decision");
     for (k, v) in &r.context.fields {
         w.line(9.0, false, &format!("{k}: {v}"));
@@ -140,18 +165,56 @@ pub fn render(r: &Report) -> Vec<u8> {
         false,
         &format!("model outputs: {}", outputs.join(", ")),
     );
+    w.line(
+        9.0,
+        false,
+        &format!("the model's own choice: {}", r.model_action_name),
+    );
     if let Some(o) = &r.context.order {
         w.line(9.0, false, &format!("order: {o}"));
     }
     if !r.context.slots.is_empty() {
-        w.heading("Provenance");
+        w.heading("What moved the ensemble score");
+        w.line(
+            9.0,
+            true,
+            "slot, backend: weight x (buy - sell) = contribution",
+        );
         for s in &r.context.slots {
+            let edge = s.raw.get(..2).map_or(f64::NAN, |b| b[0] - b[1]);
+            let explained = if r.context.explained_slot == Some(s.slot) {
+                "  (explained below)"
+            } else {
+                ""
+            };
             w.line(
                 9.0,
                 false,
                 &format!(
-                    "slot {} v{} {} weight {:.6} raw {:?}",
-                    s.slot, s.version, s.backend, s.weight, s.raw
+                    "slot {}, {}: {:.6} x {} = {}{explained}",
+                    s.slot,
+                    s.backend,
+                    s.weight,
+                    signed(edge),
+                    signed(s.contribution)
+                ),
+            );
+        }
+        if let Some(e) = &r.context.ensemble {
+            w.wrapped(9.0, false, &score_line(e));
+        }
+        w.heading("Provenance");
+        for s in &r.context.slots {
+            let raw: Vec<String> = s.raw.iter().map(|v| format!("{v:.6}")).collect();
+            w.line(
+                9.0,
+                false,
+                &format!(
+                    "slot {} v{} {} raw (buy, sell, hold) {}",
+                    s.slot,
+                    s.version,
+                    s.backend,
+                    raw.join(", ")
                 ),
             );
             if !s.sha256.is_empty() {
@@ -179,6 +242,11 @@ pub fn render(r: &Report) -> Vec<u8> {
             .zip(e.feature_importances.iter().copied())
             .collect();
         items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        w.line(
+            9.0,
+            false,
+            &format!("features: {}", shown_of(25, items.len())),
+        );
         items.truncate(25);
         let max = items.iter().map(|(_, v)| v.abs()).fold(0.0, f64::max);
         for (name, v) in items {
@@ -187,24 +255,25 @@ pub fn render(r: &Report) -> Vec<u8> {
     }
     if let Some(cfs) = &r.counterfactuals {
         w.heading("Counterfactuals");
+        w.wrapped(
+            9.0,
+            false,
+            &format!(
+                "The smallest changes that make the model choose another action than {}, nearest first (distance: each change over the feature's scale, summed).",
+                r.model_action_name
+            ),
+        );
         if cfs.is_empty() {
-            w.line(
-                9.0,
-                false,
-                "No single-feature change within the background's range changes the action.",
-            );
+            w.wrapped(9.0, false, NO_COUNTERFACTUAL);
         }
         for c in cfs.iter().take(20) {
-            w.line(
+            w.wrapped(
                 9.0,
                 false,
                 &format!(
-                    "{}: {:.6} -> {:.6} (delta {:+.6}) gives {}, distance {:.4}",
-                    c.feature_name,
-                    c.original_value,
-                    c.counterfactual_value,
-                    c.delta,
-                    action_name(c.new_action),
+                    "{} gives {}, distance {:.4}",
+                    c.describe(),
+                    c.new_action_name,
                     c.distance
                 ),
             );
@@ -212,6 +281,7 @@ pub fn render(r: &Report) -> Vec<u8> {
     }
     if let Some(fi) = &r.feature_importance {
         w.heading("Feature importance (permutation)");
+        w.line(9.0, false, &format!("features: {}", shown_of(20, fi.len())));
         let max = fi.iter().map(|f| f.importance).fold(0.0, f64::max);
         for f in fi.iter().take(20) {
             w.bar(&f.feature_name, f.importance, max);

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use axon_inference::Backend;
 use serde::Serialize;
 
-use crate::counterfactual::{Counterfactual, CounterfactualGenerator, CounterfactualOptions};
+use crate::counterfactual::{
+    Counterfactual, CounterfactualGenerator, CounterfactualOptions, argmax,
+};
 use crate::error::{ExplainError, Result};
 use crate::kernel_shap::{Explanation, KernelSHAP, ShapOptions};
 use crate::layout::FeatureLayout;
@@ -22,6 +24,22 @@ pub fn action_name(action: usize) -> String {
         2 => "Hold".into(),
         n => format!("output {n}"),
     }
+}
+
+/// What the report says when the search finds no counterfactual.
+pub(crate) const NO_COUNTERFACTUAL: &str = "No change of up to three features, within 16 times each feature's scale, changes the model's choice.";
+
+/// The score against the threshold, and the action that follows.
+pub(crate) fn score_line(e: &EnsembleScore) -> String {
+    let (s, t) = (e.score, e.threshold);
+    let verdict = if s > t {
+        format!("above the threshold {t:.6}: Buy")
+    } else if s < -t {
+        format!("below -{t:.6}: Sell")
+    } else {
+        format!("within ±{t:.6}: Hold")
+    };
+    format!("Ensemble score {s:+.6} (the sum of the contributions) is {verdict}.")
 }
 
 /// One model slot behind a decision.
@@ -39,6 +57,17 @@ pub struct SlotInfo {
     pub weight: f64,
     /// Its raw outputs (buy, sell, hold).
     pub raw: Vec<f64>,
+    /// What it added to the ensemble score: weight × (buy − sell).
+    pub contribution: f64,
+}
+
+/// The ensemble score a decision compared with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EnsembleScore {
+    /// Σ weight × (buy − sell) over the slots.
+    pub score: f64,
+    /// Above it buys, below its negative sells, else holds.
+    pub threshold: f64,
 }
 
 /// A price around the decision.
@@ -66,6 +95,12 @@ pub struct ReportContext {
     pub decision_time_ns: Option<i64>,
     /// The order it led to, if any.
     pub order: Option<String>,
+    /// The ensemble's score and threshold, for decisions of an ensemble.
+    pub ensemble: Option<EnsembleScore>,
+    /// The slot whose model is explained.
+    pub explained_slot: Option<u16>,
+    /// Decimals of the instrument's prices, where known.
+    pub price_decimals: Option<u32>,
 }
 
 /// Permutation importance of one feature.
@@ -89,6 +124,14 @@ pub struct Report {
     pub action_name: String,
     /// The model's outputs at the observation.
     pub outputs: Vec<f32>,
+    /// The action the model itself chooses there (its largest output);
+    /// counterfactuals change this choice.
+    pub model_action: usize,
+    /// Its name.
+    pub model_action_name: String,
+    /// What a reader must know before trusting the explanation (an
+    /// explained model that carried no weight in the decision).
+    pub warnings: Vec<String>,
     /// Input shape.
     pub input_shape: Vec<usize>,
     /// Each feature's newest value in the observation.
@@ -178,7 +221,8 @@ impl ReportGenerator {
         self
     }
 
-    /// Candidate values per feature for counterfactuals.
+    /// Candidate values per feature in the counterfactual search's first
+    /// ring.
     pub fn with_counterfactual_samples(mut self, n: usize) -> Self {
         self.counterfactual_samples = n;
         self
@@ -216,6 +260,9 @@ impl ReportGenerator {
                 )
             })
             .transpose()?;
+        // Counterfactuals change what the model chose, which need not be
+        // the explained action (an ensemble's decision).
+        let model_action = argmax(&outputs);
         let counterfactuals = include_counterfactuals
             .then(|| {
                 CounterfactualGenerator::with_options(
@@ -224,11 +271,12 @@ impl ReportGenerator {
                         per_cell: self.shap.per_cell,
                         seed: self.shap.seed,
                         feature_names: self.shap.feature_names.clone(),
+                        ..CounterfactualOptions::default()
                     },
                 )
                 .generate(
                     observation,
-                    action,
+                    model_action,
                     self.counterfactual_samples,
                     &self.background,
                 )
@@ -247,6 +295,9 @@ impl ReportGenerator {
             action,
             action_name: action_name(action),
             outputs,
+            model_action,
+            model_action_name: action_name(model_action),
+            warnings: warnings(&self.context),
             input_shape: model.info().input_shape.clone(),
             input: (0..layout.len())
                 .map(|j| (layout.names[j].clone(), layout.value(observation, j)))
@@ -257,6 +308,44 @@ impl ReportGenerator {
             feature_importance,
         })
     }
+}
+
+/// Warns when the explained slot did not move the ensemble score, and says
+/// which slots did.
+fn warnings(context: &ReportContext) -> Vec<String> {
+    let Some(slot) = context.explained_slot else {
+        return Vec::new();
+    };
+    let Some(info) = context.slots.iter().find(|s| s.slot == slot) else {
+        return Vec::new();
+    };
+    if info.contribution != 0.0 {
+        return Vec::new();
+    }
+    let mut movers: Vec<&SlotInfo> = context
+        .slots
+        .iter()
+        .filter(|s| s.contribution != 0.0)
+        .collect();
+    movers.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
+    let source = if movers.is_empty() {
+        "no slot moved the score".to_string()
+    } else {
+        let list: Vec<String> = movers
+            .iter()
+            .map(|s| format!("slot {} ({}, {:+.6})", s.slot, s.backend, s.contribution))
+            .collect();
+        format!("the score came from {}", list.join(", "))
+    };
+    let why = if info.weight == 0.0 {
+        "had weight 0"
+    } else {
+        "scored buy and sell equally"
+    };
+    vec![format!(
+        "The explained model (slot {slot}, {}) {why} in this decision: it did not move the ensemble score; {source}.",
+        info.backend
+    )]
 }
 
 /// Mean |f(x)[a] − f(x with feature j from row b)[a]| over background rows,

@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use crate::format::format_price;
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -57,7 +59,12 @@ pub fn bars(title: &str, items: &[(String, f64)]) -> String {
 }
 
 /// A price line; the decision's time marked with a vertical line and dot.
-pub fn prices(title: &str, points: &[(i64, f64)], mark: Option<i64>) -> String {
+pub fn prices(
+    title: &str,
+    points: &[(i64, f64)],
+    mark: Option<i64>,
+    decimals: Option<u32>,
+) -> String {
     let (w, h, pad) = (720.0, 260.0, 40.0);
     let mut s = String::new();
     if points.len() < 2 {
@@ -79,13 +86,15 @@ pub fn prices(title: &str, points: &[(i64, f64)], mark: Option<i64>) -> String {
         .collect();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}"><text x="8" y="18" class="t">{t}</text><rect x="{pad}" y="{pad}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/><polyline fill="none" stroke="#333" stroke-width="1.2" points="{pts}"/><text x="{pad}" y="{ly}" class="l">{hi:.4}</text><text x="{pad}" y="{by}" class="l">{lo:.4}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}"><text x="8" y="18" class="t">{t}</text><rect x="{pad}" y="{pad}" width="{pw}" height="{ph}" fill="none" stroke="#ccc"/><polyline fill="none" stroke="#333" stroke-width="1.2" points="{pts}"/><text x="{pad}" y="{ly}" class="l">{hi}</text><text x="{pad}" y="{by}" class="l">{lo}</text>"##,
         t = esc(title),
         pw = w - 2.0 * pad,
         ph = h - 2.0 * pad,
         pts = path.join(" "),
         ly = pad - 4.0,
         by = h - pad + 14.0,
+        hi = format_price(hi, decimals),
+        lo = format_price(lo, decimals),
     );
     if let Some(m) = mark {
         let mx = x(m as f64);

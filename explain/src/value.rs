@@ -9,7 +9,7 @@ use crate::layout::FeatureLayout;
 
 /// Values per model call: a 1 MiB batch stays in cache while it is built
 /// and read (larger batches measured slower).
-const BATCH_VALUES: usize = 1 << 18;
+pub(crate) const BATCH_VALUES: usize = 1 << 18;
 
 /// Evaluates coalitions of one observation against a background.
 pub(crate) struct Coalitions<'a> {

@@ -1,6 +1,7 @@
-//! Counterfactuals flip the decision and come nearest first; the HTML report
-//! renders in headless Chromium with no console messages and a non-blank
-//! screenshot; the PDF parses with pdftotext and carries the key fields.
+//! The HTML report renders in headless Chromium with no console messages and
+//! a non-blank screenshot; the PDF parses with pdftotext and carries the key
+//! fields; both (and the JSON) say which slots moved the ensemble score and
+//! warn when the explained model carried no weight.
 //! Chromium and pdftotext come from scripts/setup-report-tools.sh; the tests
 //! fail, never skip, without them.
 
@@ -9,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use axon_explain::{
-    CounterfactualGenerator, PricePoint, ReportContext, ReportGenerator, ShapOptions, SlotInfo,
+    EnsembleScore, PricePoint, Report, ReportContext, ReportGenerator, ShapOptions, SlotInfo,
 };
 use axon_inference::{Backend, ModelConfig, load_backend};
 use rand::{Rng, SeedableRng};
@@ -31,47 +32,12 @@ fn argmax(v: &[f32]) -> usize {
     (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
 }
 
-#[test]
-fn counterfactuals_flip_the_decision_nearest_first() {
-    let m = model();
-    let bg = rows(50, 1);
-    let x = rows(1, 2).remove(0);
-    let action = argmax(&m.predict(&x).unwrap());
-    let cfs = CounterfactualGenerator::new(m.clone())
-        .generate(&x, action, 200, &bg)
-        .unwrap();
-    assert!(
-        !cfs.is_empty(),
-        "some feature change flips a random MLP's decision"
-    );
-    for w in cfs.windows(2) {
-        assert!(w[0].distance <= w[1].distance, "sorted by distance");
-    }
-    for c in &cfs {
-        let mut changed = x.clone();
-        changed[c.feature_index] = c.counterfactual_value as f32;
-        let out = m.predict(&changed).unwrap();
-        assert_ne!(argmax(&out), action, "{c:?} does not flip the decision");
-        assert_eq!(argmax(&out), c.new_action);
-        let (lo, hi) = bg.iter().fold((f32::MAX, f32::MIN), |(lo, hi), b| {
-            (lo.min(b[c.feature_index]), hi.max(b[c.feature_index]))
-        });
-        assert!(
-            (c.counterfactual_value as f32) >= lo - 1e-5
-                && (c.counterfactual_value as f32) <= hi + 1e-5
-        );
-        assert!((c.original_value + c.delta - c.counterfactual_value).abs() < 1e-9);
-    }
-    let again = CounterfactualGenerator::new(m)
-        .generate(&x, action, 200, &bg)
-        .unwrap();
-    assert_eq!(again, cfs, "seeded: the same results every time");
-}
-
-fn report_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
+/// A decision of an ensemble whose rule slot 0 moved the score while the
+/// explained ML slot 1 had weight 0; the ensemble bought, whatever the MLP
+/// chose itself.
+fn report() -> Report {
     let m = model();
     let x = rows(1, 3).remove(0);
-    let action = argmax(&m.predict(&x).unwrap());
     let context = ReportContext {
         title: "Decision seq 4242".into(),
         fields: vec![
@@ -79,14 +45,26 @@ fn report_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
             ("sequence".into(), "4242".into()),
             ("instrument".into(), "SYN".into()),
         ],
-        slots: vec![SlotInfo {
-            slot: 1,
-            version: 2,
-            backend: "candle".into(),
-            sha256: "ab".repeat(32),
-            weight: 0.5,
-            raw: vec![0.2, 0.3, 0.5],
-        }],
+        slots: vec![
+            SlotInfo {
+                slot: 0,
+                version: 1,
+                backend: "rule".into(),
+                sha256: String::new(),
+                weight: 0.4,
+                raw: vec![1.0, 0.0, 0.0],
+                contribution: 0.4,
+            },
+            SlotInfo {
+                slot: 1,
+                version: 2,
+                backend: "candle".into(),
+                sha256: "ab".repeat(32),
+                weight: 0.0,
+                raw: vec![0.2, 0.3, 0.5],
+                contribution: 0.0,
+            },
+        ],
         prices: (0..100)
             .map(|i| PricePoint {
                 time_ns: i * 1_000_000,
@@ -95,17 +73,59 @@ fn report_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
             .collect(),
         decision_time_ns: Some(60_000_000),
         order: Some("client order 17: Buy 10 @ market".into()),
+        ensemble: Some(EnsembleScore {
+            score: 0.4,
+            threshold: 0.3,
+        }),
+        explained_slot: Some(1),
+        price_decimals: Some(2),
     };
     let names: Vec<String> = (1..=16).map(|k| format!("ret_{k}")).collect();
-    let report = ReportGenerator::new(m)
+    ReportGenerator::new(m)
         .with_background(rows(40, 4))
         .with_context(context)
         .with_shap_options(ShapOptions {
             feature_names: Some(names),
             ..ShapOptions::default()
         })
-        .generate_report(&x, action, true, true, true)
-        .unwrap();
+        .generate_report(&x, 0, true, true, true)
+        .unwrap()
+}
+
+const WARNING: &str = "The explained model (slot 1, candle) had weight 0 in this decision: it did not move the ensemble score; the score came from slot 0 (rule, +0.400000).";
+
+#[test]
+fn the_report_says_what_moved_the_score() {
+    let report = report();
+    assert_eq!(report.warnings, [WARNING]);
+    let json = report.to_json();
+    assert_eq!(json["warnings"][0], WARNING);
+    assert_eq!(json["context"]["slots"][0]["contribution"], 0.4);
+    assert_eq!(json["context"]["explained_slot"], 1);
+    // Counterfactuals change the MLP's own choice, not the ensemble's Buy.
+    assert_eq!(report.model_action, argmax(&report.outputs));
+    for c in report.counterfactuals.as_ref().unwrap() {
+        assert_ne!(c.new_action, report.model_action);
+    }
+    let html = report.to_html().unwrap();
+    for needle in [
+        &format!(r#"<p class="warning" role="alert">Warning: {WARNING}</p>"#),
+        "What moved the ensemble score",
+        r#"<tr><td>0</td><td>rule</td><td class="n">0.400000</td><td class="n">+1.000000</td><td class="n">+0.400000</td>"#,
+        r#"<tr class="explained"><td>1</td><td>candle</td><td class="n">0.000000</td><td class="n">-0.100000</td><td class="n">+0.000000</td><td>explained below</td>"#,
+        "Ensemble score +0.400000 (the sum of the contributions) is above the threshold 0.300000: Buy.",
+        "SHAP values, all 16",
+        "Permutation importance, all 16",
+    ] {
+        assert!(html.contains(needle), "HTML lacks {needle:?}");
+    }
+    assert!(!html.contains("top 20 of 16"));
+    // The warning comes before anything else.
+    assert!(html.find("Warning:").unwrap() < html.find("<h2>Decision").unwrap());
+}
+
+fn report_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let report = report();
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
     let pdf = dir.path().join("report.pdf");
@@ -196,6 +216,12 @@ fn the_pdf_report_parses_and_carries_the_key_fields() {
         "Counterfactuals",
         "ret_",
         &"ab".repeat(32),
+        "WARNING: The explained model (slot 1, candle) had weight 0",
+        "What moved the ensemble score",
+        "slot 0, rule: 0.400000 x +1.000000 = +0.400000",
+        "slot 1, candle: 0.000000 x -0.100000 = +0.000000 (explained below)",
+        "the model's own choice:",
+        "features: all 16",
     ] {
         assert!(text.contains(needle), "PDF text lacks {needle:?}:\n{text}");
     }

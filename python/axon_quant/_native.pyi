@@ -30,6 +30,7 @@ __all__ = [
     "Explanation",
     "CounterfactualGenerator",
     "Counterfactual",
+    "FeatureChange",
     "ReportGenerator",
     "Report",
     "DynamicWeightedEnsemble",
@@ -318,8 +319,8 @@ class KernelSHAP:
         against ``background_data`` (rows of the model's input)."""
 
 @final
-class Counterfactual:
-    """One change of one feature that flips the model's decision."""
+class FeatureChange:
+    """One feature's part of a counterfactual."""
 
     @property
     def feature_name(self) -> str:
@@ -341,9 +342,43 @@ class Counterfactual:
     def counterfactual_value(self) -> float:
         """Its value after the change."""
 
+@final
+class Counterfactual:
+    """A change of one feature, or of a few together, that flips the model's
+    decision. ``feature_name``, ``delta`` and the values describe the first
+    changed feature; ``changes`` lists every one."""
+
+    @property
+    def feature_name(self) -> str:
+        """The (first) feature changed."""
+
+    @property
+    def feature_index(self) -> int:
+        """Its index in the layout."""
+
+    @property
+    def delta(self) -> float:
+        """Its change (added to every cell of the feature)."""
+
+    @property
+    def original_value(self) -> float:
+        """Its value in the observation (its newest cell)."""
+
+    @property
+    def counterfactual_value(self) -> float:
+        """Its value after the change."""
+
+    @property
+    def changes(self) -> list[FeatureChange]:
+        """Every feature changed, by feature index."""
+
     @property
     def new_action(self) -> int:
         """The action the model then chooses."""
+
+    @property
+    def new_action_name(self) -> str:
+        """Its name."""
 
     @property
     def new_outputs(self) -> list[float]:
@@ -351,11 +386,13 @@ class Counterfactual:
 
     @property
     def distance(self) -> float:
-        """|delta| over the feature's background range."""
+        """Σ |delta| over each feature's scale (its range in the background,
+        or its value's magnitude, at least 1)."""
 
 @final
 class CounterfactualGenerator:
-    """Counterfactuals: single-feature changes that flip the decision, nearest first."""
+    """Counterfactuals: the smallest changes of one feature (else two or three)
+    that flip the model's decision, nearest first."""
 
     def __new__(
         cls,
@@ -373,10 +410,11 @@ class CounterfactualGenerator:
         n_samples: int = 100,
         background_data: npt.ArrayLike | None = None,
     ) -> list[Counterfactual]:
-        """Up to ``n_samples`` candidate values per feature are tried; each
-        result flips ``original_action`` and is verified on the model.
-        ``background_data`` gives each feature's range (default: the
-        observation alone, searched ±100%)."""
+        """Changes that make the model choose another action than
+        ``original_action`` (its choice at ``observation``), verified on the
+        model. Each feature is searched outward on its own scale: its range in
+        ``background_data``, or without one its value's magnitude (at least 1);
+        ``n_samples`` candidates per feature in the first scale."""
 
 @final
 class Report:
@@ -398,6 +436,15 @@ class Report:
     @property
     def outputs(self) -> list[float]:
         """The model's outputs at the observation."""
+
+    @property
+    def model_action(self) -> int:
+        """The action the model itself chooses at the observation."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader must know first (an explained model that carried no
+        weight in the decision)."""
 
     @property
     def explanation(self) -> Explanation | None:

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axon_explain::{
-    Counterfactual, CounterfactualGenerator, CounterfactualOptions, Explanation, KernelSHAP,
-    Report, ReportGenerator, ShapOptions,
+    Counterfactual, CounterfactualGenerator, CounterfactualOptions, Explanation, FeatureChange,
+    KernelSHAP, Report, ReportGenerator, ShapOptions,
 };
 use axon_inference::Backend;
 use pyo3::prelude::*;
@@ -172,15 +172,10 @@ impl PyKernelShap {
     }
 }
 
-/// One change of one feature that flips the model's decision.
-#[pyclass(
-    name = "Counterfactual",
-    module = "axon_quant.explain",
-    get_all,
-    frozen
-)]
-#[derive(Debug)]
-pub struct PyCounterfactual {
+/// One feature's part of a counterfactual.
+#[pyclass(name = "FeatureChange", module = "axon_quant.explain", get_all, frozen)]
+#[derive(Debug, Clone)]
+pub struct PyFeatureChange {
     /// The feature changed.
     feature_name: String,
     /// Its index in the layout.
@@ -191,23 +186,83 @@ pub struct PyCounterfactual {
     original_value: f64,
     /// Its value after the change.
     counterfactual_value: f64,
-    /// The action the model then chooses.
-    new_action: usize,
-    /// The model's outputs after the change.
-    new_outputs: Vec<f32>,
-    /// |delta| over the feature's background range.
-    distance: f64,
 }
 
-impl From<Counterfactual> for PyCounterfactual {
-    fn from(c: Counterfactual) -> Self {
+impl From<FeatureChange> for PyFeatureChange {
+    fn from(c: FeatureChange) -> Self {
         Self {
             feature_name: c.feature_name,
             feature_index: c.feature_index,
             delta: c.delta,
             original_value: c.original_value,
             counterfactual_value: c.counterfactual_value,
+        }
+    }
+}
+
+#[pymethods]
+impl PyFeatureChange {
+    fn __repr__(&self) -> String {
+        format!(
+            "FeatureChange(feature_name={:?}, delta={:.6}, original_value={:.6}, counterfactual_value={:.6})",
+            self.feature_name, self.delta, self.original_value, self.counterfactual_value
+        )
+    }
+}
+
+/// A change of one feature, or of a few together, that flips the model's
+/// decision. `feature_name`, `delta` and the values describe the first
+/// changed feature; `changes` lists every one.
+#[pyclass(
+    name = "Counterfactual",
+    module = "axon_quant.explain",
+    get_all,
+    frozen
+)]
+#[derive(Debug)]
+pub struct PyCounterfactual {
+    /// The (first) feature changed.
+    feature_name: String,
+    /// Its index in the layout.
+    feature_index: usize,
+    /// Its change (added to every cell of the feature).
+    delta: f64,
+    /// Its value in the observation (its newest cell).
+    original_value: f64,
+    /// Its value after the change.
+    counterfactual_value: f64,
+    /// Every feature changed, by feature index.
+    changes: Vec<PyFeatureChange>,
+    /// The action the model then chooses.
+    new_action: usize,
+    /// Its name.
+    new_action_name: String,
+    /// The model's outputs after the change.
+    new_outputs: Vec<f32>,
+    /// Σ |delta| over each feature's scale.
+    distance: f64,
+}
+
+impl From<Counterfactual> for PyCounterfactual {
+    fn from(c: Counterfactual) -> Self {
+        let changes: Vec<PyFeatureChange> =
+            c.changes.into_iter().map(PyFeatureChange::from).collect();
+        let first = changes.first().cloned().unwrap_or(PyFeatureChange {
+            feature_name: String::new(),
+            feature_index: 0,
+            delta: 0.0,
+            original_value: f64::NAN,
+            counterfactual_value: f64::NAN,
+        });
+        Self {
+            feature_name: first.feature_name,
+            feature_index: first.feature_index,
+            delta: first.delta,
+            original_value: first.original_value,
+            counterfactual_value: first.counterfactual_value,
+            changes,
             new_action: c.new_action,
+            new_action_name: c.new_action_name,
             new_outputs: c.new_outputs,
             distance: c.distance,
         }
@@ -217,18 +272,22 @@ impl From<Counterfactual> for PyCounterfactual {
 #[pymethods]
 impl PyCounterfactual {
     fn __repr__(&self) -> String {
+        let changes: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| format!("{}{:+.6}", c.feature_name, c.delta))
+            .collect();
         format!(
-            "Counterfactual(feature_name={:?}, delta={:.6}, original_value={:.6}, counterfactual_value={:.6}, new_action={})",
-            self.feature_name,
-            self.delta,
-            self.original_value,
-            self.counterfactual_value,
-            self.new_action
+            "Counterfactual(changes=[{}], new_action={}, distance={:.6})",
+            changes.join(", "),
+            self.new_action,
+            self.distance
         )
     }
 }
 
-/// Counterfactuals: single-feature changes that flip the decision, nearest first.
+/// Counterfactuals: the smallest changes of one feature (else two or three)
+/// that flip the model's decision, nearest first.
 #[pyclass(name = "CounterfactualGenerator", module = "axon_quant.explain")]
 #[derive(Debug)]
 pub struct PyCounterfactualGenerator {
@@ -251,6 +310,7 @@ impl PyCounterfactualGenerator {
             per_cell,
             seed,
             feature_names,
+            ..CounterfactualOptions::default()
         };
         Ok(Self {
             inner: CounterfactualGenerator::with_options(model.clone(), options),
@@ -258,10 +318,11 @@ impl PyCounterfactualGenerator {
         })
     }
 
-    /// Up to `n_samples` candidate values per feature are tried; each
-    /// result flips `original_action` and is verified on the model.
-    /// `background_data` gives each feature's range (default: the
-    /// observation alone, searched ±100%).
+    /// Changes that make the model choose another action than
+    /// `original_action` (its choice at `observation`), verified on the
+    /// model. Each feature is searched outward on its own scale: its range
+    /// in `background_data`, or without one its value's magnitude (at least
+    /// 1); `n_samples` candidates per feature in the first scale.
     #[pyo3(signature = (observation, original_action, n_samples=100, background_data=None))]
     fn generate(
         &self,
@@ -272,10 +333,10 @@ impl PyCounterfactualGenerator {
         background_data: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyCounterfactual>> {
         let x = self::observation(self.model.as_ref(), observation)?;
-        let bg = match background_data {
-            Some(b) => background(self.model.as_ref(), b)?,
-            None => vec![x.clone()],
-        };
+        let bg = background_data
+            .map(|b| background(self.model.as_ref(), b))
+            .transpose()?
+            .unwrap_or_default();
         let action = action_index(original_action)?;
         py.detach(|| self.inner.generate(&x, action, n_samples, &bg))
             .map(|v| v.into_iter().map(PyCounterfactual::from).collect())
@@ -317,6 +378,19 @@ impl PyReport {
     #[getter]
     fn outputs(&self) -> Vec<f32> {
         self.inner.outputs.clone()
+    }
+
+    /// The action the model itself chooses at the observation.
+    #[getter]
+    fn model_action(&self) -> usize {
+        self.inner.model_action
+    }
+
+    /// What a reader must know first (an explained model that carried no
+    /// weight in the decision).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.clone()
     }
 
     /// Shapley values, if included.
@@ -407,6 +481,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyExplanation>()?;
     m.add_class::<PyCounterfactualGenerator>()?;
     m.add_class::<PyCounterfactual>()?;
+    m.add_class::<PyFeatureChange>()?;
     m.add_class::<PyReportGenerator>()?;
     m.add_class::<PyReport>()?;
     Ok(())

@@ -18,7 +18,7 @@ from axon_quant import (
 )
 from axon_quant.ensemble import DynamicWeightedEnsemble
 from axon_quant.exchange import ExchangeConfig, Order, OrderType, RiskEngine, Side
-from axon_quant.explain import KernelSHAP
+from axon_quant.explain import CounterfactualGenerator, KernelSHAP, ReportGenerator
 
 
 def mlp4(models, backend=OnnxBackend, suffix="onnx"):
@@ -135,6 +135,30 @@ def test_shap_values_match_the_rust_cli_contract(models):
     assert abs(sum(e.feature_importances) - (e.prediction - e.base_value)) < 1e-5
     with pytest.raises(AxonValueError, match="action"):
         KernelSHAP(model).explain(observation=x, action="short", background_data=bg)
+
+
+def test_counterfactuals_as_the_seed_calls_them(models):
+    model = OnnxBackend(ModelConfig(path=models / "mlp_16.onnx", input_shape=[1, 16])).load()
+    x = np.random.default_rng(3).standard_normal((1, 16)).astype(np.float32)
+    action = int(np.argmax(model.predict(x)))
+    # No background: each feature is searched on its own value's scale.
+    cfs = CounterfactualGenerator(model).generate(observation=x, original_action=action, n_samples=100)
+    assert cfs, "a change flips the decision without a background"
+    assert [c.distance for c in cfs] == sorted(c.distance for c in cfs)
+    for c in cfs:
+        assert c.feature_name == c.changes[0].feature_name and c.delta == c.changes[0].delta
+        changed = x.copy()
+        for f in c.changes:
+            changed[0, f.feature_index] = np.float32(f.original_value + f.delta)
+        assert int(np.argmax(model.predict(changed))) == c.new_action != action
+        assert c.new_action_name in ("Buy", "Sell", "Hold")
+    again = CounterfactualGenerator(model).generate(observation=x, original_action=action, n_samples=100)
+    assert [(c.distance, c.new_action) for c in again] == [(c.distance, c.new_action) for c in cfs]
+    with pytest.raises(AxonValueError, match="counterfactuals change the model's own choice"):
+        CounterfactualGenerator(model).generate(observation=x, original_action=(action + 1) % 3)
+    report = ReportGenerator(model).generate_report(observation=x, action=action)
+    assert report.model_action == action and report.warnings == []
+    assert report.counterfactuals, "the report finds them too"
 
 
 def test_exchange_config_never_shows_its_secrets():

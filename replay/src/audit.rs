@@ -91,6 +91,13 @@ pub struct Audit {
     pub slots: Vec<SlotAudit>,
     /// (time, price) of the instrument around the decision.
     pub prices: Vec<(i64, f64)>,
+    /// Decimals the instrument's quoted prices (bid, ask, last, bar prices)
+    /// use in the journal, at most 8; `None` when none were seen or they
+    /// carry more.
+    pub price_decimals: Option<u32>,
+    /// The ensemble's threshold: a score above it buys, below its negative
+    /// sells.
+    pub threshold: f64,
 }
 
 /// Finds the decision behind an order: the last `Decision` on the order's
@@ -195,6 +202,7 @@ pub fn audit(dir: &Path, target: AuditTarget, options: AuditOptions) -> Result<A
     let mut backgrounds: BTreeMap<usize, VecDeque<Vec<f32>>> = BTreeMap::new();
     let mut runs: BTreeMap<usize, u64> = BTreeMap::new();
     let mut prices: VecDeque<(i64, f64)> = VecDeque::new();
+    let mut precision = Precision::default();
     let mut after = 0usize;
     let mut expected: VecDeque<Output> = VecDeque::new();
     let mut outputs = Vec::new();
@@ -208,6 +216,7 @@ pub fn audit(dir: &Path, target: AuditTarget, options: AuditOptions) -> Result<A
     while let Some(rec) = cursor.next()? {
         if kind::is_input(rec.kind) {
             let input = decode(&rec)?;
+            precision.add(&input, decision.instrument);
             if reached {
                 // Prices after the decision, for the chart.
                 if let Some(p) = market_price(&input, decision.instrument) {
@@ -351,6 +360,48 @@ pub fn audit(dir: &Path, target: AuditTarget, options: AuditOptions) -> Result<A
         swaps,
         slots,
         prices: prices.into_iter().collect(),
+        price_decimals: precision.decimals(),
+        threshold: start.config.ensemble.threshold,
+    })
+}
+
+/// The decimals an instrument's quoted prices need, from every quote seen
+/// (the journal carries no tick size).
+#[derive(Debug, Default)]
+struct Precision {
+    seen: bool,
+    decimals: Option<u32>,
+    lost: bool,
+}
+
+impl Precision {
+    fn add(&mut self, input: &Input, instrument: u32) {
+        // A tick without trades has no last price (zero or NaN).
+        let quotes = match input {
+            Input::Tick(t) if t.instrument == instrument => [t.bid, t.ask, t.last, f64::NAN],
+            Input::Bar(b) if b.instrument == instrument => [b.open, b.high, b.low, b.close],
+            _ => return,
+        };
+        for p in quotes.into_iter().filter(|p| p.is_finite() && *p > 0.0) {
+            self.seen = true;
+            match decimals_of(p) {
+                Some(d) => self.decimals = Some(self.decimals.map_or(d, |x| x.max(d))),
+                None => self.lost = true,
+            }
+        }
+    }
+
+    fn decimals(&self) -> Option<u32> {
+        self.decimals.filter(|_| self.seen && !self.lost)
+    }
+}
+
+/// The fewest decimals (up to 8) that write `p` exactly, binary noise
+/// aside: 100.02 (stored as 100.0200000000000031...) needs 2.
+fn decimals_of(p: f64) -> Option<u32> {
+    (0..=8).find(|&d| {
+        let scaled = p * 10f64.powi(d as i32);
+        (scaled - scaled.round()).abs() <= 1e-6
     })
 }
 
@@ -359,5 +410,20 @@ fn market_price(input: &Input, instrument: u32) -> Option<f64> {
         Input::Tick(t) if t.instrument == instrument => Some(t.mid()),
         Input::Bar(b) if b.instrument == instrument => Some(b.close),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimals_of;
+
+    #[test]
+    fn decimals_ignore_binary_noise() {
+        assert_eq!(decimals_of(100.02), Some(2));
+        assert_eq!(decimals_of(100.02000000000001), Some(2));
+        assert_eq!(decimals_of(0.1 + 0.2), Some(1));
+        assert_eq!(decimals_of(100.025), Some(3));
+        assert_eq!(decimals_of(42.0), Some(0));
+        assert_eq!(decimals_of(1.0 / 3.0), None);
     }
 }

@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axon_engine::event::Action;
-use axon_explain::{PricePoint, Report, ReportContext, ReportGenerator, ShapOptions, SlotInfo};
+use axon_engine::event::{Action, Decision, ModelOutput};
+use axon_explain::{
+    EnsembleScore, PricePoint, Report, ReportContext, ReportGenerator, ShapOptions, SlotInfo,
+    event_time, format_price,
+};
 use axon_inference::Backend;
 use axon_replay::{AuditOptions, AuditTarget, audit};
 use serde_json::json;
@@ -57,6 +60,21 @@ impl ExplainArgs {
                 "prediction": e.map(|e| e.prediction),
                 "predictions": e.map(|e| e.predictions.clone()),
                 "exact": e.map(|e| e.exact),
+                "model_action": report.model_action,
+                "model_action_name": report.model_action_name,
+                "warnings": report.warnings,
+                "ensemble": report.context.ensemble.map(|s| json!({
+                    "score": s.score,
+                    "threshold": s.threshold,
+                    "explained_slot": report.context.explained_slot,
+                    "contributions": report.context.slots.iter().map(|x| json!({
+                        "slot": x.slot,
+                        "backend": x.backend,
+                        "weight": x.weight,
+                        "buy_minus_sell": x.raw.first().zip(x.raw.get(1)).map(|(b, s)| b - s),
+                        "contribution": x.contribution + 0.0,
+                    })).collect::<Vec<_>>(),
+                })),
                 "counterfactuals": report.counterfactuals,
                 "feature_importance": report.feature_importance,
                 "provenance": extra,
@@ -72,6 +90,12 @@ impl ExplainArgs {
 fn window_names(model: &dyn Backend) -> Vec<String> {
     let width = model.info().input_shape.last().copied().unwrap_or(0);
     (1..=width).map(|k| format!("ret_{k}")).collect()
+}
+
+/// What a slot added to the ensemble score, as the engine sums it:
+/// weight × (buy − sell).
+fn contribution(d: &Decision, m: &ModelOutput) -> f64 {
+    d.weights.get(usize::from(m.slot)).copied().unwrap_or(0.0) * (m.raw[0] - m.raw[1])
 }
 
 fn action_index(a: Action) -> usize {
@@ -98,7 +122,15 @@ pub fn audit_cmd(
     let a = audit(journal, target, options).map_err(Failure::from)?;
     let d = &a.decision;
     let action = action_index(d.action);
-    // The ML slot to explain: asked for, or the one that moved the score most.
+    // The ML slot to explain: asked for, or the one that moved the score
+    // most (the lowest slot among equals); when none moved it, the report
+    // says so at the top.
+    let moved = |s: u16| {
+        d.models
+            .iter()
+            .find(|m| m.slot == s)
+            .map_or(0.0, |m| contribution(d, m).abs())
+    };
     let chosen = match slot {
         Some(s) => a.slots.iter().find(|x| x.swap.slot == s).ok_or_else(|| {
             Failure::input(format!(
@@ -109,15 +141,12 @@ pub fn audit_cmd(
         None => a
             .slots
             .iter()
-            .max_by(|x, y| {
-                let c = |s: u16| {
-                    d.models.iter().find(|m| m.slot == s).map_or(0.0, |m| {
-                        (d.weights.get(usize::from(s)).copied().unwrap_or(0.0)
-                            * (m.raw[0] - m.raw[1]))
-                            .abs()
-                    })
-                };
-                c(x.swap.slot).total_cmp(&c(y.swap.slot))
+            .reduce(|best, x| {
+                if moved(x.swap.slot) > moved(best.swap.slot) {
+                    x
+                } else {
+                    best
+                }
             })
             .ok_or_else(|| {
                 Failure::input(format!(
@@ -130,13 +159,16 @@ pub fn audit_cmd(
     let fields = vec![
         ("journal".to_string(), journal.display().to_string()),
         ("sequence".to_string(), a.seq.to_string()),
-        ("event time (ns)".to_string(), a.time_ns.to_string()),
+        ("event time".to_string(), event_time(a.time_ns)),
         (
             "instrument".to_string(),
             format!("{} (id {})", a.symbol, d.instrument),
         ),
-        ("price".to_string(), format!("{}", d.price)),
-        ("ensemble score".to_string(), format!("{:.6}", d.score)),
+        ("price".to_string(), format_price(d.price, a.price_decimals)),
+        (
+            "ensemble score".to_string(),
+            format!("{:+.6} (threshold {:.6})", d.score, a.threshold),
+        ),
         (
             "reproduced".to_string(),
             if a.reproduced {
@@ -161,6 +193,7 @@ pub fn audit_cmd(
                     .map_or(String::new(), |s| hex::encode(s.sha256)),
                 weight: d.weights.get(usize::from(m.slot)).copied().unwrap_or(0.0),
                 raw: m.raw.to_vec(),
+                contribution: contribution(d, m),
             }
         })
         .collect();
@@ -184,6 +217,12 @@ pub fn audit_cmd(
             .collect(),
         decision_time_ns: Some(a.time_ns),
         order: order.clone(),
+        ensemble: Some(EnsembleScore {
+            score: d.score,
+            threshold: a.threshold,
+        }),
+        explained_slot: Some(chosen.swap.slot),
+        price_decimals: a.price_decimals,
     };
     let names = window_names(chosen.model.as_ref());
     let report = ReportGenerator::new(chosen.model.clone())
@@ -197,6 +236,8 @@ pub fn audit_cmd(
         "journal": journal.display().to_string(),
         "seq": a.seq,
         "time_ns": a.time_ns,
+        "time_utc": axon_explain::utc_time(a.time_ns),
+        "price_decimals": a.price_decimals,
         "instrument": a.symbol,
         "reproduced": a.reproduced,
         "first_mismatch": a.first_mismatch,
@@ -221,45 +262,44 @@ pub fn audit_cmd(
                 .collect::<Vec<_>>()
                 .join(", ")
         });
-        table(
-            "Audit",
-            &[
-                (
-                    "decision",
-                    format!("{} {} at seq {}", d_action(d.action), a.symbol, a.seq),
+        let mut rows = vec![
+            (
+                "decision",
+                format!("{} {} at seq {}", d_action(d.action), a.symbol, a.seq),
+            ),
+            (
+                "reproduced",
+                if a.reproduced {
+                    "yes, bit for bit".into()
+                } else {
+                    format!("NO (first difference at seq {:?})", a.first_mismatch)
+                },
+            ),
+            (
+                "explained slot",
+                format!(
+                    "{} ({}, {})",
+                    chosen.swap.slot,
+                    chosen.swap.backend,
+                    hex::encode(chosen.swap.sha256)
                 ),
-                (
-                    "reproduced",
-                    if a.reproduced {
-                        "yes, bit for bit".into()
-                    } else {
-                        format!("NO (first difference at seq {:?})", a.first_mismatch)
-                    },
-                ),
-                (
-                    "explained slot",
-                    format!(
-                        "{} ({}, {})",
-                        chosen.swap.slot,
-                        chosen.swap.backend,
-                        hex::encode(chosen.swap.sha256)
-                    ),
-                ),
-                (
-                    "background",
-                    format!("{} earlier inputs", chosen.background.len()),
-                ),
-                ("top SHAP values", top.unwrap_or_default()),
-                (
-                    "counterfactuals",
-                    report
-                        .counterfactuals
-                        .as_ref()
-                        .map_or(0, Vec::len)
-                        .to_string(),
-                ),
-            ],
-        );
+            ),
+            (
+                "background",
+                format!("{} earlier inputs", chosen.background.len()),
+            ),
+            ("top SHAP values", top.unwrap_or_default()),
+            (
+                "counterfactuals",
+                report
+                    .counterfactuals
+                    .as_ref()
+                    .map_or(0, Vec::len)
+                    .to_string(),
+            ),
+        ];
+        rows.extend(report.warnings.iter().map(|w| ("WARNING", w.clone())));
+        table("Audit", &rows);
     }
     if a.reproduced {
         Ok(())
