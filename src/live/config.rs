@@ -130,8 +130,10 @@ pub struct LivePlan {
     pub journal_dir: PathBuf,
     pub journal: JournalOptions,
     pub seed: u64,
-    /// The config file with credentials redacted.
+    /// The canonical settings (no locations, no credentials), journaled.
     pub config_text: String,
+    /// The config file with credentials redacted, kept beside the journal.
+    pub config_source: String,
     pub models: Vec<PlannedModel>,
     /// Slots whose files are watched and hot-swapped for the whole session.
     pub watched: Vec<u16>,
@@ -271,7 +273,8 @@ impl Loaded {
             journal_dir: self.resolve(&self.file.journal.path),
             journal: self.journal_options()?,
             seed: self.file.session.seed,
-            config_text: redact(&self.text),
+            config_text: crate::canonical::canonical_settings(&self.text),
+            config_source: redact(&self.text),
             models,
             watched: self.watched_slots(),
         })

@@ -60,6 +60,7 @@ fn tag_of(payload: &[u8], time_ns: i64) -> String {
 /// A new journal: session start, instruments, model slots.
 pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, Failure> {
     let journal = Journal::create(&plan.journal_dir, journal_options(plan, collector))?;
+    axon_replay::write_config_source(&plan.journal_dir, &plan.config_source)?;
     let registry = registry(&journal, collector);
     let engine =
         Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
