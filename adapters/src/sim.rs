@@ -43,6 +43,8 @@ pub struct SimExchange {
     immediate: VecDeque<Input>,
     /// Last close (bars) or mid (ticks) per instrument, for close-outs.
     last: Vec<f64>,
+    /// Smallest quantity filled: whole units, as backtesting.py trades.
+    min_units: f64,
 }
 
 /// Python's float floor division (`a // b`), bit for bit: backtesting.py
@@ -70,7 +72,16 @@ impl SimExchange {
             working: Vec::new(),
             immediate: VecDeque::new(),
             last: vec![f64::NAN; instruments],
+            min_units: 1.0,
         }
+    }
+
+    /// Fills any positive quantity rather than whole units only: paper
+    /// trading on a venue that trades fractions (its orders come sized to
+    /// the venue's step).
+    pub fn with_fractional_units(mut self) -> Self {
+        self.min_units = f64::MIN_POSITIVE;
+        self
     }
 
     /// Takes the engine's outputs: submitted orders start working, cancel
@@ -192,7 +203,7 @@ impl SimExchange {
         };
         let affordable =
             order.reduce_only || units * price * cost_factor <= portfolio.margin_available();
-        if !(units >= 1.0 && price.is_finite() && price > 0.0 && affordable) {
+        if !(units >= self.min_units && price.is_finite() && price > 0.0 && affordable) {
             return Input::Reject(OrderReject {
                 client_id: order.client_id,
                 reason: format!(
@@ -336,6 +347,34 @@ mod tests {
         };
         match sim.before_tick(&tick, &p) {
             Some(Input::Fill(f)) => assert_eq!(f.price, 99.0 - 0.01),
+            other => panic!("expected a fill, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fractional_units_fill_only_when_asked_for() {
+        let cfg = SimConfig {
+            fill: FillModel::NextOpen,
+            commission_bps: 0.0,
+            slippage: 0.0,
+        };
+        let p = Portfolio::new(10_000.0, 1);
+        let bar = Bar {
+            instrument: 0,
+            open: 100.0,
+            high: 100.0,
+            low: 100.0,
+            close: 100.0,
+            volume: 1.0,
+        };
+        let half = order(1, Side::Buy, Quantity::Units(0.5), OrderType::Market);
+        let mut whole = SimExchange::new(cfg, 1);
+        whole.on_outputs(&[submitted(half.clone())]);
+        assert!(matches!(whole.before_bar(&bar, &p), Some(Input::Reject(_))));
+        let mut fractional = SimExchange::new(cfg, 1).with_fractional_units();
+        fractional.on_outputs(&[submitted(half)]);
+        match fractional.before_bar(&bar, &p) {
+            Some(Input::Fill(f)) => assert_eq!(f.quantity, 0.5),
             other => panic!("expected a fill, got {other:?}"),
         }
     }

@@ -100,3 +100,14 @@ fn unknown_symbols_and_malformed_info_are_errors() {
     assert!(e.contains("PRICE_FILTER.minPrice"), "{e}");
     assert!(SymbolFilters::from_exchange_info(&json!({}), "BTCUSDT").is_err());
 }
+
+#[test]
+fn quantity_step_is_the_lot_step_or_the_coarser_market_one() {
+    let f = btcusdt();
+    // MARKET_LOT_SIZE's zero step means none of its own.
+    assert_eq!(f.quantity_step(true), d("0.00001"));
+    assert_eq!(f.quantity_step(false), d("0.00001"));
+    let okx = SymbolFilters::from_steps("BTC-USDT", d("0.1"), d("0.0001"), d("0.001"));
+    assert_eq!(okx.quantity_step(true), d("0.0001"));
+    assert_eq!(SymbolFilters::default().quantity_step(true), Decimal::ZERO);
+}

@@ -93,6 +93,7 @@ impl Input {
             Self::Instrument(_) => kind::INSTRUMENT,
             Self::ModelRejected(_) => kind::MODEL_REJECTED,
             Self::Reconcile(_) => kind::RECONCILE,
+            Self::SizingBasis(_) => kind::SIZING_BASIS,
         }
     }
 
@@ -114,6 +115,7 @@ impl Input {
             Self::Instrument(v) => put(v, buf),
             Self::ModelRejected(v) => put(v, buf),
             Self::Reconcile(v) => put(v, buf),
+            Self::SizingBasis(v) => put(v, buf),
         }
     }
 
@@ -135,6 +137,7 @@ impl Input {
             kind::INSTRUMENT => Self::Instrument(get(kind_, version, payload)?),
             kind::MODEL_REJECTED => Self::ModelRejected(get(kind_, version, payload)?),
             kind::RECONCILE => Self::Reconcile(get(kind_, version, payload)?),
+            kind::SIZING_BASIS => Self::SizingBasis(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

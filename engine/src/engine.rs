@@ -13,6 +13,7 @@ use crate::market::{InstrumentId, Side};
 use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
 use crate::risk::{Risk, RiskBook};
+use crate::sizing::LiveSizing;
 use crate::stats::{EquityStats, Summary};
 
 /// An order the engine submitted and the venue has not finished.
@@ -46,6 +47,8 @@ pub struct Engine {
     /// Submitting the close-out of a margin call or the end of data, which
     /// even a halted kill switch lets through.
     forcing: bool,
+    /// Live sessions: relative entries sized when they are created.
+    sizing: LiveSizing,
 }
 
 impl Engine {
@@ -85,6 +88,7 @@ impl Engine {
             },
             ended: false,
             forcing: false,
+            sizing: LiveSizing::default(),
             factory,
             config,
         })
@@ -166,6 +170,7 @@ impl Engine {
                     }));
                 }
             }
+            Input::SizingBasis(b) => self.sizing.set(b),
             Input::EndOfData => self.on_end(time_ns, out),
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
@@ -319,9 +324,14 @@ impl Engine {
                 out,
             );
         }
+        let relative = |f: f64| {
+            self.sizing
+                .units(instrument, f, price, &self.portfolio)
+                .map_or(Quantity::EquityFraction(f), Quantity::Units)
+        };
         let quantity = match self.config.sizing {
-            Sizing::AllIn => Quantity::EquityFraction(ALL_IN_FRACTION),
-            Sizing::Fraction(f) => Quantity::EquityFraction(f),
+            Sizing::AllIn => relative(ALL_IN_FRACTION),
+            Sizing::Fraction(f) => relative(f),
             Sizing::Fixed(u) => Quantity::Units(u),
         };
         self.submit(
@@ -433,6 +443,7 @@ impl Engine {
             next_bar
         };
         self.portfolio.apply_fill(f, time_ns, bar);
+        self.sizing.on_fill(f);
         if f.last {
             self.orders.remove(&f.client_id);
         } else if let Some(o) = self.orders.get_mut(&f.client_id) {

@@ -46,6 +46,29 @@ pub enum Input {
     /// orders) against what the journal holds, and every difference.
     /// Recorded for audit; the engine's decisions do not depend on it.
     Reconcile(Reconcile),
+    /// What a live session sizes an instrument's equity-relative orders
+    /// from, so their quantity is decided when they are created and a
+    /// replay decides the same one without asking the venue.
+    SizingBasis(SizingBasis),
+}
+
+/// The basis of a live session's `all_in` and `fraction` sizing for one
+/// instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct SizingBasis {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The venue's quantity step for market orders: quantities are floored
+    /// to a multiple of it (0: no step).
+    pub step: f64,
+    /// Commission rate held back (`commission_bps` / 10 000), as the
+    /// backtest's relative sizing does.
+    pub fee_rate: f64,
+    /// The quote asset and its free balance at the venue (testnet,
+    /// production); from here on the engine moves it by this session's
+    /// fills. `None` in paper mode, where the engine's own account is the
+    /// balance.
+    pub quote: Option<(String, f64)>,
 }
 
 /// The venue's state at a live session's start.
@@ -419,6 +442,7 @@ pub mod kind {
     pub const INSTRUMENT: u16 = 12;
     pub const MODEL_REJECTED: u16 = 13;
     pub const RECONCILE: u16 = 14;
+    pub const SIZING_BASIS: u16 = 15;
     pub const DECISION: u16 = 64;
     pub const WEIGHT_CHANGE: u16 = 65;
     pub const ORDER_INTENT: u16 = 66;
@@ -451,6 +475,7 @@ pub mod kind {
             INSTRUMENT => "Instrument",
             MODEL_REJECTED => "ModelRejected",
             RECONCILE => "Reconcile",
+            SIZING_BASIS => "SizingBasis",
             DECISION => "Decision",
             WEIGHT_CHANGE => "WeightChange",
             ORDER_INTENT => "OrderIntent",

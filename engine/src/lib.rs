@@ -28,6 +28,7 @@ mod portfolio;
 mod risk;
 pub mod rolling;
 mod sequencer;
+pub mod sizing;
 mod stats;
 
 pub use codec::{DecodeError, Event};

@@ -76,6 +76,11 @@ impl Portfolio {
         }
     }
 
+    /// Instruments it has room for.
+    pub fn instruments(&self) -> usize {
+        self.lots.len()
+    }
+
     /// Cash (realised).
     pub fn cash(&self) -> f64 {
         self.cash

@@ -310,6 +310,21 @@ fn input() -> BoxedStrategy<Input> {
                 })
             })
             .boxed(),
+        (
+            any::<u32>(),
+            float(),
+            float(),
+            proptest::option::of((text(), float())),
+        )
+            .prop_map(|(instrument, step, fee_rate, quote)| {
+                Input::SizingBasis(axon_engine::event::SizingBasis {
+                    instrument,
+                    step,
+                    fee_rate,
+                    quote,
+                })
+            })
+            .boxed(),
     ])
     .boxed()
 }
@@ -505,6 +520,12 @@ fn input_bits(i: &Input) -> Vec<u64> {
         | Input::EndOfData
         | Input::Instrument(_)
         | Input::ModelRejected(_) => {}
+        Input::SizingBasis(x) => {
+            b.extend([x.step.to_bits(), x.fee_rate.to_bits()]);
+            if let Some((_, free)) = &x.quote {
+                b.push(free.to_bits());
+            }
+        }
         Input::Reconcile(r) => {
             for (_, free, locked) in &r.balances {
                 b.extend([free.to_bits(), locked.to_bits()]);
@@ -553,7 +574,7 @@ fn encode_output(o: &Output) -> Vec<u8> {
 }
 
 /// Kinds the engine knows, inputs then outputs.
-const INPUT_KINDS: [u16; 14] = [
+const INPUT_KINDS: [u16; 15] = [
     kind::SESSION_START,
     kind::TICK,
     kind::BAR,
@@ -568,6 +589,7 @@ const INPUT_KINDS: [u16; 14] = [
     kind::INSTRUMENT,
     kind::MODEL_REJECTED,
     kind::RECONCILE,
+    kind::SIZING_BASIS,
 ];
 const OUTPUT_KINDS: [u16; 9] = [
     kind::DECISION,
@@ -773,7 +795,7 @@ fn kind_numbers_are_stable() {
     for (got, want) in inputs {
         assert_eq!(got, want);
     }
-    assert_eq!(INPUT_KINDS.to_vec(), (1..=14).collect::<Vec<u16>>());
+    assert_eq!(INPUT_KINDS.to_vec(), (1..=15).collect::<Vec<u16>>());
     assert_eq!(OUTPUT_KINDS.to_vec(), (64..=72).collect::<Vec<u16>>());
     assert_eq!(
         Output::MarginCall(MarginCall { equity: 0.0 }).kind(),

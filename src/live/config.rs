@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use axon_adapters::exchange::config::{ExchangeConfig, RateLimitConfig, ReconnectConfig, Secret};
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_engine::EngineConfig;
-use axon_engine::config::Sizing;
 use axon_journal::JournalOptions;
 use axon_replay::PlannedModel;
 use serde::Deserialize;
@@ -200,12 +199,6 @@ impl Loaded {
             return Err(self.key_error("exchange.symbols", "name at least one symbol"));
         }
         let engine = self.engine_config()?;
-        if ex.mode != Mode::Paper && !matches!(engine.sizing, Sizing::Fixed(_)) {
-            return Err(self.key_error(
-                "execution.sizing",
-                "orders to a venue need a quantity when they are sent: use sizing = \"fixed\" with units",
-            ));
-        }
         if ex.rate_limit.requests_per_second == 0 || ex.rate_limit.orders_per_minute == 0 {
             return Err(self.key_error("exchange.rate_limit", "limits must be > 0"));
         }

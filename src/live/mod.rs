@@ -6,6 +6,7 @@ mod models;
 mod orders;
 mod reconcile;
 mod session;
+mod sizing;
 mod start;
 pub mod venue;
 

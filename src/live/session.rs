@@ -26,6 +26,7 @@ use crate::exit::Failure;
 use crate::live::config::{LivePlan, Mode};
 use crate::live::models;
 use crate::live::orders::Tracker;
+use crate::live::sizing;
 use crate::live::start;
 use crate::live::venue::Venue;
 
@@ -117,7 +118,9 @@ pub async fn run(
         tag: opened.tag,
         last_time: opened.last_time,
         venue: venue.clone(),
-        paper: paper.then(|| SimExchange::new(plan.sim, plan.exchange.symbols.len())),
+        paper: paper.then(|| {
+            SimExchange::new(plan.sim, plan.exchange.symbols.len()).with_fractional_units()
+        }),
         tasks: JoinSet::new(),
         stopping: false,
         metrics,
@@ -140,6 +143,7 @@ pub async fn run(
             resumed,
         },
     };
+    let mut venue_balances = None;
     if !paper {
         let (balances, open_orders) = if resumed {
             // The journal's working orders first: what became of them while
@@ -152,7 +156,12 @@ pub async fn run(
         } else {
             (balances, open_orders)
         };
+        venue_balances = Some(balances.clone());
         live.reconcile(first_reconcile.as_ref(), balances, open_orders)?;
+    }
+    for input in sizing::basis(&plan, &venue, venue_balances.as_deref())? {
+        let t = live.time(now_ns());
+        live.submit(t, input)?;
     }
     if let Some(c) = &live.collector {
         models::publish_serving(c, live.seq.engine(), &plan);

@@ -7,7 +7,7 @@ use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::okx::OkxAdapter;
 use axon_adapters::exchange::request::Order;
 use axon_adapters::exchange::venue::{
-    AdapterStats, Balance, Placed, Stamped, VenueError, VenueOrder, VenueTrade,
+    AdapterStats, Balance, Placed, Stamped, SymbolInfo, VenueError, VenueOrder, VenueTrade,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -85,6 +85,13 @@ impl Venue {
         match self {
             Self::Binance(a) => a.open_orders().await,
             Self::Okx(a) => a.open_orders().await,
+        }
+    }
+
+    pub fn symbol_info(&self, symbol: &str) -> Result<SymbolInfo, VenueError> {
+        match self {
+            Self::Binance(a) => a.symbol_info(symbol),
+            Self::Okx(a) => a.symbol_info(symbol),
         }
     }
 

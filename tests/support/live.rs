@@ -14,6 +14,11 @@ pub const PASSPHRASE: &str = "mock-pass-5e2b";
 /// The mock with these credentials, fast ticks, two fills per order, and
 /// enough of both assets that shorts and longs are covered.
 pub fn mock() -> MockExchange {
+    mock_with(&[("USDT", 1_000_000.0), ("BTC", 10.0)])
+}
+
+/// [`mock`] with these balances.
+pub fn mock_with(balances: &[(&str, f64)]) -> MockExchange {
     let mut cfg = MockConfig {
         api_key: KEY.into(),
         api_secret: SECRET.into(),
@@ -23,7 +28,7 @@ pub fn mock() -> MockExchange {
         partial_fills: 2,
         ..MockConfig::default()
     };
-    cfg.balances = vec![("USDT".into(), 1_000_000.0), ("BTC".into(), 10.0)];
+    cfg.balances = balances.iter().map(|(a, v)| (a.to_string(), *v)).collect();
     MockExchange::start(cfg).expect("mock exchange starts on loopback")
 }
 
@@ -178,6 +183,14 @@ pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         })
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
+}
+
+/// The sum of every series named `name`.
+pub fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// `axon journal inspect --json` of a closed journal, one value per record.

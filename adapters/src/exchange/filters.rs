@@ -162,6 +162,17 @@ impl SymbolFilters {
         }
     }
 
+    /// The step quantities are floored to: `LOT_SIZE`'s, or for a market
+    /// order the coarser of it and `MARKET_LOT_SIZE`'s (zero: no step).
+    pub fn quantity_step(&self, market: bool) -> Decimal {
+        let lot = self.lot.map_or(Decimal::ZERO, |f| f.step);
+        let market_lot = self
+            .market_lot
+            .filter(|_| market)
+            .map_or(Decimal::ZERO, |f| f.step);
+        lot.max(market_lot)
+    }
+
     fn reject(&self, filter: &'static str, detail: String) -> FilterError {
         FilterError::Rejected {
             symbol: self.symbol.clone(),

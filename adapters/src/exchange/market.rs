@@ -25,6 +25,15 @@ pub(crate) struct Market {
 }
 
 impl Market {
+    /// What callers may know of it.
+    pub fn info(&self) -> crate::exchange::venue::SymbolInfo {
+        crate::exchange::venue::SymbolInfo {
+            base: self.base.clone(),
+            quote: self.quote.clone(),
+            filters: self.filters.clone(),
+        }
+    }
+
     /// The order as it will be sent: price and quantity snapped to the
     /// filters, or why it cannot be sent. A market order's `price`, when
     /// set, is only the reference for the notional check.

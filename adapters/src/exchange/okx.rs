@@ -27,8 +27,8 @@ use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::okx_sign;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, QUANTITY_NOISE, Stamped, UpdateKind,
-    VenueError, VenueEvent, VenueOrder, VenueTrade, now_ns,
+    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, QUANTITY_NOISE, Stamped, SymbolInfo,
+    UpdateKind, VenueError, VenueEvent, VenueOrder, VenueTrade, now_ns,
 };
 use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
 
@@ -116,6 +116,11 @@ impl OkxAdapter {
     /// The adapter's counters.
     pub fn stats(&self) -> Arc<AdapterStats> {
         self.rest.stats.clone()
+    }
+
+    /// A configured symbol's assets and filters, as `connect` loaded them.
+    pub fn symbol_info(&self, symbol: &str) -> Result<SymbolInfo, VenueError> {
+        Ok(self.markets.get(VENUE, symbol)?.info())
     }
 
     /// Syncs the clock and loads the instruments' tick and lot sizes.

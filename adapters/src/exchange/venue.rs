@@ -145,6 +145,17 @@ pub struct VenueTrade {
     pub time_ms: i64,
 }
 
+/// A configured symbol as `connect` loaded it: its assets and filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolInfo {
+    /// Base asset (what is bought and sold).
+    pub base: String,
+    /// Quote asset (what it is priced and paid in).
+    pub quote: String,
+    /// The filters every order is snapped to and checked against.
+    pub filters: crate::exchange::filters::SymbolFilters,
+}
+
 /// A free and locked balance of one asset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Balance {

@@ -32,7 +32,8 @@ use crate::exchange::request::{self, Order};
 use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, Placed, VenueError, VenueOrder, VenueTrade, now_ns,
+    AdapterStats, Balance, OrderStatus, Placed, SymbolInfo, VenueError, VenueOrder, VenueTrade,
+    now_ns,
 };
 
 const VENUE: &str = "binance";
@@ -157,6 +158,11 @@ impl BinanceAdapter {
     /// The adapter's counters (reconnects, rate limits, weight headroom).
     pub fn stats(&self) -> Arc<AdapterStats> {
         self.rest.stats.clone()
+    }
+
+    /// A configured symbol's assets and filters, as `connect` loaded them.
+    pub fn symbol_info(&self, symbol: &str) -> Result<SymbolInfo, VenueError> {
+        Ok(self.markets.get(VENUE, symbol)?.info())
     }
 
     /// Syncs the clock and loads exchangeInfo: filters, assets and the
