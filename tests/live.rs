@@ -6,133 +6,15 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use axon_mockex::{Fault, MockConfig, MockExchange};
-use support::{axon, tempdir};
-
-const KEY: &str = "mock-key-8f3a1c";
-const SECRET: &str = "mock-secret-d41d8cd98f00b204";
-const PASSPHRASE: &str = "mock-pass-5e2b";
-
-fn mock() -> MockExchange {
-    let mut cfg = MockConfig {
-        api_key: KEY.into(),
-        api_secret: SECRET.into(),
-        passphrase: PASSPHRASE.into(),
-        tick_interval_ms: 10,
-        ping_interval_ms: 300,
-        partial_fills: 2,
-        ..MockConfig::default()
-    };
-    // Enough of both assets that shorts and longs are covered.
-    cfg.balances = vec![("USDT".into(), 1_000_000.0), ("BTC".into(), 10.0)];
-    MockExchange::start(cfg).expect("mock exchange starts on loopback")
-}
-
-fn config(venue: &str, mode: &str, symbol: &str, m: &MockExchange) -> String {
-    format!(
-        r#"[session]
-cash = 100000.0
-seed = 5
-
-[strategy]
-kind = "sma_cross"
-fast = 3
-slow = 8
-
-[execution]
-sizing = "fixed"
-units = 0.002
-commission_bps = 10.0
-
-[risk]
-max_position = 0.01
-max_open_orders = 4
-
-[journal]
-path = "journal"
-durability = "group"
-
-[exchange]
-venue = "{venue}"
-mode = "{mode}"
-symbols = ["{symbol}"]
-rest_url = "{rest}"
-ws_url = "{ws}"
-
-[exchange.rate_limit]
-requests_per_second = 50
-orders_per_minute = 600
-
-[exchange.reconnect]
-max_retries = 20
-initial_backoff_ms = 50
-"#,
-        rest = m.rest_url(),
-        ws = m.ws_url()
-    )
-}
-
-/// A scratch folder holding `live.toml`.
-fn session_dir(config: &str) -> tempfile::TempDir {
-    let dir = tempdir();
-    std::fs::write(dir.path().join("live.toml"), config).unwrap();
-    dir
-}
-
-fn spawn_live(dir: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_axon"))
-        .current_dir(dir)
-        .args(["live", "-c", "live.toml", "--summary-json", "summary.json"])
-        .args(extra)
-        .env("AXON_API_KEY", KEY)
-        .env("AXON_API_SECRET", SECRET)
-        .env("AXON_PASSPHRASE", PASSPHRASE)
-        .env("AXON_LOG", "debug")
-        .env_remove("RUST_BACKTRACE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running axon live")
-}
-
-/// Polls `done` every 20 ms; panics after 30 s naming what never happened.
-fn wait_for(what: &str, done: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// SIGTERM: the graceful stop.
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn finish(child: Child) -> (i32, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("axon live exits");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
-    assert!(!text.contains("panicked"), "axon live panicked:\n{text}");
-    (status.code().unwrap_or(-1), text)
-}
+use axon_mockex::{Fault, MockExchange};
+use support::axon;
+use support::live::{
+    KEY, PASSPHRASE, SECRET, config, finish, mock, scrape, session_dir, spawn_live, summary,
+    terminate, wait_for,
+};
 
 /// Every file under `dir`, read as bytes.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -159,11 +41,6 @@ fn assert_no_secrets(dir: &Path, logs: &str) {
             assert!(!hit, "a credential reached {path}");
         }
     }
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json written");
-    serde_json::from_str(&text).unwrap()
 }
 
 /// Runs a session with faults injected along the way; returns its folder.
@@ -439,17 +316,6 @@ fn binance_depth_mode_keeps_a_synced_book_and_replays() {
         ],
     )
     .ok();
-}
-
-/// `GET /metrics` on loopback.
-fn scrape(port: u16) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics server");
-    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }
 
 #[test]
