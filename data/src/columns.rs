@@ -2,15 +2,17 @@
 //! [`crate::BarBatch`]: unit conversion, integer/float widening, symbol
 //! interning. Appends to reused vectors; allocates nothing per row.
 
-use arrow::array::{
-    Array, ArrayAccessor, ArrowPrimitiveType, AsArray, DictionaryArray, PrimitiveArray, StringArray,
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    ArrowDictionaryKeyType, Date32Type, Date64Type, Float32Type, Float64Type, Int8Type, Int16Type,
+    Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow::datatypes::{
-    ArrowDictionaryKeyType, ArrowNativeType, DataType, Date32Type, Date64Type, Float32Type,
-    Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type,
-    UInt32Type, UInt64Type,
+use arrow_array::{
+    Array, ArrayAccessor, ArrowPrimitiveType, DictionaryArray, PrimitiveArray, StringArray,
 };
+use arrow_buffer::ArrowNativeType;
+use arrow_schema::{DataType, TimeUnit};
 
 use crate::error::Problem;
 use crate::schema::ts_scale;
@@ -248,7 +250,7 @@ fn dict_value(values: &dyn Array, k: usize) -> Option<&str> {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{Float32Array, Int64Array, LargeStringArray, TimestampMillisecondArray};
+    use arrow_array::{Float32Array, Int64Array, LargeStringArray, TimestampMillisecondArray};
 
     use super::*;
 
@@ -290,7 +292,7 @@ mod tests {
         assert_eq!(out, [0, 0, 1, 2, 1, 2]);
         assert_eq!(table.names(), ["B", "A", "C"]);
         let with_null = DictionaryArray::<Int32Type>::try_new(
-            arrow::array::Int32Array::from(vec![0, 1]),
+            arrow_array::Int32Array::from(vec![0, 1]),
             Arc::new(StringArray::from(vec![Some("X"), None])),
         );
         let with_null = with_null.ok().unwrap_or_else(|| panic!("dictionary"));

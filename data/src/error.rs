@@ -133,7 +133,7 @@ pub enum DataError {
         row: u64,
         /// The Arrow/Parquet error.
         #[source]
-        source: arrow::error::ArrowError,
+        source: arrow_schema::ArrowError,
     },
     /// Writing a Parquet file failed.
     #[error("{}: cannot write Parquet: {source}", file.display())]

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, StringArray, TimestampSecondArray};
+use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampSecondArray};
 use axon_data::{
     BarBatch, DataError, MarketReader, Problem, ReaderOptions, read_all_bars, write_ticks,
 };

@@ -5,11 +5,11 @@ mod common;
 
 use std::sync::Arc;
 
-use arrow::array::{
+use arrow_array::types::Int8Type;
+use arrow_array::{
     ArrayRef, Date32Array, DictionaryArray, Float32Array, Float64Array, Int64Array,
     LargeStringArray, StringArray, TimestampMillisecondArray, UInt32Array,
 };
-use arrow::datatypes::Int8Type;
 use axon_data::{
     Compression, DataKind, MarketReader, ReaderOptions, SymbolTable, SynthConfig, TickBatch,
     TickSynth, TickWriter, WriterOptions, read_all_bars, read_all_ticks, synth_ticks_to_parquet,

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
+use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
 use axon_data::{DataError, MarketReader, Problem, ReaderOptions, TickBatch};
 use common::*;
 

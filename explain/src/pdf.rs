@@ -1,10 +1,8 @@
-//! The PDF report, written with printpdf: selectable text in the standard
-//! Helvetica fonts and the SHAP values as bars, paginated on A4.
+//! The PDF report, written with pdf-writer: selectable text in the standard
+//! Helvetica fonts (no font files to embed) and the SHAP values as bars,
+//! paginated on A4. Positions are in millimetres from the bottom left.
 
-use printpdf::{
-    BuiltinFont, Color, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, Rect, Rgb, TextItem,
-};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::format::{shown_of, signed};
 use crate::report::{NO_COUNTERFACTUAL, Report, action_name, score_line};
@@ -13,69 +11,58 @@ const W: f32 = 210.0;
 const H: f32 = 297.0;
 const MARGIN: f32 = 18.0;
 
+/// Points per millimetre.
+const PT: f32 = 72.0 / 25.4;
+/// Resource names of the two standard fonts.
+const REGULAR: Name = Name(b"F1");
+const BOLD: Name = Name(b"F2");
+
 /// A cursor that lays lines and bars down pages.
 struct Writer {
-    pages: Vec<Vec<Op>>,
+    pages: Vec<Content>,
     y: f32,
 }
 
-fn rgb(r: f32, g: f32, b: f32) -> Color {
-    Color::Rgb(Rgb {
-        r,
-        g,
-        b,
-        icc_profile: None,
-    })
+/// Text in the fonts' WinAnsi encoding, which agrees with Latin-1 outside
+/// 0x80-0x9F; other characters become `?` so the line stays readable.
+fn win_ansi(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            v @ (0x20..=0x7E | 0xA0..=0xFF) => v as u8,
+            _ => b'?',
+        })
+        .collect()
 }
 
 impl Writer {
     fn new() -> Self {
         Self {
-            pages: vec![Vec::new()],
+            pages: vec![Content::new()],
             y: H - MARGIN,
         }
     }
 
     fn need(&mut self, mm: f32) {
         if self.y - mm < MARGIN {
-            self.pages.push(Vec::new());
+            self.pages.push(Content::new());
             self.y = H - MARGIN;
         }
     }
 
-    fn ops(&mut self) -> &mut Vec<Op> {
+    fn page(&mut self) -> &mut Content {
         self.pages.last_mut().expect("a page")
     }
 
     fn text_at(&mut self, x: f32, size: f32, bold: bool, text: &str) {
-        let font = if bold {
-            BuiltinFont::HelveticaBold
-        } else {
-            BuiltinFont::Helvetica
-        };
         let y = self.y;
-        // The standard fonts cover Latin-1; keep other characters readable.
-        let text: String = text
-            .chars()
-            .map(|c| if (c as u32) < 256 { c } else { '?' })
-            .collect();
-        self.ops().extend([
-            Op::StartTextSection,
-            Op::SetFillColor {
-                col: rgb(0.1, 0.1, 0.1),
-            },
-            Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
-                size: Pt(size),
-            },
-            Op::SetTextCursor {
-                pos: Point::new(Mm(x), Mm(y)),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text)],
-            },
-            Op::EndTextSection,
-        ]);
+        let bytes = win_ansi(text);
+        self.page()
+            .begin_text()
+            .set_fill_rgb(0.1, 0.1, 0.1)
+            .set_font(if bold { BOLD } else { REGULAR }, size)
+            .next_line(x * PT, y * PT)
+            .show(Str(&bytes))
+            .end_text();
     }
 
     fn line(&mut self, size: f32, bold: bool, text: &str) {
@@ -119,25 +106,18 @@ impl Writer {
         let zero = 120.0;
         let len = (value.abs() / max.max(1e-12)) as f32 * 60.0;
         let x = if value >= 0.0 { zero } else { zero - len };
-        let color = if value >= 0.0 {
-            rgb(0.82, 0.27, 0.23)
+        let (r, g, b) = if value >= 0.0 {
+            (0.82, 0.27, 0.23)
         } else {
-            rgb(0.18, 0.44, 0.71)
+            (0.18, 0.44, 0.71)
         };
         let y = self.y;
-        let mut rect = Rect::from_xywh(
-            Mm(x).into(),
-            Mm(y - 0.5).into(),
-            Mm(len.max(0.2)).into(),
-            Mm(3.0).into(),
-        );
-        rect.mode = Some(PaintMode::Fill);
-        self.ops().extend([
-            Op::SaveGraphicsState,
-            Op::SetFillColor { col: color },
-            Op::DrawRectangle { rectangle: rect },
-            Op::RestoreGraphicsState,
-        ]);
+        self.page()
+            .save_state()
+            .set_fill_rgb(r, g, b)
+            .rect(x * PT, (y - 0.5) * PT, len.max(0.2) * PT, 3.0 * PT)
+            .fill_nonzero()
+            .restore_state();
         self.text_at(zero + 62.0, 8.0, false, &format!("{value:+.6}"));
     }
 }
@@ -287,12 +267,41 @@ pub fn render(r: &Report) -> Vec<u8> {
             w.bar(&f.feature_name, f.importance, max);
         }
     }
-    let mut doc = PdfDocument::new(&r.title);
-    let pages = w
-        .pages
-        .into_iter()
-        .map(|ops| PdfPage::new(Mm(W), Mm(H), ops))
-        .collect();
-    doc.with_pages(pages);
-    doc.save(&PdfSaveOptions::default(), &mut Vec::new())
+    assemble(&r.title, w.pages)
+}
+
+/// The document: catalog, page tree, the two fonts, one content stream per
+/// page, and the title in the document information.
+fn assemble(title: &str, pages: Vec<Content>) -> Vec<u8> {
+    let mut pdf = Pdf::new();
+    let mut next = 0;
+    let mut id = || {
+        next += 1;
+        Ref::new(next)
+    };
+    let (catalog, tree, regular, bold, info) = (id(), id(), id(), id(), id());
+    let ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (id(), id())).collect();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(ids.iter().map(|(page, _)| *page))
+        .count(ids.len() as i32);
+    for (font, name) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
+        pdf.type1_font(font)
+            .base_font(Name(name.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    for ((page_id, content_id), content) in ids.into_iter().zip(pages) {
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, W * PT, H * PT))
+            .parent(tree)
+            .contents(content_id);
+        page.resources()
+            .fonts()
+            .pair(REGULAR, regular)
+            .pair(BOLD, bold);
+        page.finish();
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.document_info(info).title(TextStr(title));
+    pdf.finish()
 }

@@ -6,11 +6,11 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, RecordBatch, StringBuilder, TimestampNanosecondBuilder, UInt16Builder, UInt32Builder,
-    UInt64Builder,
+use arrow_array::builder::{
+    StringBuilder, TimestampNanosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use axon_engine::Event;
 use axon_engine::event::kind;
 use axon_journal::JournalReader;
@@ -51,7 +51,7 @@ struct Builders {
 }
 
 impl Builders {
-    fn finish(&mut self, schema: &Arc<Schema>) -> Result<RecordBatch, arrow::error::ArrowError> {
+    fn finish(&mut self, schema: &Arc<Schema>) -> Result<RecordBatch, arrow_schema::ArrowError> {
         self.rows = 0;
         let cols: Vec<ArrayRef> = vec![
             Arc::new(self.seq.finish()),

@@ -273,8 +273,6 @@ pub fn read_observations(path: &Path, n: usize, many: bool) -> Result<Vec<Vec<f3
 }
 
 fn read_parquet_rows(path: &Path, n: usize) -> Result<Vec<Vec<f32>>, Failure> {
-    use arrow::array::{Array, Float64Array};
-    use arrow::datatypes::DataType;
     let bad = |m: String| Failure::input(format!("{}: {m}", path.display()));
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
@@ -289,31 +287,27 @@ fn read_parquet_rows(path: &Path, n: usize) -> Result<Vec<Vec<f32>>, Failure> {
                 batch.num_columns()
             )));
         }
-        let cols: Vec<Float64Array> = batch
+        let cols: Vec<Vec<Option<f64>>> = batch
             .columns()
             .iter()
             .zip(batch.schema().fields())
             .map(|(c, f)| {
-                let c = arrow::compute::cast(c, &DataType::Float64).map_err(|_| {
+                numeric_values(c.as_ref()).ok_or_else(|| {
                     bad(format!(
-                        "column {:?} is {}, not numeric",
+                        "column {:?} is {}, not a number type",
                         f.name(),
                         f.data_type()
                     ))
-                })?;
-                Ok(c.as_any()
-                    .downcast_ref::<Float64Array>()
-                    .cloned()
-                    .unwrap_or_else(|| Float64Array::from(Vec::<f64>::new())))
+                })
             })
             .collect::<Result<_, Failure>>()?;
         for r in 0..batch.num_rows() {
             let mut row = Vec::with_capacity(n);
             for (c, col) in cols.iter().enumerate() {
-                if col.is_null(r) {
+                let Some(v) = col[r] else {
                     return Err(bad(format!("row {} column {c} is null", rows.len())));
-                }
-                row.push(col.value(r) as f32);
+                };
+                row.push(v as f32);
             }
             rows.push(row);
         }
@@ -324,4 +318,36 @@ fn read_parquet_rows(path: &Path, n: usize) -> Result<Vec<Vec<f32>>, Failure> {
         ));
     }
     Ok(rows)
+}
+
+/// The values of an integer or float column as f64 (`None` for nulls), or
+/// `None` for a column of another type.
+fn numeric_values(c: &dyn arrow_array::Array) -> Option<Vec<Option<f64>>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{
+        Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+        UInt32Type, UInt64Type,
+    };
+    use arrow_schema::DataType;
+    macro_rules! values {
+        ($t:ty) => {
+            c.as_primitive::<$t>()
+                .iter()
+                .map(|v| v.map(|v| v as f64))
+                .collect()
+        };
+    }
+    Some(match c.data_type() {
+        DataType::Float64 => values!(Float64Type),
+        DataType::Float32 => values!(Float32Type),
+        DataType::Int8 => values!(Int8Type),
+        DataType::Int16 => values!(Int16Type),
+        DataType::Int32 => values!(Int32Type),
+        DataType::Int64 => values!(Int64Type),
+        DataType::UInt8 => values!(UInt8Type),
+        DataType::UInt16 => values!(UInt16Type),
+        DataType::UInt32 => values!(UInt32Type),
+        DataType::UInt64 => values!(UInt64Type),
+        _ => return None,
+    })
 }

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{Field, Schema};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
 use axon_data::{
     Bar, BarBatch, DataError, ReaderOptions, SymbolTable, Tick, TickBatch, read_all_bars,
     read_all_ticks, write_bars, write_ticks,
