@@ -204,7 +204,7 @@ struct ExplainFlags {
     /// Seed of the samplers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Candidate values per feature for counterfactuals.
+    /// Counterfactual search: seeded steps per feature within one scale of its value (more steps find smaller changes).
     #[arg(long, default_value_t = 100)]
     counterfactual_samples: usize,
 }
