@@ -375,15 +375,28 @@ enum DataCommand {
     },
 }
 
+/// Logs at `warn`, or as `AXON_LOG` says: a level (`debug`) or targets
+/// with levels (`warn,axon_adapters=debug`). `Targets` needs no regex
+/// engine, which keeps a cold build shorter than `EnvFilter` would.
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AXON_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let spec = std::env::var("AXON_LOG").unwrap_or_default();
+    let filter = spec.parse::<Targets>().unwrap_or_else(|e| {
+        eprintln!("axon: AXON_LOG={spec:?} is not a log filter ({e}); logging at warn");
+        Targets::new().with_default(tracing::Level::WARN)
+    });
+    let filter = if spec.trim().is_empty() {
+        Targets::new().with_default(tracing::Level::WARN)
+    } else {
+        filter
+    };
+    let registry = tracing_subscriber::registry().with(filter);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => registry.with(layer).init(),
+        LogFormat::Json => registry.with(layer.json()).init(),
     }
 }
 
