@@ -404,21 +404,7 @@ impl CounterfactualGenerator {
     }
 
     fn check(&self, observation: &[f32], background: &[Vec<f32>]) -> Result<()> {
-        let info = self.model.info();
-        let n = info.input_len();
-        let shape = |what: String, got: usize| ExplainError::Shape {
-            what,
-            got,
-            expected: n,
-            shape: info.input_shape.clone(),
-        };
-        if observation.len() != n {
-            return Err(shape("the observation".into(), observation.len()));
-        }
-        if let Some((i, b)) = background.iter().enumerate().find(|(_, b)| b.len() != n) {
-            return Err(shape(format!("background row {i}"), b.len()));
-        }
-        Ok(())
+        crate::value::check_shapes(self.model.as_ref(), observation, background)
     }
 
     /// `observation` with a counterfactual's changes applied: the input the

@@ -21,26 +21,13 @@ pub(crate) struct Coalitions<'a> {
 }
 
 impl Coalitions<'_> {
-    /// Checks the observation and background against the model.
+    /// Checks the observation and a non-empty background against the model.
     pub fn check(model: &dyn Backend, x: &[f32], background: &[Vec<f32>]) -> Result<()> {
-        let info = model.info();
-        let n = info.input_len();
-        let shape = |what: String, got: usize| ExplainError::Shape {
-            what,
-            got,
-            expected: n,
-            shape: info.input_shape.clone(),
-        };
-        if x.len() != n {
-            return Err(shape("the observation".into(), x.len()));
-        }
+        check_shapes(model, x, &[])?;
         if background.is_empty() {
             return Err(ExplainError::EmptyBackground);
         }
-        if let Some((i, b)) = background.iter().enumerate().find(|(_, b)| b.len() != n) {
-            return Err(shape(format!("background row {i}"), b.len()));
-        }
-        Ok(())
+        check_shapes(model, x, background)
     }
 
     /// Mean model output per class for each coalition; `member(k, j)` says
@@ -97,4 +84,24 @@ impl Coalitions<'_> {
         }
         Ok(out)
     }
+}
+
+/// Checks that the observation and every background row (possibly none)
+/// have the model's input length.
+pub fn check_shapes(model: &dyn Backend, x: &[f32], background: &[Vec<f32>]) -> Result<()> {
+    let info = model.info();
+    let n = info.input_len();
+    let shape = |what: String, got: usize| ExplainError::Shape {
+        what,
+        got,
+        expected: n,
+        shape: info.input_shape.clone(),
+    };
+    if x.len() != n {
+        return Err(shape("the observation".into(), x.len()));
+    }
+    if let Some((i, b)) = background.iter().enumerate().find(|(_, b)| b.len() != n) {
+        return Err(shape(format!("background row {i}"), b.len()));
+    }
+    Ok(())
 }
