@@ -13,15 +13,14 @@
 //! backtesting.py; the summary JSON writes them as `null`. Drawdowns are
 //! positive magnitudes (backtesting.py prints them negative).
 
-mod calendar;
 mod trades;
 
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{Bins, DAY_NS, ceil_days, day_number, resolution, weekday};
 use crate::portfolio::Trade;
-use calendar::{Bins, DAY_NS, ceil_days, day_number, resolution, weekday};
 use trades::{TradeStats, exposure_pct, geometric_mean, mean, nan_if_zero, var};
 
 /// How many of the newest timestamps give the data's period (pandas'

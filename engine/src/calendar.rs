@@ -1,6 +1,7 @@
-//! Calendar arithmetic on UTC nanosecond timestamps, as pandas does it for
-//! backtesting.py's statistics: days, weekdays, resampling bins and the
-//! rounding of durations to the data's resolution.
+//! Calendar arithmetic on UTC nanosecond timestamps (proleptic Gregorian,
+//! no leap seconds): civil dates for reports, and what pandas does for
+//! backtesting.py's statistics (weekdays, resampling bins, the rounding of
+//! durations to the data's resolution).
 
 /// Nanoseconds per day.
 pub const DAY_NS: i64 = 86_400_000_000_000;
@@ -15,17 +16,25 @@ pub fn weekday(day: i64) -> i64 {
     (day + 3).rem_euclid(7)
 }
 
-/// Year and month (1-12) of a day number (Howard Hinnant's algorithm).
-pub fn year_month(day: i64) -> (i64, i64) {
+/// Year, month (1-12) and day (1-31) of a day number (Howard Hinnant's
+/// algorithm).
+pub fn civil_from_days(day: i64) -> (i64, i64, i64) {
     let z = day + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month)
+    (year, month, d)
+}
+
+/// Year and month (1-12) of a day number.
+pub fn year_month(day: i64) -> (i64, i64) {
+    let (y, m, _) = civil_from_days(day);
+    (y, m)
 }
 
 /// The resampling pandas applies to equity before daily returns: `D`, or
@@ -102,6 +111,7 @@ mod tests {
     fn civil_dates() {
         // 2024-02-29 is day 19782; 2021-01-04 (a Monday) is day 18631.
         assert_eq!(year_month(19_782), (2024, 2));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(year_month(0), (1970, 1));
         assert_eq!(year_month(-1), (1969, 12));
         assert_eq!(weekday(18_631), 0);
