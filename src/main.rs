@@ -382,15 +382,13 @@ fn init_logs(format: LogFormat) {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let spec = std::env::var("AXON_LOG").unwrap_or_default();
-    let filter = spec.parse::<Targets>().unwrap_or_else(|e| {
-        eprintln!("axon: AXON_LOG={spec:?} is not a log filter ({e}); logging at warn");
-        Targets::new().with_default(tracing::Level::WARN)
-    });
-    let filter = if spec.trim().is_empty() {
-        Targets::new().with_default(tracing::Level::WARN)
-    } else {
-        filter
+    let warn = || Targets::new().with_default(tracing::Level::WARN);
+    let filter = match std::env::var("AXON_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => spec.parse::<Targets>().unwrap_or_else(|e| {
+            eprintln!("axon: AXON_LOG={spec:?} is not a log filter ({e}); logging at warn");
+            warn()
+        }),
+        _ => warn(),
     };
     let registry = tracing_subscriber::registry().with(filter);
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
