@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
 use axon_engine::EngineConfig;
@@ -18,6 +17,7 @@ use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_
 use axon_engine::{DynamicWeights, EnsembleConfig};
 use axon_inference::ModelConfig;
 use axon_journal::{Durability, JournalOptions};
+use axon_metrics::MetricsCollector;
 use axon_replay::{BacktestPlan, PlannedModel, run_backtest, verify_replay};
 use criterion::{Criterion, Throughput, criterion_group};
 

@@ -454,7 +454,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (metrics, _exporter) = match metrics_port {
                 Some(port) => {
-                    let m = axon_adapters::metrics::MetricsCollector::new()?;
+                    let m = axon_metrics::MetricsCollector::new()?;
                     let addr = std::net::SocketAddr::new(metrics_bind, port);
                     let exporter = m.export_prometheus(addr).map_err(|e| {
                         exit::Failure::input(format!(

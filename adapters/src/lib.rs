@@ -6,5 +6,4 @@
 //! journaled inputs, so a replay needs no simulator at all.
 
 pub mod exchange;
-pub mod metrics;
 pub mod sim;

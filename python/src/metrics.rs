@@ -3,8 +3,8 @@
 
 use std::sync::Mutex;
 
-use axon_adapters::metrics::{Exporter, MetricsCollector};
 use axon_engine::market::Side;
+use axon_metrics::{Exporter, MetricsCollector};
 use pyo3::prelude::*;
 
 use crate::errors::{axon_error, io_error, value_error};

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
@@ -14,6 +13,7 @@ use axon_engine::market::{Bar, Tick};
 use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
 use axon_inference::{ModelConfig, ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions};
+use axon_metrics::MetricsCollector;
 
 use crate::error::ReplayError;
 use crate::feed::{Feed, Rows};

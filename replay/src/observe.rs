@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use axon_adapters::metrics::{InstrumentMetrics, MetricsCollector};
 use axon_engine::event::RiskReason;
 use axon_engine::market::Side;
 use axon_engine::{Engine, Input, Output, Sequencer};
 use axon_journal::Journal;
+use axon_metrics::{InstrumentMetrics, MetricsCollector};
 use prometheus::IntCounter;
 
 /// Events between gauge refreshes.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use axon_adapters::metrics::MetricsCollector;
+use axon_metrics::MetricsCollector;
 use axon_replay::{BacktestPlan, BacktestReport, run_backtest};
 use serde_json::json;
 

@@ -13,7 +13,7 @@ pub mod venue;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axon_adapters::metrics::MetricsCollector;
+use axon_metrics::MetricsCollector;
 use serde_json::json;
 
 use crate::exit::Failure;

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use axon_adapters::metrics::MetricsCollector;
 use axon_engine::event::ModelRejected;
 use axon_engine::{Engine, Input};
 use axon_inference::{
@@ -17,6 +16,7 @@ use axon_inference::{
     SharedModel, SlotFeed, WatchHandle, load_backend_bytes, sha256_hex, swap_record,
 };
 use axon_journal::ArtifactStore;
+use axon_metrics::MetricsCollector;
 use axon_replay::PlannedModel;
 use tokio::sync::mpsc;
 

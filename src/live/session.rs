@@ -11,12 +11,12 @@ use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
 };
-use axon_adapters::metrics::MetricsCollector;
 use axon_adapters::sim::SimExchange;
 use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile};
 use axon_engine::market::{Side, Tick};
 use axon_engine::{Input, Output, Sequencer};
 use axon_journal::Journal;
+use axon_metrics::MetricsCollector;
 use axon_replay::RunMetrics;
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};

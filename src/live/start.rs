@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use axon_adapters::exchange::client_id::session_tag;
 use axon_adapters::exchange::venue::now_ns;
-use axon_adapters::metrics::MetricsCollector;
 use axon_engine::event::{InstrumentDef, Reconcile, SessionStart, kind};
 use axon_engine::{Engine, Input, Output, Sequencer};
 use axon_inference::{ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions, JournalReader};
+use axon_metrics::MetricsCollector;
 use axon_replay::InferenceMetrics;
 
 use crate::exit::Failure;

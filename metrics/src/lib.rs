@@ -1,3 +1,5 @@
+//! # axon-metrics
+//!
 //! Prometheus metrics: the [`MetricsCollector`] and its HTTP exporter.
 //!
 //! Metrics observe the engine from the outside (drivers record what the

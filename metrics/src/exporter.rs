@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::MetricsCollector;
+use crate::MetricsCollector;
 
 /// A running exporter; stops when dropped.
 pub struct Exporter {
