@@ -1,7 +1,23 @@
-//! Exit codes: 0 success, 1 a verification or diff found a difference,
-//! 2 bad usage or bad input. Errors print as one line, never a backtrace.
+//! Exit codes, in one place. Library crates return typed errors; this is
+//! where each becomes a code and one line on stderr (never a backtrace):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | a verification, diff or audit found a difference |
+//! | 2 | bad usage or bad input (a file, a key, a value, a journal) |
+//! | 3 | a live session lost its venue for good; its journal is closed and replays |
 
 use std::fmt;
+
+use axon_live::LiveError;
+
+/// A verification or diff found a difference.
+pub const DIFFERS: u8 = 1;
+/// Bad usage or bad input.
+pub const BAD_INPUT: u8 = 2;
+/// A live session stopped because a venue stream was lost for good.
+pub const STREAM_LOST: u8 = 3;
 
 /// Why a command failed, and its exit code.
 #[derive(Debug)]
@@ -11,18 +27,18 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Bad usage or input: exit 2.
+    /// Bad usage or input.
     pub fn input(message: impl Into<String>) -> Self {
         Self {
-            code: 2,
+            code: BAD_INPUT,
             message: message.into(),
         }
     }
 
-    /// A verification or diff found a difference: exit 1.
+    /// A verification or diff found a difference.
     pub fn differs(message: impl Into<String>) -> Self {
         Self {
-            code: 1,
+            code: DIFFERS,
             message: message.into(),
         }
     }
@@ -36,28 +52,46 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-impl From<axon_replay::ReplayError> for Failure {
-    fn from(e: axon_replay::ReplayError) -> Self {
-        Self::input(e.to_string())
+/// Errors whose every case is bad input.
+macro_rules! bad_input {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Self {
+                Self::input(e.to_string())
+            }
+        }
+    )*};
+}
+
+bad_input!(
+    axon_replay::ReplayError,
+    axon_journal::JournalError,
+    axon_data::DataError,
+    axon_config::ConfigError,
+);
+
+impl From<LiveError> for Failure {
+    fn from(e: LiveError) -> Self {
+        let code = match e {
+            LiveError::StreamLost { .. } => STREAM_LOST,
+            _ => BAD_INPUT,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
-impl From<axon_journal::JournalError> for Failure {
-    fn from(e: axon_journal::JournalError) -> Self {
-        Self::input(e.to_string())
-    }
-}
-
-impl From<axon_data::DataError> for Failure {
-    fn from(e: axon_data::DataError) -> Self {
-        Self::input(e.to_string())
-    }
-}
-
-/// Turns an error from anywhere into a failure (exit 2 unless it is one already).
+/// Turns an error from anywhere into a failure: a typed error by its kind,
+/// anything else as bad input.
 pub fn classify(err: anyhow::Error) -> Failure {
-    match err.downcast::<Failure>() {
-        Ok(f) => f,
+    let err = match err.downcast::<Failure>() {
+        Ok(f) => return f,
+        Err(e) => e,
+    };
+    match err.downcast::<LiveError>() {
+        Ok(e) => e.into(),
         Err(other) => Failure::input(format!("{other:#}")),
     }
 }

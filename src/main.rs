@@ -1,7 +1,11 @@
 //! `axon`: the command line of AXON, a deterministic, event-sourced
 //! backtest/live trading engine. See README.md.
 
-use axon::{commands, exit, live};
+mod commands;
+mod exit;
+mod output;
+
+use commands::live;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -212,9 +216,11 @@ struct ExplainFlags {
 impl ExplainFlags {
     fn args(&self) -> commands::explain::ExplainArgs {
         commands::explain::ExplainArgs {
-            html: self.html.clone(),
-            pdf: self.pdf.clone(),
-            json: self.json.clone(),
+            files: axon_explain::ReportFiles {
+                html: self.html.clone(),
+                pdf: self.pdf.clone(),
+                json: self.json.clone(),
+            },
             per_cell: self.per_cell,
             samples: self.samples,
             seed: self.seed,

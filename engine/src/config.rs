@@ -56,8 +56,10 @@ pub enum Sizing {
 /// `floor(margin_available * (1 - eps) / price)`.
 pub const ALL_IN_FRACTION: f64 = 1.0 - f64::EPSILON;
 
-/// Risk limits; `None` disables a check.
+/// Risk limits; `None` disables a check. Configuration files give them as
+/// `[risk]` with `kill_switch` for the kill mode.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode, Default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiskLimits {
     /// Largest estimated order notional.
     pub max_order_notional: Option<f64>,
@@ -72,11 +74,13 @@ pub struct RiskLimits {
     /// Limit prices further than this (percent) from the last mark are refused.
     pub price_band_pct: Option<f64>,
     /// What the kill switch allows once engaged.
+    #[serde(rename(deserialize = "kill_switch"))]
     pub kill_mode: KillMode,
 }
 
 /// The kill switch's state once engaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all(deserialize = "snake_case"))]
 pub enum KillMode {
     /// Only orders that shrink positions.
     #[default]
@@ -87,6 +91,7 @@ pub enum KillMode {
 
 /// Which decisions become `Decision` records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all(deserialize = "snake_case"))]
 pub enum DecisionLog {
     /// Only decisions whose action is not Hold (the ones that trade).
     Actions,

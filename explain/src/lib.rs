@@ -10,6 +10,7 @@
 
 mod counterfactual;
 mod error;
+mod files;
 mod format;
 mod html;
 mod kernel_shap;
@@ -23,6 +24,7 @@ pub use counterfactual::{
     Counterfactual, CounterfactualGenerator, CounterfactualOptions, FeatureChange,
 };
 pub use error::{ExplainError, Result};
+pub use files::ReportFiles;
 pub use format::{event_time, format_price, shown_of, utc_time};
 pub use kernel_shap::{Explanation, KernelSHAP, ShapOptions};
 pub use layout::FeatureLayout;

@@ -7,13 +7,12 @@
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-use axon::live::config::VenueKind;
-use axon::live::venue::Venue;
 use axon_adapters::exchange::config::{ExchangeConfig, RateLimitConfig, ReconnectConfig, Secret};
 use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     Balance, Placed, Stamped, UpdateKind, VenueEvent, VenueOrder, now_ns,
 };
+use axon_adapters::{Venue, VenueKind};
 use axon_engine::config::{KillMode, RiskLimits};
 use axon_engine::event::{OrderIntent, OrderType, Quantity};
 use axon_engine::market::Side;
@@ -429,7 +428,7 @@ macro_rules! adapter_class {
         #[pyclass(name = $py, module = "axon_quant.exchange")]
         #[derive(Debug)]
         pub struct $name {
-            venue: Venue,
+            venue: Arc<dyn Venue>,
         }
 
         #[pymethods]
@@ -438,7 +437,7 @@ macro_rules! adapter_class {
             fn new(config: PyExchangeConfig) -> PyResult<Self> {
                 let _rt = pyo3_async_runtimes::tokio::get_runtime().enter();
                 Ok(Self {
-                    venue: Venue::new($kind, config.inner).map_err(axon_error)?,
+                    venue: $kind.open(config.inner).map_err(axon_error)?,
                 })
             }
 
@@ -513,10 +512,10 @@ macro_rules! adapter_class {
                 let (tx, rx) = mpsc::channel(8192);
                 let (stop_tx, stop_rx) = watch::channel(false);
                 if market {
-                    self.venue.spawn_market(tx.clone(), stop_rx.clone());
+                    self.venue.clone().spawn_market(tx.clone(), stop_rx.clone());
                 }
                 if user {
-                    self.venue.spawn_user(tx, stop_rx);
+                    self.venue.clone().spawn_user(tx, stop_rx);
                 }
                 PyEventStream {
                     rx: Arc::new(tokio::sync::Mutex::new(rx)),

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use axon::exit::Failure;
+use axon_config::{Config, ConfigError};
+use axon_explain::{ReportFiles, ShapOptions};
 use axon_journal::JournalReader;
-use axon_replay::{AuditOptions, AuditTarget, RecordView};
+use axon_replay::{AuditOptions, AuditTarget, ExplainOptions, RecordView};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -16,16 +17,13 @@ pub fn from_json<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<
     py.import("json")?.call_method1("loads", (v.to_string(),))
 }
 
-fn failure(f: Failure) -> PyErr {
-    if f.code == 2 {
-        value_error(f.message)
-    } else {
-        axon_error(f.message)
-    }
+/// A bad config file or a journal that cannot be replayed is bad input.
+fn config_error(e: ConfigError) -> PyErr {
+    value_error(e)
 }
 
 fn replay_error(e: axon_replay::ReplayError) -> PyErr {
-    failure(Failure::from(e))
+    value_error(e)
 }
 
 /// Runs the backtest a config file describes; returns its summary (the
@@ -37,15 +35,16 @@ fn backtest<'py>(
     config_path: PathBuf,
     journal: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let loaded = axon::config::load(&config_path).map_err(failure)?;
-    let mut plan = loaded.plan().map_err(failure)?;
+    let mut plan = Config::load(&config_path)
+        .and_then(|c| c.backtest_plan())
+        .map_err(config_error)?;
     if let Some(j) = journal {
         plan.journal_dir = j;
     }
     let report = py
         .detach(|| axon_replay::run_backtest(&plan, &mut |_, _| {}))
         .map_err(replay_error)?;
-    let summary = axon::commands::backtest::summary_json(&report, &plan.journal_dir);
+    let summary = report.summary_json(&plan.journal_dir);
     from_json(py, &summary)
 }
 
@@ -101,20 +100,28 @@ fn audit<'py>(
     let a = py
         .detach(|| axon_replay::audit(&path, target, options))
         .map_err(replay_error)?;
-    if html.is_some() || pdf.is_some() || json.is_some() {
-        let args = axon::commands::explain::ExplainArgs {
-            html,
-            pdf,
-            json,
-            per_cell: false,
-            samples: None,
-            seed: 0,
+    let files = ReportFiles { html, pdf, json };
+    if files.html.is_some() || files.pdf.is_some() || files.json.is_some() {
+        let options = ExplainOptions {
+            slot,
+            background,
+            shap: ShapOptions::default(),
             counterfactual_samples: 100,
         };
-        py.detach(|| {
-            axon::commands::explain::audit_cmd(&path, target, slot, background, &args, true)
-        })
-        .map_err(|e| failure(axon::exit::classify(e)))?;
+        let r = py
+            .detach(|| axon_replay::explain_decision(&path, target, &options))
+            .map_err(replay_error)?;
+        r.report
+            .write_files(&files, r.provenance.clone())
+            .map_err(value_error)?;
+        if !r.audit.reproduced {
+            return Err(axon_error(format!(
+                "{}: the replay did NOT reproduce the decision at seq {} (first difference at seq {:?})",
+                path.display(),
+                r.audit.seq,
+                r.audit.first_mismatch
+            )));
+        }
     }
     let slots: Vec<serde_json::Value> = a
         .slots

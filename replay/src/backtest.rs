@@ -14,6 +14,7 @@ use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
 use axon_inference::{ModelConfig, ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions};
 use axon_metrics::MetricsCollector;
+use serde_json::json;
 
 use crate::error::ReplayError;
 use crate::feed::{Feed, Rows};
@@ -88,6 +89,31 @@ pub struct BacktestReport {
     pub symbols: Vec<String>,
     /// Kind of data.
     pub kind: DataKind,
+}
+
+impl BacktestReport {
+    /// The summary as JSON (fields relied on by scripts; add, never
+    /// rename): every statistic of [`Summary`] (undefined ones, such as the
+    /// win rate of a run without trades, are `null`), then the run's own
+    /// figures and where its journal is.
+    pub fn summary_json(&self, journal: &Path) -> serde_json::Value {
+        let mut v = serde_json::to_value(&self.summary).unwrap_or_else(|_| json!({}));
+        let run = json!({
+            "rows": self.rows,
+            "events": self.events,
+            "events_per_sec": self.events as f64 / self.elapsed_secs.max(1e-9),
+            "rows_per_sec": self.rows as f64 / self.elapsed_secs.max(1e-9),
+            "elapsed_secs": self.elapsed_secs,
+            "head_hash": self.head_hash,
+            "journal": journal.display().to_string(),
+            "data_kind": self.kind.to_string(),
+            "symbols": self.symbols,
+        });
+        if let (Some(v), serde_json::Value::Object(run)) = (v.as_object_mut(), run) {
+            v.extend(run);
+        }
+        v
+    }
 }
 
 /// Progress callback: rows done so far, rows in total.

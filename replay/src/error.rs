@@ -32,6 +32,33 @@ pub enum ReplayError {
         /// Why.
         reason: String,
     },
+    /// An audit asked for a slot that holds no ML model.
+    #[error("slot {slot} has no ML model in this decision (ML slots: {ml_slots:?})")]
+    NoSuchSlot {
+        /// The slot asked for.
+        slot: u16,
+        /// The decision's ML slots.
+        ml_slots: Vec<u16>,
+    },
+    /// The audited decision has only rule models: nothing to explain.
+    #[error("{}: the decision at seq {seq} has no ML model to explain (only rule models)", journal.display())]
+    NothingToExplain {
+        /// The journal.
+        journal: PathBuf,
+        /// The decision.
+        seq: u64,
+    },
+    /// The explainer failed on the audited decision.
+    #[error("{}: seq {seq}: {source}", journal.display())]
+    Explain {
+        /// The journal.
+        journal: PathBuf,
+        /// The decision.
+        seq: u64,
+        /// Why.
+        #[source]
+        source: axon_explain::ExplainError,
+    },
     /// The backtest plan is inconsistent.
     #[error("{0}")]
     Plan(String),

@@ -11,6 +11,7 @@
 
 mod audit;
 mod backtest;
+mod decision_report;
 mod diff;
 mod error;
 mod export;
@@ -22,6 +23,9 @@ pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
 pub use backtest::{
     BacktestPlan, BacktestReport, CONFIG_SOURCE, PlannedModel, Progress, run_backtest,
     write_config_source,
+};
+pub use decision_report::{
+    DecisionReport, ExplainOptions, action_name, explain_decision, window_names,
 };
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;

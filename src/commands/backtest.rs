@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
+use axon_config::{Config, Source};
 use axon_metrics::MetricsCollector;
 use axon_replay::{BacktestPlan, BacktestReport, run_backtest};
-use serde_json::json;
 
-use crate::config;
 use crate::exit::Failure;
 use crate::output::{Progress, table};
 
@@ -19,28 +18,6 @@ pub fn run(plan: &BacktestPlan, quiet: bool) -> Result<BacktestReport, Failure> 
     let report = run_backtest(plan, &mut |done, total| progress.update(done, total))?;
     progress.finish();
     Ok(report)
-}
-
-/// The summary JSON (fields relied on by scripts; add, never rename): every
-/// statistic of `axon_engine::Summary` (undefined ones, such as the win rate
-/// of a run without trades, are `null`), then the run's own figures.
-pub fn summary_json(r: &BacktestReport, journal: &Path) -> serde_json::Value {
-    let mut v = serde_json::to_value(&r.summary).unwrap_or_else(|_| json!({}));
-    let run = json!({
-        "rows": r.rows,
-        "events": r.events,
-        "events_per_sec": r.events as f64 / r.elapsed_secs.max(1e-9),
-        "rows_per_sec": r.rows as f64 / r.elapsed_secs.max(1e-9),
-        "elapsed_secs": r.elapsed_secs,
-        "head_hash": r.head_hash,
-        "journal": journal.display().to_string(),
-        "data_kind": r.kind.to_string(),
-        "symbols": r.symbols,
-    });
-    if let (Some(v), serde_json::Value::Object(run)) = (v.as_object_mut(), run) {
-        v.extend(run);
-    }
-    v
 }
 
 /// A statistic for the table: `n/a` when undefined.
@@ -148,8 +125,7 @@ pub struct MetricsServe {
 
 /// `axon backtest`.
 pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Result<()> {
-    let loaded = config::load(config_path)?;
-    let mut plan = loaded.plan()?;
+    let mut plan = Config::load(config_path)?.backtest_plan()?;
     if let Some(j) = &out.journal {
         plan.journal_dir = j.clone();
     }
@@ -170,7 +146,7 @@ pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Resul
     };
     let report = run(&plan, quiet)?;
     if let Some(p) = &out.summary_json {
-        let text = serde_json::to_string_pretty(&summary_json(&report, &plan.journal_dir))?;
+        let text = serde_json::to_string_pretty(&report.summary_json(&plan.journal_dir))?;
         std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &out.trades_csv {
@@ -189,14 +165,14 @@ pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Resul
 
 /// `axon validate-config`: every problem one line, exit 2 if any.
 pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
-    let loaded = config::load(config_path)?;
+    let config = Config::load(config_path)?;
     let mut problems = Vec::new();
     // A live session's file: credentials present (never printed), sizing
     // a venue can take, limits sane; a backtest's: its data exists.
-    let (journal_dir, what) = if loaded.file.exchange.is_some() {
-        (loaded.live_plan()?.journal_dir, "live sessions")
+    let (journal_dir, what) = if let Source::Exchange(_) = config.file.source {
+        (config.live_plan()?.journal_dir, "live sessions")
     } else {
-        let plan = loaded.plan()?;
+        let plan = config.backtest_plan()?;
         if !plan.data_path.exists() {
             problems.push(format!(
                 "{}: key data.path: {} does not exist",

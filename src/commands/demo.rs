@@ -8,7 +8,6 @@ use anyhow::Context;
 use axon_data::{SynthConfig, synth_ticks_to_parquet};
 
 use crate::commands::{backtest, replay};
-use crate::config;
 use crate::exit::Failure;
 use crate::output::table;
 
@@ -97,8 +96,7 @@ pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow:
     std::fs::write(&config_path, demo_config("ticks.parquet"))?;
     // The reference [1, 4] model ships inside the binary.
     std::fs::write(dir.join("mlp_4.safetensors"), DEMO_MODEL)?;
-    let loaded = config::load(&config_path)?;
-    let plan = loaded.plan()?;
+    let plan = axon_config::Config::load(&config_path)?.backtest_plan()?;
     let report = backtest::run(&plan, quiet)?;
     let outcome = replay::verify(&plan.journal_dir, quiet)?;
     if !quiet {

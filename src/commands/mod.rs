@@ -5,5 +5,6 @@ pub mod data;
 pub mod demo;
 pub mod explain;
 pub mod journal;
+pub mod live;
 pub mod models;
 pub mod replay;

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::Deserialize;
+
 /// A credential. `Debug` prints a placeholder; only [`Secret::expose`]
 /// gives the text, and only signing code calls it.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -36,8 +38,10 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Client-side request budget, below the venue's own limits.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Client-side request budget, below the venue's own limits
+/// (`[exchange.rate_limit]`; a key left out keeps its default).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     /// REST requests per second, all endpoints.
     pub requests_per_second: u32,
@@ -55,8 +59,10 @@ impl Default for RateLimitConfig {
 }
 
 /// Websocket reconnects: exponential backoff from `initial_backoff_ms`,
-/// giving up after `max_retries` failed attempts in a row.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// giving up after `max_retries` failed attempts in a row
+/// (`[exchange.reconnect]`; a key left out keeps its default).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReconnectConfig {
     /// Failed attempts in a row before the stream is declared lost.
     pub max_retries: u32,

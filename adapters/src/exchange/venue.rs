@@ -313,6 +313,13 @@ pub enum VenueError {
         /// Venue.
         venue: &'static str,
     },
+    /// The venue takes orders in step with the market data, from the
+    /// engine's outputs, not by request (the simulated exchange).
+    #[error("{venue}: orders are booked in step with the market data, not by request")]
+    InStep {
+        /// Venue.
+        venue: &'static str,
+    },
     /// An order placement's outcome is still unknown after looking it up.
     #[error(
         "{venue}: order {client_order_id}: outcome unknown after {attempts} attempts: {detail}"

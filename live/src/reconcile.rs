@@ -6,7 +6,7 @@ use axon_adapters::exchange::venue::{Balance, VenueOrder};
 use axon_engine::event::{Reconcile, VenueOpenOrder};
 use axon_engine::market::Side;
 
-use crate::live::orders::Tracker;
+use crate::orders::Tracker;
 
 /// The base asset of a symbol: OKX writes `BTC-USDT`; for Binance's
 /// `BTCUSDT` the longest known asset that begins it.

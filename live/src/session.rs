@@ -4,6 +4,7 @@
 //! exchange), every answer back in as a journaled input.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axon_adapters::exchange::client_id::client_order_id;
@@ -11,7 +12,8 @@ use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
 };
-use axon_adapters::sim::SimExchange;
+use axon_adapters::{PaperVenue, Venue};
+use axon_config::{LivePlan, Mode};
 use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile};
 use axon_engine::market::{Side, Tick};
 use axon_engine::{Input, Output, Sequencer};
@@ -22,13 +24,11 @@ use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::exit::Failure;
-use crate::live::config::{LivePlan, Mode};
-use crate::live::models;
-use crate::live::orders::Tracker;
-use crate::live::sizing;
-use crate::live::start;
-use crate::live::venue::Venue;
+use crate::error::LiveError;
+use crate::models;
+use crate::orders::Tracker;
+use crate::sizing;
+use crate::start;
 
 /// How long shutdown waits for order requests already sent.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -61,8 +61,7 @@ struct Live {
     tag: String,
     tracker: Tracker,
     last_time: i64,
-    venue: Venue,
-    paper: Option<SimExchange>,
+    venue: Arc<dyn Venue>,
     tasks: JoinSet<Vec<Stamped>>,
     stopping: bool,
     metrics: Option<RunMetrics>,
@@ -79,21 +78,13 @@ pub async fn run(
     max_duration: Option<Duration>,
     collector: Option<MetricsCollector>,
     shutdown: impl Future<Output = ()>,
-) -> Result<LiveReport, Failure> {
+) -> Result<LiveReport, LiveError> {
     let started = Instant::now();
-    let venue_err = |e: VenueError| Failure::input(e.to_string());
-    let venue = Venue::new(plan.venue, plan.exchange.clone()).map_err(venue_err)?;
-    venue.connect().await.map_err(venue_err)?;
-    let paper = plan.mode == Mode::Paper;
-    // The venue's state before anything is journaled.
-    let (balances, open_orders) = if paper {
-        (Vec::new(), Vec::new())
-    } else {
-        (
-            venue.balances().await.map_err(venue_err)?,
-            venue.open_orders().await.map_err(venue_err)?,
-        )
-    };
+    let venue = open_venue(&plan)?;
+    venue.connect().await?;
+    // The venue's account before anything is journaled (none where the
+    // session's own portfolio is the account).
+    let account = venue.account().await?;
     let resume = plan.journal_dir.join("manifest.json").exists();
     let opened = if resume {
         start::resume(&plan, &collector)?
@@ -118,9 +109,6 @@ pub async fn run(
         tag: opened.tag,
         last_time: opened.last_time,
         venue: venue.clone(),
-        paper: paper.then(|| {
-            SimExchange::new(plan.sim, plan.exchange.symbols.len()).with_fractional_units()
-        }),
         tasks: JoinSet::new(),
         stopping: false,
         metrics,
@@ -144,22 +132,21 @@ pub async fn run(
         },
     };
     let mut venue_balances = None;
-    if !paper {
-        let (balances, open_orders) = if resumed {
+    if let Some(mut account) = account {
+        if resumed {
             // The journal's working orders first: what became of them while
             // no session ran is journaled before anything else.
             live.settle_open_orders().await?;
-            (
-                venue.balances().await.map_err(venue_err)?,
-                venue.open_orders().await.map_err(venue_err)?,
-            )
-        } else {
-            (balances, open_orders)
-        };
-        venue_balances = Some(balances.clone());
-        live.reconcile(first_reconcile.as_ref(), balances, open_orders)?;
+            account = venue.account().await?.unwrap_or_default();
+        }
+        venue_balances = Some(account.balances.clone());
+        live.reconcile(
+            first_reconcile.as_ref(),
+            account.balances,
+            account.open_orders,
+        )?;
     }
-    for input in sizing::basis(&plan, &venue, venue_balances.as_deref())? {
+    for input in sizing::basis(&plan, venue.as_ref(), venue_balances.as_deref())? {
         let t = live.time(now_ns());
         live.submit(t, input)?;
     }
@@ -181,10 +168,8 @@ pub async fn run(
 
     let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut streams = vec![venue.spawn_market(tx.clone(), stop_rx.clone())];
-    if !paper {
-        streams.push(venue.spawn_user(tx.clone(), stop_rx.clone()));
-    }
+    let mut streams = vec![venue.clone().spawn_market(tx.clone(), stop_rx.clone())];
+    streams.extend(venue.clone().spawn_user(tx.clone(), stop_rx.clone()));
     drop(tx);
     tokio::pin!(shutdown);
     let deadline =
@@ -256,13 +241,11 @@ pub async fn run(
     }
     // Orders whose answer never came (given up above): what the venue
     // says of them is journaled now rather than left to the next session.
-    if !paper {
-        match tokio::time::timeout(DRAIN, live.settle(|t| !t.acked)).await {
-            Ok(settled) => settled?,
-            Err(_) => tracing::warn!(
-                "shutdown: some orders could not be looked up; the next session reconciles them"
-            ),
-        }
+    match tokio::time::timeout(DRAIN, live.settle(|t| !t.acked)).await {
+        Ok(settled) => settled?,
+        Err(_) => tracing::warn!(
+            "shutdown: some orders could not be looked up; the next session reconciles them"
+        ),
     }
     live.refresh_metrics();
     let stats = venue.stats();
@@ -278,15 +261,26 @@ pub async fn run(
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.stopped_by = stopped_by;
     if let Some(reason) = lost {
-        return Err(Failure {
-            code: 3,
-            message: format!(
-                "{reason}; the journal is closed and replays ({} records)",
-                report.records
-            ),
+        return Err(LiveError::StreamLost {
+            reason,
+            records: report.records,
         });
     }
     Ok(report)
+}
+
+/// The venue a plan names: the exchange itself, or in paper mode its
+/// market data against the simulated exchange.
+fn open_venue(plan: &LivePlan) -> Result<Arc<dyn Venue>, LiveError> {
+    let exchange = plan.venue.open(plan.exchange.clone())?;
+    Ok(match plan.mode {
+        Mode::Paper => Arc::new(PaperVenue::new(
+            exchange,
+            plan.sim,
+            plan.exchange.symbols.len(),
+        )),
+        Mode::Testnet | Mode::Production => exchange,
+    })
 }
 
 /// The request for an engine order.
@@ -332,7 +326,7 @@ fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Or
 /// executions one by one from its trade list, so that those the session
 /// missed (a stream gap, a restart) are counted with the commission the
 /// venue charged, and those already counted add nothing.
-async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
+async fn lookup(venue: Arc<dyn Venue>, symbol: String, id: String) -> Vec<Stamped> {
     let update = |kind, venue_order_id: &str| Stamped {
         recv_ns: now_ns(),
         event: VenueEvent::Order(OrderUpdate {
@@ -375,7 +369,7 @@ async fn lookup(venue: Venue, symbol: String, id: String) -> Vec<Stamped> {
 impl Live {
     /// Looks up every order the journal holds as working and journals
     /// what became of it (resumed sessions).
-    async fn settle_open_orders(&mut self) -> Result<(), Failure> {
+    async fn settle_open_orders(&mut self) -> Result<(), LiveError> {
         self.settle(|_| true).await
     }
 
@@ -383,8 +377,8 @@ impl Live {
     /// venue says of each.
     async fn settle(
         &mut self,
-        pick: impl Fn(&crate::live::orders::Tracked) -> bool,
-    ) -> Result<(), Failure> {
+        pick: impl Fn(&crate::orders::Tracked) -> bool,
+    ) -> Result<(), LiveError> {
         let open: Vec<(u64, u32)> = self
             .tracker
             .open()
@@ -408,11 +402,11 @@ impl Live {
         first: Option<&Reconcile>,
         balances: Vec<axon_adapters::exchange::venue::Balance>,
         open: Vec<axon_adapters::exchange::venue::VenueOrder>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), LiveError> {
         let positions: Vec<f64> = (0..self.symbols.len() as u32)
             .map(|i| self.seq.engine().portfolio().position(i))
             .collect();
-        let rec = crate::live::reconcile::reconcile(
+        let rec = crate::reconcile::reconcile(
             self.report.venue,
             &self.symbols,
             &self.tag,
@@ -436,7 +430,7 @@ impl Live {
         self.last_time
     }
 
-    fn on_event(&mut self, s: Stamped) -> Result<(), Failure> {
+    fn on_event(&mut self, s: Stamped) -> Result<(), LiveError> {
         let t = self.time(s.recv_ns);
         match s.event {
             VenueEvent::Tick(tick) => {
@@ -498,43 +492,18 @@ impl Live {
         });
     }
 
-    fn tick(&mut self, t: i64, tick: Tick) -> Result<(), Failure> {
+    fn tick(&mut self, t: i64, tick: Tick) -> Result<(), LiveError> {
         self.report.ticks += 1;
-        if self.paper.is_none() {
-            return self.submit(t, Input::Tick(tick));
+        // A venue that fills in step (paper) fills what is due before the
+        // tick, as in a backtest, each fill stepped before the next is
+        // asked for (it sizes from the portfolio).
+        while let Some(ev) = self.venue.before_tick(&tick, self.seq.engine().portfolio()) {
+            self.submit(t, ev)?;
         }
-        // As in a backtest: the simulator's fills before the tick, each
-        // stepped before the next is asked for (it sizes from the portfolio).
-        while let Some(ev) = self
-            .paper
-            .as_mut()
-            .and_then(|sim| sim.before_tick(&tick, self.seq.engine().portfolio()))
-        {
-            self.seq_submit(t, &ev)?;
-        }
-        self.seq_submit(t, &Input::Tick(tick))?;
-        if let Some(sim) = &mut self.paper {
-            sim.after_tick(&tick);
-        }
-        while let Some(ev) = self
-            .paper
-            .as_mut()
-            .and_then(|sim| sim.immediate(self.seq.engine().portfolio()))
-        {
-            self.seq_submit(t, &ev)?;
-        }
-        Ok(())
-    }
-
-    /// Journals and steps one input in paper mode (the simulator takes the outputs).
-    fn seq_submit(&mut self, t: i64, input: &Input) -> Result<(), Failure> {
-        self.seq.submit(t, input)?;
-        self.count(input);
-        if let Some(m) = &mut self.metrics {
-            m.observe(t, input, &self.seq);
-        }
-        if let Some(sim) = &mut self.paper {
-            sim.on_outputs(self.seq.outputs());
+        self.submit(t, Input::Tick(tick))?;
+        self.venue.after_tick(&tick);
+        while let Some(ev) = self.venue.immediate(self.seq.engine().portfolio()) {
+            self.submit(t, ev)?;
         }
         Ok(())
     }
@@ -553,16 +522,16 @@ impl Live {
             .count() as u64;
     }
 
-    /// Journals and steps one input, then sends the engine's orders and
-    /// cancels to the venue.
-    fn submit(&mut self, t: i64, input: Input) -> Result<(), Failure> {
-        if self.paper.is_some() {
-            return self.seq_submit(t, &input);
-        }
+    /// Journals and steps one input, then hands the engine's orders and
+    /// cancels to the venue: booked in step, or sent by request.
+    fn submit(&mut self, t: i64, input: Input) -> Result<(), LiveError> {
         self.seq.submit(t, &input)?;
         self.count(&input);
         if let Some(m) = &mut self.metrics {
             m.observe(t, &input, &self.seq);
+        }
+        if self.venue.take_outputs(self.seq.outputs()) {
+            return Ok(());
         }
         // Most inputs (ticks) send nothing: copy the outputs only when they do.
         let sends = |o: &Output| matches!(o, Output::OrderSubmitted(_) | Output::CancelRequest(_));

@@ -20,8 +20,9 @@ use axon_metrics::MetricsCollector;
 use axon_replay::PlannedModel;
 use tokio::sync::mpsc;
 
-use crate::exit::Failure;
-use crate::live::config::LivePlan;
+use axon_config::LivePlan;
+
+use crate::error::LiveError;
 
 /// The watchers of a session's slots; dropping it stops watching.
 pub struct Watchers {
@@ -63,19 +64,22 @@ pub fn watch(
     store: &ArtifactStore,
     registry: &Arc<ModelRegistry>,
     tx: mpsc::UnboundedSender<Input>,
-) -> Result<(Watchers, Vec<Input>), Failure> {
+) -> Result<(Watchers, Vec<Input>), LiveError> {
     let mut handles = Vec::new();
     let mut first = Vec::new();
     for &slot in &plan.watched {
-        let m = planned(plan, slot)
-            .ok_or_else(|| Failure::input(format!("slot {slot} is watched but has no model")))?;
+        let m = planned(plan, slot).ok_or_else(|| LiveError::Watch {
+            slot,
+            reason: "watched but has no model".into(),
+        })?;
         let serving = engine.ensemble().slots().get(usize::from(slot));
         let (backend, version) = match serving {
             Some(s) if hex::encode(s.sha256) == sha256_hex(&m.bytes) => {
                 let swap = swap_record(slot, s.version, s.sha256, &m.config);
-                let backend = registry
-                    .backend_for(&swap)
-                    .map_err(|e| Failure::input(format!("slot {slot}: {e}")))?;
+                let backend = registry.backend_for(&swap).map_err(|e| LiveError::Watch {
+                    slot,
+                    reason: e.to_string(),
+                })?;
                 (backend, s.version)
             }
             other => {
@@ -83,8 +87,12 @@ pub fn watch(
                 let sha = store.put(&m.bytes)?;
                 let label = m.config.path.display().to_string();
                 let backend: Arc<dyn Backend> = Arc::from(
-                    load_backend_bytes(&m.bytes, &m.config, &label)
-                        .map_err(|e| Failure::input(e.to_string()))?,
+                    load_backend_bytes(&m.bytes, &m.config, &label).map_err(|e| {
+                        LiveError::Watch {
+                            slot,
+                            reason: e.to_string(),
+                        }
+                    })?,
                 );
                 let swap = swap_record(slot, version, sha, &m.config);
                 registry.stage(&swap, backend.clone());
@@ -114,7 +122,7 @@ fn watch_slot(
     store: &ArtifactStore,
     registry: &Arc<ModelRegistry>,
     tx: mpsc::UnboundedSender<Input>,
-) -> Result<WatchHandle, Failure> {
+) -> Result<WatchHandle, LiveError> {
     let shared = SharedModel::at_version(serving, u64::from(version));
     let reloader = ModelHotReloader::new(shared, HotReloadConfig::new(config.clone()));
     let feed = SlotFeed::new(slot, config.clone(), store.clone(), registry.clone());
@@ -135,9 +143,10 @@ fn watch_slot(
         // The session loop is gone only when the session is stopping.
         let _ = tx.send(input);
     });
-    let handle = reloader
-        .spawn_watcher()
-        .map_err(|e| Failure::input(format!("slot {slot}: {e}")))?;
+    let handle = reloader.spawn_watcher().map_err(|e| LiveError::Watch {
+        slot,
+        reason: e.to_string(),
+    })?;
     // A change between reading the file for the plan and watching it.
     reloader.reload_now();
     Ok(handle)

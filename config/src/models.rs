@@ -10,8 +10,8 @@ use axon_inference::{Device, InferenceBackend, ModelConfig, load_backend_bytes, 
 use axon_replay::PlannedModel;
 use serde::Deserialize;
 
-use crate::config::Loaded;
-use crate::exit::Failure;
+use crate::error::ConfigError;
+use crate::file::{Config, Source};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,15 +124,10 @@ pub enum At {
     Text(String),
 }
 
-impl Loaded {
-    /// The ensemble config, checked.
-    pub fn ensemble(&self) -> EnsembleConfig {
-        self.file.ensemble.engine_config()
-    }
-
+impl Config {
     /// Loads every configured model (reading and checking it now, so a
     /// wrong path, hash or shape is reported before the run).
-    pub fn planned_models(&self) -> Result<Vec<PlannedModel>, Failure> {
+    pub fn planned_models(&self) -> Result<Vec<PlannedModel>, ConfigError> {
         let m = &self.file.models;
         let mut out = Vec::new();
         for (i, e) in m.slots.iter().enumerate() {
@@ -185,9 +180,9 @@ impl Loaded {
     }
 
     /// `watch = true` needs a live session and a file.
-    fn check_watch(&self, key: &str, e: &ModelEntry) -> Result<(), Failure> {
+    fn check_watch(&self, key: &str, e: &ModelEntry) -> Result<(), ConfigError> {
         let key = format!("{key}.watch");
-        if self.file.exchange.is_none() {
+        if !matches!(self.file.source, Source::Exchange(_)) {
             return Err(self.key_error(
                 &key,
                 "watching a model file is for live sessions ([exchange]): a backtest replays recorded data, so its swaps are [[models.swaps]] at event times",
@@ -205,7 +200,7 @@ impl Loaded {
         e: &ModelEntry,
         slot: u16,
         at_ns: Option<i64>,
-    ) -> Result<PlannedModel, Failure> {
+    ) -> Result<PlannedModel, ConfigError> {
         let err = |k: &str, r: String| self.key_error(&format!("{key}.{k}"), r);
         let (bytes, label, guess) = match (&e.path, &e.from_journal) {
             (Some(p), None) => {

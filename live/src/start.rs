@@ -15,9 +15,10 @@ use axon_journal::{Journal, JournalOptions, JournalReader};
 use axon_metrics::MetricsCollector;
 use axon_replay::InferenceMetrics;
 
-use crate::exit::Failure;
-use crate::live::config::{LivePlan, Mode};
-use crate::live::orders::Tracker;
+use axon_config::{LivePlan, Mode};
+
+use crate::error::LiveError;
+use crate::orders::Tracker;
 
 /// A journal ready for the session loop.
 pub struct Opened {
@@ -58,12 +59,12 @@ fn tag_of(payload: &[u8], time_ns: i64) -> String {
 }
 
 /// A new journal: session start, instruments, model slots.
-pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, Failure> {
+pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, LiveError> {
     let journal = Journal::create(&plan.journal_dir, journal_options(plan, collector))?;
     axon_replay::write_config_source(&plan.journal_dir, &plan.config_source)?;
     let registry = registry(&journal, collector);
     let engine =
-        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
+        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(LiveError::Engine)?;
     let start = Input::SessionStart(Box::new(SessionStart {
         config: plan.engine.clone(),
         config_text: plan.config_text.clone(),
@@ -97,10 +98,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
         )?;
     }
     if !registry.errors().is_empty() {
-        return Err(Failure::input(format!(
-            "model slots failed: {}",
-            registry.errors().join("; ")
-        )));
+        return Err(LiveError::Models(registry.errors().join("; ")));
     }
     Ok(Opened {
         seq,
@@ -114,13 +112,10 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
 }
 
 /// The journal of an earlier run of this session, recovered and replayed.
-pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, Failure> {
+pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, LiveError> {
     let dir = &plan.journal_dir;
     if plan.mode == Mode::Paper {
-        return Err(Failure::input(format!(
-            "{}: holds a journal; paper sessions keep their simulated orders in memory and cannot be resumed: give a new --journal folder",
-            dir.display()
-        )));
+        return Err(LiveError::PaperResume { dir: dir.clone() });
     }
     let (journal, recovery) = Journal::open(dir, journal_options(plan, collector))?;
     if let Some(torn) = &recovery.truncated {
@@ -129,8 +124,10 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
             "resuming after a crash: the unacknowledged torn tail was cut"
         );
     }
-    let bad =
-        |reason: String| Failure::input(format!("{}: cannot resume: {reason}", dir.display()));
+    let bad = |reason: String| LiveError::Resume {
+        dir: dir.clone(),
+        reason,
+    };
     let reader = JournalReader::open(dir)?;
     let mut cursor = reader.cursor(0, true)?;
     let first = cursor
@@ -155,7 +152,7 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
     let mut last_time = first.time_ns;
     let registry = registry(&journal, collector);
     let mut engine =
-        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(Failure::input)?;
+        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(LiveError::Engine)?;
     let mut tracker = Tracker::new(tag.clone());
     let mut first_reconcile = None;
     let mut outputs = Vec::new();

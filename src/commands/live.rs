@@ -1,14 +1,5 @@
-//! `axon live`: the engine against a venue (or, in paper mode, live market
-//! data against the simulated exchange), journaled so the session replays.
-
-pub mod config;
-mod models;
-mod orders;
-mod reconcile;
-mod session;
-mod sizing;
-mod start;
-pub mod venue;
+//! `axon live`: plans the session from its config file, runs it
+//! (`axon_live`) and prints what it did.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,7 +10,7 @@ use serde_json::json;
 use crate::exit::Failure;
 use crate::output::table;
 
-pub use session::LiveReport;
+use axon_live::LiveReport;
 
 /// What `axon live` was asked for.
 #[derive(Debug)]
@@ -54,48 +45,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Waits for SIGINT or SIGTERM.
-async fn signalled() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            std::future::pending::<()>().await;
-            return;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// Runs `axon live`.
 pub fn run(args: LiveArgs) -> Result<LiveReport, Failure> {
-    let loaded = crate::config::load(&args.config)?;
-    let mut plan = loaded.live_plan()?;
+    let config = axon_config::Config::load(&args.config)?;
+    let mut plan = config.live_plan()?;
     if let Some(j) = &args.journal {
         plan.journal_dir = j.clone();
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::input(format!("cannot start the runtime: {e}")))?;
     let journal_dir = plan.journal_dir.clone();
-    let report = runtime.block_on(session::run(
-        plan,
-        args.max_duration,
-        args.metrics,
-        signalled(),
-    ))?;
+    let report = axon_live::run_blocking(plan, args.max_duration, args.metrics)?;
     if let Some(p) = &args.summary_json {
         write_summary(p, &report, &journal_dir)?;
     }

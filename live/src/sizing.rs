@@ -12,9 +12,10 @@ use axon_engine::Input;
 use axon_engine::config::Sizing;
 use axon_engine::event::SizingBasis;
 
-use crate::exit::Failure;
-use crate::live::config::LivePlan;
-use crate::live::venue::Venue;
+use axon_adapters::Venue;
+use axon_config::LivePlan;
+
+use crate::error::LiveError;
 
 /// The inputs to journal before the first tick: one basis per instrument
 /// when the session sizes relatively (none for fixed sizing). `balances`
@@ -22,17 +23,15 @@ use crate::live::venue::Venue;
 /// simulated account is the balance.
 pub fn basis(
     plan: &LivePlan,
-    venue: &Venue,
+    venue: &dyn Venue,
     balances: Option<&[Balance]>,
-) -> Result<Vec<Input>, Failure> {
+) -> Result<Vec<Input>, LiveError> {
     if matches!(plan.engine.sizing, Sizing::Fixed(_)) {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
     for (id, symbol) in plan.exchange.symbols.iter().enumerate() {
-        let info = venue
-            .symbol_info(symbol)
-            .map_err(|e| Failure::input(e.to_string()))?;
+        let info = venue.symbol_info(symbol)?;
         let quote = balances.map(|b| {
             let free = b
                 .iter()

@@ -1,0 +1,340 @@
+//! The configuration file's model (TOML). Unknown keys and wrong types
+//! are errors that name the file and the key; relative paths are resolved
+//! against the config file's folder. Parsing reads the file and nothing
+//! else: models, journals and credentials are loaded when a plan is built
+//! (see `plan.rs`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axon_adapters::sim::FillModel;
+use axon_engine::EngineConfig;
+use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
+use axon_journal::{Durability, JournalOptions};
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+use crate::exchange::ExchangeSection;
+use crate::models::{EnsembleSection, ModelsSection};
+
+/// The whole file as written: `[data]` and `[exchange]` are both
+/// optional here; [`Config::parse`] turns them into one [`Source`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    session: Session,
+    data: Option<Data>,
+    exchange: Option<ExchangeSection>,
+    strategy: Strategy,
+    #[serde(default)]
+    execution: Execution,
+    #[serde(default)]
+    risk: RiskLimits,
+    journal: JournalSection,
+    #[serde(default)]
+    ensemble: EnsembleSection,
+    #[serde(default)]
+    models: ModelsSection,
+}
+
+/// Where a session's market data comes from.
+#[derive(Debug)]
+pub enum Source {
+    /// A backtest: recorded data (`[data]`).
+    Data(Data),
+    /// A live session: a venue (`[exchange]`).
+    Exchange(Box<ExchangeSection>),
+}
+
+/// The whole file, checked for shape.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub session: Session,
+    pub source: Source,
+    pub strategy: Strategy,
+    pub execution: Execution,
+    /// `[risk]`, read straight into the engine's limits.
+    pub risk: RiskLimits,
+    pub journal: JournalSection,
+    pub ensemble: EnsembleSection,
+    pub models: ModelsSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub cash: f64,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Parquet file or directory.
+    pub path: PathBuf,
+    /// Symbol for bar files without a `symbol` column.
+    pub symbol: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strategy {
+    pub kind: StrategyKind,
+    pub fast: usize,
+    pub slow: usize,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    SmaCross,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Execution {
+    #[serde(default = "default_fill")]
+    pub fill: FillModel,
+    #[serde(default = "default_sizing")]
+    pub sizing: SizingKind,
+    /// Units for `sizing = "fixed"`.
+    pub units: Option<f64>,
+    /// Equity fraction for `sizing = "fraction"`.
+    pub fraction: Option<f64>,
+    #[serde(default)]
+    pub commission_bps: f64,
+    #[serde(default)]
+    pub slippage: f64,
+    /// `actions` (default) or `all`: which model evaluations are journaled.
+    #[serde(default = "default_decisions")]
+    pub decisions: DecisionLog,
+    /// Close what is open at the last close when the data ends (default);
+    /// `false` leaves it open, marked at the last close.
+    #[serde(default = "default_close_at_end")]
+    pub close_at_end: bool,
+}
+
+fn default_fill() -> FillModel {
+    FillModel::NextOpen
+}
+fn default_sizing() -> SizingKind {
+    SizingKind::AllIn
+}
+fn default_decisions() -> DecisionLog {
+    DecisionLog::Actions
+}
+fn default_close_at_end() -> bool {
+    true
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Self {
+            fill: default_fill(),
+            sizing: default_sizing(),
+            units: None,
+            fraction: None,
+            commission_bps: 0.0,
+            slippage: 0.0,
+            decisions: default_decisions(),
+            close_at_end: default_close_at_end(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum SizingKind {
+    AllIn,
+    Fixed,
+    Fraction,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalSection {
+    pub path: PathBuf,
+    #[serde(default = "default_durability")]
+    pub durability: DurabilityKind,
+    /// Group commit interval.
+    pub group_commit_ms: Option<u64>,
+    /// Segment size in MiB.
+    pub segment_mb: Option<u64>,
+}
+
+fn default_durability() -> DurabilityKind {
+    DurabilityKind::Group
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum DurabilityKind {
+    None,
+    Group,
+    Every,
+}
+
+/// A parsed config: the checked file, its text and where it lives.
+#[derive(Debug)]
+pub struct Config {
+    pub file: ConfigFile,
+    pub text: String,
+    pub path: PathBuf,
+}
+
+impl Config {
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(text, path)
+    }
+
+    /// Parses config text; `path` names the file in errors and anchors
+    /// relative paths. Reads nothing.
+    pub fn parse(text: String, path: &Path) -> Result<Self, ConfigError> {
+        let line_of = |e: &toml::de::Error| {
+            e.span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+        };
+        let de = toml::de::Deserializer::parse(&text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: line_of(&e),
+            message: e.message().to_owned(),
+        })?;
+        // The path to the failing key, so a wrong type names `session.cash`.
+        let raw: RawFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                key: if key == "." { String::new() } else { key },
+                line: line_of(e.inner()),
+                message: e.inner().message().to_owned(),
+            }
+        })?;
+        let key_error = |key: &str, reason: &str| ConfigError::Key {
+            path: path.to_path_buf(),
+            key: key.into(),
+            reason: reason.into(),
+        };
+        let source = match (raw.data, raw.exchange) {
+            (Some(d), None) => Source::Data(d),
+            (None, Some(e)) => Source::Exchange(Box::new(e)),
+            (Some(_), Some(_)) => {
+                return Err(key_error(
+                    "data",
+                    "give [data] (a backtest) or [exchange] (a live session), not both",
+                ));
+            }
+            (None, None) => {
+                return Err(key_error(
+                    "data",
+                    "required: [data] for a backtest, or [exchange] for a live session",
+                ));
+            }
+        };
+        let file = ConfigFile {
+            session: raw.session,
+            source,
+            strategy: raw.strategy,
+            execution: raw.execution,
+            risk: raw.risk,
+            journal: raw.journal,
+            ensemble: raw.ensemble,
+            models: raw.models,
+        };
+        Ok(Self {
+            file,
+            text,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// `p` relative to the config file's folder (absolute paths as they are).
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            return p.to_path_buf();
+        }
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    /// An error at `key` of this file.
+    pub fn key_error(&self, key: &str, reason: impl std::fmt::Display) -> ConfigError {
+        ConfigError::Key {
+            path: self.path.clone(),
+            key: key.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The engine configuration the file describes (instruments are
+    /// declared as the data or the venue names them).
+    pub fn engine_config(&self) -> Result<EngineConfig, ConfigError> {
+        let f = &self.file;
+        let e = &f.execution;
+        let sizing = match e.sizing {
+            SizingKind::AllIn => Sizing::AllIn,
+            SizingKind::Fixed => Sizing::Fixed(e.units.ok_or_else(|| {
+                self.key_error("execution.units", "required when sizing = \"fixed\"")
+            })?),
+            SizingKind::Fraction => Sizing::Fraction(e.fraction.ok_or_else(|| {
+                self.key_error("execution.fraction", "required when sizing = \"fraction\"")
+            })?),
+        };
+        if !(e.commission_bps.is_finite() && e.commission_bps >= 0.0) {
+            return Err(self.key_error("execution.commission_bps", "must be >= 0"));
+        }
+        if !(e.slippage.is_finite() && e.slippage >= 0.0) {
+            return Err(self.key_error("execution.slippage", "must be >= 0"));
+        }
+        let StrategyKind::SmaCross = f.strategy.kind;
+        let engine = EngineConfig {
+            cash: f.session.cash,
+            instruments: Vec::new(),
+            strategy: StrategyConfig::SmaCross {
+                fast: f.strategy.fast,
+                slow: f.strategy.slow,
+            },
+            sizing,
+            risk: f.risk,
+            decisions: e.decisions,
+            year_ns: YEAR_NS,
+            ensemble: f.ensemble.engine_config(),
+        };
+        engine.validate().map_err(|reason| ConfigError::Engine {
+            path: self.path.clone(),
+            reason,
+        })?;
+        Ok(engine)
+    }
+
+    /// Journal options from `[journal]`.
+    pub fn journal_options(&self) -> Result<JournalOptions, ConfigError> {
+        let j = &self.file.journal;
+        let durability = match j.durability {
+            DurabilityKind::None => Durability::None,
+            DurabilityKind::Every => Durability::Every,
+            DurabilityKind::Group => Durability::Group {
+                interval: Duration::from_millis(j.group_commit_ms.unwrap_or(2)),
+                max_bytes: 1 << 20,
+            },
+        };
+        let mut journal = JournalOptions {
+            durability,
+            ..JournalOptions::default()
+        };
+        if let Some(mb) = j.segment_mb {
+            if mb == 0 {
+                return Err(self.key_error("journal.segment_mb", "must be > 0"));
+            }
+            journal.segment_bytes = mb << 20;
+        }
+        Ok(journal)
+    }
+}

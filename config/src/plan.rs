@@ -1,0 +1,149 @@
+//! From a parsed config to the plan of a run: values checked, models
+//! loaded (and hashed), credentials read from the environment. Parsing
+//! (`file.rs`) reads only the file; this is where the rest is read.
+
+use std::path::PathBuf;
+
+use axon_adapters::VenueKind;
+use axon_adapters::exchange::config::ExchangeConfig;
+use axon_adapters::exchange::config::Secret;
+use axon_adapters::sim::{FillModel, SimConfig};
+use axon_engine::EngineConfig;
+use axon_journal::JournalOptions;
+use axon_replay::{BacktestPlan, PlannedModel};
+
+use crate::canonical::canonical_settings;
+use crate::error::ConfigError;
+use crate::exchange::{Mode, credential, redact};
+use crate::file::{Config, Source};
+
+/// Everything a live session needs.
+#[derive(Debug)]
+pub struct LivePlan {
+    pub venue: VenueKind,
+    pub mode: Mode,
+    pub exchange: ExchangeConfig,
+    pub engine: EngineConfig,
+    pub sim: SimConfig,
+    pub journal_dir: PathBuf,
+    pub journal: JournalOptions,
+    pub seed: u64,
+    /// The canonical settings (no locations, no credentials), journaled.
+    pub config_text: String,
+    /// The config file with credentials redacted, kept beside the journal.
+    pub config_source: String,
+    pub models: Vec<PlannedModel>,
+    /// Slots whose files are watched and hot-swapped for the whole session.
+    pub watched: Vec<u16>,
+}
+
+impl Config {
+    /// Checks values and builds the backtest plan.
+    pub fn backtest_plan(&self) -> Result<BacktestPlan, ConfigError> {
+        let Source::Data(data) = &self.file.source else {
+            return Err(self.key_error(
+                "data",
+                "required for a backtest (this file's [exchange] makes it a live session: run it with `axon live`)",
+            ));
+        };
+        let e = &self.file.execution;
+        Ok(BacktestPlan {
+            engine: self.engine_config()?,
+            data_path: self.resolve(&data.path),
+            default_symbol: data.symbol.clone(),
+            sim: SimConfig {
+                fill: e.fill,
+                commission_bps: e.commission_bps,
+                slippage: e.slippage,
+            },
+            journal_dir: self.resolve(&self.file.journal.path),
+            journal: self.journal_options()?,
+            seed: self.file.session.seed,
+            config_text: canonical_settings(&self.text),
+            config_source: self.text.clone(),
+            close_at_end: e.close_at_end,
+            metrics: None,
+            models: self.planned_models()?,
+        })
+    }
+
+    /// Checks the file for a live session and builds its plan.
+    pub fn live_plan(&self) -> Result<LivePlan, ConfigError> {
+        let Source::Exchange(ex) = &self.file.source else {
+            return Err(self.key_error(
+                "exchange",
+                "required for a live session (this file's [data] makes it a backtest: run it with `axon backtest`)",
+            ));
+        };
+        if ex.symbols.is_empty() {
+            return Err(self.key_error("exchange.symbols", "name at least one symbol"));
+        }
+        let engine = self.engine_config()?;
+        if ex.rate_limit.requests_per_second == 0 || ex.rate_limit.orders_per_minute == 0 {
+            return Err(self.key_error("exchange.rate_limit", "limits must be > 0"));
+        }
+        let models = self.planned_models()?;
+        if let Some(m) = models.iter().find(|m| m.at_ns.is_some()) {
+            return Err(self.key_error(
+                "models.swaps",
+                format!(
+                    "slot {}: scheduled swaps belong to backtests; a live session loads its slots at start and swaps those with `watch = true` when their files change",
+                    m.slot
+                ),
+            ));
+        }
+        let (api_key, api_secret, passphrase) = if ex.mode == Mode::Paper {
+            Default::default()
+        } else {
+            let key = credential(self, &ex.api_key, "api_key_env", &ex.api_key_env)?;
+            let secret = credential(self, &ex.api_secret, "api_secret_env", &ex.api_secret_env)?;
+            let pass = if ex.venue == VenueKind::Okx {
+                credential(self, &ex.passphrase, "passphrase_env", &ex.passphrase_env)?
+            } else {
+                Secret::default()
+            };
+            (key, secret, pass)
+        };
+        let mut exchange = ExchangeConfig::new(ex.symbols.clone());
+        exchange.api_key = api_key;
+        exchange.api_secret = api_secret;
+        exchange.passphrase = passphrase;
+        exchange.testnet = ex.mode != Mode::Production;
+        exchange.rest_url = ex.rest_url.clone();
+        exchange.ws_url = ex.ws_url.clone();
+        exchange.rate_limit = ex.rate_limit;
+        exchange.reconnect = ex.reconnect;
+        exchange.depth = ex.depth;
+        if ex.depth && ex.venue != VenueKind::Binance {
+            return Err(self.key_error(
+                "exchange.depth",
+                "only Binance's depth stream is kept as a local book",
+            ));
+        }
+        if let Some(ms) = ex.recv_window_ms {
+            exchange.recv_window_ms = ms;
+        }
+        if let Some(ms) = ex.request_timeout_ms {
+            exchange.request_timeout_ms = ms;
+        }
+        let e = &self.file.execution;
+        Ok(LivePlan {
+            venue: ex.venue,
+            mode: ex.mode,
+            exchange,
+            engine,
+            sim: SimConfig {
+                fill: FillModel::NextTick,
+                commission_bps: e.commission_bps,
+                slippage: e.slippage,
+            },
+            journal_dir: self.resolve(&self.file.journal.path),
+            journal: self.journal_options()?,
+            seed: self.file.session.seed,
+            config_text: canonical_settings(&self.text),
+            config_source: redact(&self.text),
+            models,
+            watched: self.watched_slots(),
+        })
+    }
+}
