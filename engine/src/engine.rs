@@ -9,6 +9,7 @@ use crate::event::{
     Action, CancelRequest, Decision, Fill, Input, KillSwitch, ModelSwap, OrderIntent,
     OrderSubmitted, OrderType, Output, Quantity, SessionStart, WeightChange,
 };
+use crate::instrument::InstrumentState;
 use crate::market::{InstrumentId, Side};
 use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
@@ -34,13 +35,10 @@ pub struct Engine {
     stats: EquityStats,
     orders: BTreeMap<u64, OpenOrder>,
     next_client_id: u64,
-    /// Market events seen per instrument.
-    bars: Vec<u64>,
+    /// Indexed by instrument id; grows as instruments are declared.
+    instruments: Vec<InstrumentState>,
     eval: Evaluation,
-    /// Per instrument: the last price and each slot's virtual position
-    /// (sign of its last buy − sell), which score the models.
-    last_price: Vec<f64>,
-    votes: Vec<Vec<f64>>,
+    /// Scratch for each slot's return at a market event.
     returns: Vec<f64>,
     /// End of data or a margin call: no more decisions.
     ended: bool,
@@ -77,9 +75,7 @@ impl Engine {
             stats: EquityStats::new(config.cash, warmup),
             orders: BTreeMap::new(),
             next_client_id: 1,
-            bars: vec![0; n],
-            last_price: vec![f64::NAN; n],
-            votes: vec![Vec::new(); n],
+            instruments: vec![InstrumentState::default(); n],
             returns: Vec::with_capacity(4),
             eval: Evaluation {
                 models: Vec::with_capacity(4),
@@ -116,7 +112,9 @@ impl Engine {
 
     /// Market events seen for an instrument.
     pub fn market_events(&self, instrument: InstrumentId) -> u64 {
-        self.bars.get(instrument as usize).copied().unwrap_or(0)
+        self.instruments
+            .get(instrument as usize)
+            .map_or(0, |s| s.bars)
     }
 
     /// Largest drawdown so far, as a ratio of the peak equity.
@@ -127,12 +125,9 @@ impl Engine {
     /// The run's statistics so far.
     pub fn summary(&self) -> Summary {
         let equity = self.portfolio.equity();
-        self.stats.summary(
-            self.config.cash,
-            equity,
-            self.portfolio.trades(),
-            &self.bars,
-        )
+        let bars: Vec<u64> = self.instruments.iter().map(|s| s.bars).collect();
+        self.stats
+            .summary(self.config.cash, equity, self.portfolio.trades(), &bars)
     }
 
     /// Processes one input; appends the outputs to `out`.
@@ -174,10 +169,8 @@ impl Engine {
             Input::EndOfData => self.on_end(time_ns, out),
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
-                if self.bars.len() < n {
-                    self.bars.resize(n, 0);
-                    self.last_price.resize(n, f64::NAN);
-                    self.votes.resize(n, Vec::new());
+                if self.instruments.len() < n {
+                    self.instruments.resize_with(n, InstrumentState::default);
                     self.portfolio.ensure(n);
                 }
             }
@@ -197,7 +190,7 @@ impl Engine {
             }));
             return;
         }
-        match self.factory.build(s, self.bars.len()) {
+        match self.factory.build(s, self.instruments.len()) {
             Ok(model) => {
                 let slot = usize::from(s.slot);
                 let before = self.ensemble.len();
@@ -224,11 +217,10 @@ impl Engine {
         price: f64,
         out: &mut Vec<Output>,
     ) {
-        let Some(count) = self.bars.get_mut(instrument as usize) else {
+        let Some(state) = self.instruments.get_mut(instrument as usize) else {
             return;
         };
-        let bar_index = *count;
-        *count += 1;
+        let bar_index = state.next_bar();
         self.portfolio.set_mark(instrument, price);
         let equity = self.portfolio.equity();
         self.stats.sample(time_ns, equity, instrument, price);
@@ -257,14 +249,7 @@ impl Engine {
             price,
         };
         self.ensemble.predict(&input, &mut self.eval);
-        let votes = &mut self.votes[instrument as usize];
-        votes.clear();
-        votes.extend(
-            self.eval
-                .models
-                .iter()
-                .map(|m| (m.raw[0] - m.raw[1]).signum()),
-        );
+        self.instruments[instrument as usize].record_votes(&self.eval.models);
         let action = self.eval.action;
         if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
             return;
@@ -349,16 +334,11 @@ impl Engine {
     /// Credits each slot with its virtual position's return since the last
     /// event on this instrument, and lets the ensemble re-weight.
     fn score_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
-        let i = instrument as usize;
-        let prev = std::mem::replace(&mut self.last_price[i], price);
-        let votes = &self.votes[i];
-        if votes.is_empty() || prev.is_nan() || prev <= 0.0 {
+        let state = &mut self.instruments[instrument as usize];
+        let Some(change) = state.reprice(price) else {
             return;
-        }
-        let change = price / prev - 1.0;
-        self.returns.clear();
-        self.returns
-            .extend((0..self.ensemble.len()).map(|s| votes.get(s).map_or(0.0, |v| v * change)));
+        };
+        state.credit(self.ensemble.len(), change, &mut self.returns);
         if let Some(w) = self.ensemble.update_weights(&self.returns) {
             out.push(Output::WeightChange(WeightChange {
                 weights: w.to_vec(),
@@ -468,7 +448,7 @@ impl Engine {
         for client_id in open {
             out.push(Output::CancelRequest(CancelRequest { client_id }));
         }
-        for instrument in 0..self.bars.len() as InstrumentId {
+        for instrument in 0..self.instruments.len() as InstrumentId {
             let position = self.portfolio.position(instrument);
             if position != 0.0 {
                 let side = if position > 0.0 {
