@@ -24,6 +24,52 @@ struct OpenOrder {
     filled: f64,
 }
 
+/// An order the engine means to send, before it has a client id.
+#[derive(Debug, Clone, Copy)]
+struct OrderRequest {
+    instrument: InstrumentId,
+    side: Side,
+    quantity: Quantity,
+    order_type: OrderType,
+    reference_price: f64,
+    reduce_only: bool,
+}
+
+impl OrderRequest {
+    /// A reduce-only order that closes `position` (non-zero) in full.
+    fn close(
+        instrument: InstrumentId,
+        position: f64,
+        order_type: OrderType,
+        reference_price: f64,
+    ) -> Self {
+        Self {
+            instrument,
+            side: if position > 0.0 {
+                Side::Sell
+            } else {
+                Side::Buy
+            },
+            quantity: Quantity::Units(position.abs()),
+            order_type,
+            reference_price,
+            reduce_only: true,
+        }
+    }
+
+    fn into_intent(self, client_id: u64) -> OrderIntent {
+        OrderIntent {
+            client_id,
+            instrument: self.instrument,
+            side: self.side,
+            quantity: self.quantity,
+            order_type: self.order_type,
+            reference_price: self.reference_price,
+            reduce_only: self.reduce_only,
+        }
+    }
+}
+
 /// The engine's whole state.
 #[derive(Debug)]
 pub struct Engine {
@@ -293,21 +339,8 @@ impl Engine {
         }
         // As backtesting.py's SmaCross: close what is open, then enter.
         if position != 0.0 {
-            let close_side = if position > 0.0 {
-                Side::Sell
-            } else {
-                Side::Buy
-            };
-            self.submit(
-                time_ns,
-                instrument,
-                close_side,
-                Quantity::Units(position.abs()),
-                OrderType::Market,
-                price,
-                true,
-                out,
-            );
+            let close = OrderRequest::close(instrument, position, OrderType::Market, price);
+            self.submit(time_ns, close, out);
         }
         let relative = |f: f64| {
             self.sizing
@@ -319,16 +352,15 @@ impl Engine {
             Sizing::Fraction(f) => relative(f),
             Sizing::Fixed(u) => Quantity::Units(u),
         };
-        self.submit(
-            time_ns,
+        let entry = OrderRequest {
             instrument,
             side,
             quantity,
-            OrderType::Market,
-            price,
-            false,
-            out,
-        );
+            order_type: OrderType::Market,
+            reference_price: price,
+            reduce_only: false,
+        };
+        self.submit(time_ns, entry, out);
     }
 
     /// Credits each slot with its virtual position's return since the last
@@ -347,37 +379,17 @@ impl Engine {
         }
     }
 
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one call site per order kind; a struct would only rename them"
-    )]
-    fn submit(
-        &mut self,
-        time_ns: i64,
-        instrument: InstrumentId,
-        side: Side,
-        quantity: Quantity,
-        order_type: OrderType,
-        reference_price: f64,
-        reduce_only: bool,
-        out: &mut Vec<Output>,
-    ) {
-        let intent = OrderIntent {
-            client_id: self.next_client_id,
-            instrument,
-            side,
-            quantity,
-            order_type,
-            reference_price,
-            reduce_only,
-        };
+    /// Gives the order the next client id and journals the intent; risk
+    /// then either passes it (submitted, now working) or rejects it.
+    fn submit(&mut self, time_ns: i64, request: OrderRequest, out: &mut Vec<Output>) {
+        let intent = request.into_intent(self.next_client_id);
         self.next_client_id += 1;
         out.push(Output::OrderIntent(intent.clone()));
         let book = RiskBook {
             equity: self.portfolio.equity(),
-            projected_position: self.projected_position(instrument),
+            projected_position: self.projected_position(request.instrument),
             open_orders: self.orders.len(),
-            mark: self.portfolio.mark(instrument),
+            mark: self.portfolio.mark(request.instrument),
             forced: self.forcing,
         };
         match self.risk.check(time_ns, &intent, &book) {
@@ -451,22 +463,10 @@ impl Engine {
         for instrument in 0..self.instruments.len() as InstrumentId {
             let position = self.portfolio.position(instrument);
             if position != 0.0 {
-                let side = if position > 0.0 {
-                    Side::Sell
-                } else {
-                    Side::Buy
-                };
                 let mark = self.portfolio.mark(instrument);
-                self.submit(
-                    time_ns,
-                    instrument,
-                    side,
-                    Quantity::Units(position.abs()),
-                    OrderType::MarketOnClose,
-                    mark,
-                    true,
-                    out,
-                );
+                let close =
+                    OrderRequest::close(instrument, position, OrderType::MarketOnClose, mark);
+                self.submit(time_ns, close, out);
             }
         }
         self.forcing = false;
