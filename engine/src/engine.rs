@@ -1,5 +1,11 @@
 //! The deterministic core: one input in, outputs out. No clock, no I/O, no
 //! randomness, no hash-ordered iteration.
+//!
+//! A tick or bar goes through four steps, in this order: *mark* (count the
+//! event, mark the account, sample the equity, check the drawdown), *score*
+//! (credit the models' last votes, run the models and the ensemble),
+//! *decide* (journal the decision, pick a side) and *order* (close and
+//! enter through the risk checks).
 
 use std::collections::BTreeMap;
 
@@ -256,6 +262,8 @@ impl Engine {
         }
     }
 
+    /// A tick or bar: mark; then, until trading ends, score, decide and
+    /// order (or liquidate on a margin call).
     fn on_market(
         &mut self,
         time_ns: i64,
@@ -263,20 +271,9 @@ impl Engine {
         price: f64,
         out: &mut Vec<Output>,
     ) {
-        let Some(state) = self.instruments.get_mut(instrument as usize) else {
+        let Some((bar_index, equity)) = self.mark(time_ns, instrument, price, out) else {
             return;
         };
-        let bar_index = state.next_bar();
-        self.portfolio.set_mark(instrument, price);
-        let equity = self.portfolio.equity();
-        self.stats.sample(time_ns, equity, instrument, price);
-        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
-            out.push(Output::KillSwitch(KillSwitch {
-                drawdown_pct: self.stats.drawdown_pct(equity),
-                limit_pct: limit,
-                mode: self.risk.kill_mode(),
-            }));
-        }
         if self.ended {
             return;
         }
@@ -288,7 +285,42 @@ impl Engine {
             self.flatten(time_ns, out);
             return;
         }
-        self.score_models(instrument, price, out);
+        self.score(time_ns, instrument, price, out);
+        if let Some(side) = self.decide(instrument, bar_index, price, out) {
+            self.order(time_ns, instrument, side, price, out);
+        }
+    }
+
+    /// Counts the event, marks the account at `price`, samples the equity
+    /// and checks the drawdown limit, also after trading ended (the
+    /// statistics cover every event). Returns the event's index for the
+    /// instrument and the marked equity; `None` for an undeclared instrument.
+    fn mark(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) -> Option<(u64, f64)> {
+        let bar_index = self.instruments.get_mut(instrument as usize)?.next_bar();
+        self.portfolio.set_mark(instrument, price);
+        let equity = self.portfolio.equity();
+        self.stats.sample(time_ns, equity, instrument, price);
+        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
+            out.push(Output::KillSwitch(KillSwitch {
+                drawdown_pct: self.stats.drawdown_pct(equity),
+                limit_pct: limit,
+                mode: self.risk.kill_mode(),
+            }));
+        }
+        Some((bar_index, equity))
+    }
+
+    /// Credits the models' last votes with the price change, then runs every
+    /// slot and the ensemble on this event into `self.eval` and keeps the
+    /// new votes.
+    fn score(&mut self, time_ns: i64, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
+        self.credit_models(instrument, price, out);
         let input = ModelInput {
             instrument,
             time_ns,
@@ -296,9 +328,36 @@ impl Engine {
         };
         self.ensemble.predict(&input, &mut self.eval);
         self.instruments[instrument as usize].record_votes(&self.eval.models);
+    }
+
+    /// Credits each slot with its virtual position's return since the last
+    /// event on this instrument, and lets the ensemble re-weight.
+    fn credit_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
+        let state = &mut self.instruments[instrument as usize];
+        let Some(change) = state.reprice(price) else {
+            return;
+        };
+        state.credit(self.ensemble.len(), change, &mut self.returns);
+        if let Some(w) = self.ensemble.update_weights(&self.returns) {
+            out.push(Output::WeightChange(WeightChange {
+                weights: w.to_vec(),
+                reason: "performance".into(),
+            }));
+        }
+    }
+
+    /// Journals the ensemble's decision (holds only when the decision log
+    /// asks for every event); returns the side it wants to trade, if any.
+    fn decide(
+        &mut self,
+        instrument: InstrumentId,
+        bar_index: u64,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) -> Option<Side> {
         let action = self.eval.action;
         if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
-            return;
+            return None;
         }
         self.ensemble.annotate(&mut self.eval);
         out.push(Output::Decision(Decision {
@@ -310,15 +369,47 @@ impl Engine {
             score: self.eval.score,
             action,
         }));
-        let side = match action {
-            Action::Buy => Side::Buy,
-            Action::Sell => Side::Sell,
-            Action::Hold => return,
-        };
+        match action {
+            Action::Buy => Some(Side::Buy),
+            Action::Sell => Some(Side::Sell),
+            Action::Hold => None,
+        }
+    }
+
+    /// Trades the decided side unless already positioned or entering that
+    /// way: as backtesting.py's SmaCross, closes what is open, then enters.
+    fn order(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        side: Side,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) {
         let position = self.portfolio.position(instrument);
-        // Already positioned (or entering) the way the ensemble wants.
-        // (The newest working entry order counts; a later opposite signal
-        // supersedes an older one.)
+        if self.holds_or_enters(instrument, side, position) {
+            return;
+        }
+        if position != 0.0 {
+            let close = OrderRequest::close(instrument, position, OrderType::Market, price);
+            self.submit(time_ns, close, out);
+        }
+        let entry = OrderRequest {
+            instrument,
+            side,
+            quantity: self.entry_quantity(instrument, price),
+            order_type: OrderType::Market,
+            reference_price: price,
+            reduce_only: false,
+        };
+        self.submit(time_ns, entry, out);
+    }
+
+    /// Whether the instrument is already positioned (or entering) the way
+    /// `side` wants, so a new signal places no order.
+    fn holds_or_enters(&self, instrument: InstrumentId, side: Side, position: f64) -> bool {
+        // The newest working entry order counts; a later opposite signal
+        // supersedes an older one.
         let entering = self
             .orders
             .values()
@@ -334,48 +425,21 @@ impl Engine {
             .slots()
             .iter()
             .all(|s| s.model.signals_events());
-        if entering || (position * side.sign() > 0.0 && !reenter) {
-            return;
-        }
-        // As backtesting.py's SmaCross: close what is open, then enter.
-        if position != 0.0 {
-            let close = OrderRequest::close(instrument, position, OrderType::Market, price);
-            self.submit(time_ns, close, out);
-        }
+        entering || (position * side.sign() > 0.0 && !reenter)
+    }
+
+    /// An entry's size as configured; a relative one in units where a live
+    /// sizing basis resolves it, else as the equity fraction.
+    fn entry_quantity(&self, instrument: InstrumentId, price: f64) -> Quantity {
         let relative = |f: f64| {
             self.sizing
                 .units(instrument, f, price, &self.portfolio)
                 .map_or(Quantity::EquityFraction(f), Quantity::Units)
         };
-        let quantity = match self.config.sizing {
+        match self.config.sizing {
             Sizing::AllIn => relative(ALL_IN_FRACTION),
             Sizing::Fraction(f) => relative(f),
             Sizing::Fixed(u) => Quantity::Units(u),
-        };
-        let entry = OrderRequest {
-            instrument,
-            side,
-            quantity,
-            order_type: OrderType::Market,
-            reference_price: price,
-            reduce_only: false,
-        };
-        self.submit(time_ns, entry, out);
-    }
-
-    /// Credits each slot with its virtual position's return since the last
-    /// event on this instrument, and lets the ensemble re-weight.
-    fn score_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
-        let state = &mut self.instruments[instrument as usize];
-        let Some(change) = state.reprice(price) else {
-            return;
-        };
-        state.credit(self.ensemble.len(), change, &mut self.returns);
-        if let Some(w) = self.ensemble.update_weights(&self.returns) {
-            out.push(Output::WeightChange(WeightChange {
-                weights: w.to_vec(),
-                reason: "performance".into(),
-            }));
         }
     }
 
