@@ -1,5 +1,11 @@
 //! The deterministic core: one input in, outputs out. No clock, no I/O, no
 //! randomness, no hash-ordered iteration.
+//!
+//! A tick or bar goes through four steps, in this order: *mark* (count the
+//! event, mark the account, sample the equity, check the drawdown), *score*
+//! (credit the models' last votes, run the models and the ensemble),
+//! *decide* (journal the decision, pick a side) and *order* (close and
+//! enter through the risk checks).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +15,7 @@ use crate::event::{
     Action, CancelRequest, Decision, Fill, Input, KillSwitch, ModelSwap, OrderIntent,
     OrderSubmitted, OrderType, Output, Quantity, SessionStart, WeightChange,
 };
+use crate::instrument::InstrumentState;
 use crate::market::{InstrumentId, Side};
 use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
@@ -23,6 +30,52 @@ struct OpenOrder {
     filled: f64,
 }
 
+/// An order the engine means to send, before it has a client id.
+#[derive(Debug, Clone, Copy)]
+struct OrderRequest {
+    instrument: InstrumentId,
+    side: Side,
+    quantity: Quantity,
+    order_type: OrderType,
+    reference_price: f64,
+    reduce_only: bool,
+}
+
+impl OrderRequest {
+    /// A reduce-only order that closes `position` (non-zero) in full.
+    fn close(
+        instrument: InstrumentId,
+        position: f64,
+        order_type: OrderType,
+        reference_price: f64,
+    ) -> Self {
+        Self {
+            instrument,
+            side: if position > 0.0 {
+                Side::Sell
+            } else {
+                Side::Buy
+            },
+            quantity: Quantity::Units(position.abs()),
+            order_type,
+            reference_price,
+            reduce_only: true,
+        }
+    }
+
+    fn into_intent(self, client_id: u64) -> OrderIntent {
+        OrderIntent {
+            client_id,
+            instrument: self.instrument,
+            side: self.side,
+            quantity: self.quantity,
+            order_type: self.order_type,
+            reference_price: self.reference_price,
+            reduce_only: self.reduce_only,
+        }
+    }
+}
+
 /// The engine's whole state.
 #[derive(Debug)]
 pub struct Engine {
@@ -34,13 +87,10 @@ pub struct Engine {
     stats: EquityStats,
     orders: BTreeMap<u64, OpenOrder>,
     next_client_id: u64,
-    /// Market events seen per instrument.
-    bars: Vec<u64>,
+    /// Indexed by instrument id; grows as instruments are declared.
+    instruments: Vec<InstrumentState>,
     eval: Evaluation,
-    /// Per instrument: the last price and each slot's virtual position
-    /// (sign of its last buy − sell), which score the models.
-    last_price: Vec<f64>,
-    votes: Vec<Vec<f64>>,
+    /// Scratch for each slot's return at a market event.
     returns: Vec<f64>,
     /// End of data or a margin call: no more decisions.
     ended: bool,
@@ -77,9 +127,7 @@ impl Engine {
             stats: EquityStats::new(config.cash, warmup),
             orders: BTreeMap::new(),
             next_client_id: 1,
-            bars: vec![0; n],
-            last_price: vec![f64::NAN; n],
-            votes: vec![Vec::new(); n],
+            instruments: vec![InstrumentState::default(); n],
             returns: Vec::with_capacity(4),
             eval: Evaluation {
                 models: Vec::with_capacity(4),
@@ -116,7 +164,9 @@ impl Engine {
 
     /// Market events seen for an instrument.
     pub fn market_events(&self, instrument: InstrumentId) -> u64 {
-        self.bars.get(instrument as usize).copied().unwrap_or(0)
+        self.instruments
+            .get(instrument as usize)
+            .map_or(0, |s| s.bars)
     }
 
     /// Largest drawdown so far, as a ratio of the peak equity.
@@ -127,12 +177,9 @@ impl Engine {
     /// The run's statistics so far.
     pub fn summary(&self) -> Summary {
         let equity = self.portfolio.equity();
-        self.stats.summary(
-            self.config.cash,
-            equity,
-            self.portfolio.trades(),
-            &self.bars,
-        )
+        let bars: Vec<u64> = self.instruments.iter().map(|s| s.bars).collect();
+        self.stats
+            .summary(self.config.cash, equity, self.portfolio.trades(), &bars)
     }
 
     /// Processes one input; appends the outputs to `out`.
@@ -174,10 +221,8 @@ impl Engine {
             Input::EndOfData => self.on_end(time_ns, out),
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
-                if self.bars.len() < n {
-                    self.bars.resize(n, 0);
-                    self.last_price.resize(n, f64::NAN);
-                    self.votes.resize(n, Vec::new());
+                if self.instruments.len() < n {
+                    self.instruments.resize_with(n, InstrumentState::default);
                     self.portfolio.ensure(n);
                 }
             }
@@ -197,7 +242,7 @@ impl Engine {
             }));
             return;
         }
-        match self.factory.build(s, self.bars.len()) {
+        match self.factory.build(s, self.instruments.len()) {
             Ok(model) => {
                 let slot = usize::from(s.slot);
                 let before = self.ensemble.len();
@@ -217,6 +262,8 @@ impl Engine {
         }
     }
 
+    /// A tick or bar: mark; then, until trading ends, score, decide and
+    /// order (or liquidate on a margin call).
     fn on_market(
         &mut self,
         time_ns: i64,
@@ -224,21 +271,9 @@ impl Engine {
         price: f64,
         out: &mut Vec<Output>,
     ) {
-        let Some(count) = self.bars.get_mut(instrument as usize) else {
+        let Some((bar_index, equity)) = self.mark(time_ns, instrument, price, out) else {
             return;
         };
-        let bar_index = *count;
-        *count += 1;
-        self.portfolio.set_mark(instrument, price);
-        let equity = self.portfolio.equity();
-        self.stats.sample(time_ns, equity, instrument, price);
-        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
-            out.push(Output::KillSwitch(KillSwitch {
-                drawdown_pct: self.stats.drawdown_pct(equity),
-                limit_pct: limit,
-                mode: self.risk.kill_mode(),
-            }));
-        }
         if self.ended {
             return;
         }
@@ -250,24 +285,79 @@ impl Engine {
             self.flatten(time_ns, out);
             return;
         }
-        self.score_models(instrument, price, out);
+        self.score(time_ns, instrument, price, out);
+        if let Some(side) = self.decide(instrument, bar_index, price, out) {
+            self.order(time_ns, instrument, side, price, out);
+        }
+    }
+
+    /// Counts the event, marks the account at `price`, samples the equity
+    /// and checks the drawdown limit, also after trading ended (the
+    /// statistics cover every event). Returns the event's index for the
+    /// instrument and the marked equity; `None` for an undeclared instrument.
+    fn mark(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) -> Option<(u64, f64)> {
+        let bar_index = self.instruments.get_mut(instrument as usize)?.next_bar();
+        self.portfolio.set_mark(instrument, price);
+        let equity = self.portfolio.equity();
+        self.stats.sample(time_ns, equity, instrument, price);
+        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
+            out.push(Output::KillSwitch(KillSwitch {
+                drawdown_pct: self.stats.drawdown_pct(equity),
+                limit_pct: limit,
+                mode: self.risk.kill_mode(),
+            }));
+        }
+        Some((bar_index, equity))
+    }
+
+    /// Credits the models' last votes with the price change, then runs every
+    /// slot and the ensemble on this event into `self.eval` and keeps the
+    /// new votes.
+    fn score(&mut self, time_ns: i64, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
+        self.credit_models(instrument, price, out);
         let input = ModelInput {
             instrument,
             time_ns,
             price,
         };
         self.ensemble.predict(&input, &mut self.eval);
-        let votes = &mut self.votes[instrument as usize];
-        votes.clear();
-        votes.extend(
-            self.eval
-                .models
-                .iter()
-                .map(|m| (m.raw[0] - m.raw[1]).signum()),
-        );
+        self.instruments[instrument as usize].record_votes(&self.eval.models);
+    }
+
+    /// Credits each slot with its virtual position's return since the last
+    /// event on this instrument, and lets the ensemble re-weight.
+    fn credit_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
+        let state = &mut self.instruments[instrument as usize];
+        let Some(change) = state.reprice(price) else {
+            return;
+        };
+        state.credit(self.ensemble.len(), change, &mut self.returns);
+        if let Some(w) = self.ensemble.update_weights(&self.returns) {
+            out.push(Output::WeightChange(WeightChange {
+                weights: w.to_vec(),
+                reason: "performance".into(),
+            }));
+        }
+    }
+
+    /// Journals the ensemble's decision (holds only when the decision log
+    /// asks for every event); returns the side it wants to trade, if any.
+    fn decide(
+        &mut self,
+        instrument: InstrumentId,
+        bar_index: u64,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) -> Option<Side> {
         let action = self.eval.action;
         if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
-            return;
+            return None;
         }
         self.ensemble.annotate(&mut self.eval);
         out.push(Output::Decision(Decision {
@@ -279,15 +369,47 @@ impl Engine {
             score: self.eval.score,
             action,
         }));
-        let side = match action {
-            Action::Buy => Side::Buy,
-            Action::Sell => Side::Sell,
-            Action::Hold => return,
-        };
+        match action {
+            Action::Buy => Some(Side::Buy),
+            Action::Sell => Some(Side::Sell),
+            Action::Hold => None,
+        }
+    }
+
+    /// Trades the decided side unless already positioned or entering that
+    /// way: as backtesting.py's SmaCross, closes what is open, then enters.
+    fn order(
+        &mut self,
+        time_ns: i64,
+        instrument: InstrumentId,
+        side: Side,
+        price: f64,
+        out: &mut Vec<Output>,
+    ) {
         let position = self.portfolio.position(instrument);
-        // Already positioned (or entering) the way the ensemble wants.
-        // (The newest working entry order counts; a later opposite signal
-        // supersedes an older one.)
+        if self.holds_or_enters(instrument, side, position) {
+            return;
+        }
+        if position != 0.0 {
+            let close = OrderRequest::close(instrument, position, OrderType::Market, price);
+            self.submit(time_ns, close, out);
+        }
+        let entry = OrderRequest {
+            instrument,
+            side,
+            quantity: self.entry_quantity(instrument, price),
+            order_type: OrderType::Market,
+            reference_price: price,
+            reduce_only: false,
+        };
+        self.submit(time_ns, entry, out);
+    }
+
+    /// Whether the instrument is already positioned (or entering) the way
+    /// `side` wants, so a new signal places no order.
+    fn holds_or_enters(&self, instrument: InstrumentId, side: Side, position: f64) -> bool {
+        // The newest working entry order counts; a later opposite signal
+        // supersedes an older one.
         let entering = self
             .orders
             .values()
@@ -303,101 +425,35 @@ impl Engine {
             .slots()
             .iter()
             .all(|s| s.model.signals_events());
-        if entering || (position * side.sign() > 0.0 && !reenter) {
-            return;
-        }
-        // As backtesting.py's SmaCross: close what is open, then enter.
-        if position != 0.0 {
-            let close_side = if position > 0.0 {
-                Side::Sell
-            } else {
-                Side::Buy
-            };
-            self.submit(
-                time_ns,
-                instrument,
-                close_side,
-                Quantity::Units(position.abs()),
-                OrderType::Market,
-                price,
-                true,
-                out,
-            );
-        }
+        entering || (position * side.sign() > 0.0 && !reenter)
+    }
+
+    /// An entry's size as configured; a relative one in units where a live
+    /// sizing basis resolves it, else as the equity fraction.
+    fn entry_quantity(&self, instrument: InstrumentId, price: f64) -> Quantity {
         let relative = |f: f64| {
             self.sizing
                 .units(instrument, f, price, &self.portfolio)
                 .map_or(Quantity::EquityFraction(f), Quantity::Units)
         };
-        let quantity = match self.config.sizing {
+        match self.config.sizing {
             Sizing::AllIn => relative(ALL_IN_FRACTION),
             Sizing::Fraction(f) => relative(f),
             Sizing::Fixed(u) => Quantity::Units(u),
-        };
-        self.submit(
-            time_ns,
-            instrument,
-            side,
-            quantity,
-            OrderType::Market,
-            price,
-            false,
-            out,
-        );
-    }
-
-    /// Credits each slot with its virtual position's return since the last
-    /// event on this instrument, and lets the ensemble re-weight.
-    fn score_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
-        let i = instrument as usize;
-        let prev = std::mem::replace(&mut self.last_price[i], price);
-        let votes = &self.votes[i];
-        if votes.is_empty() || prev.is_nan() || prev <= 0.0 {
-            return;
-        }
-        let change = price / prev - 1.0;
-        self.returns.clear();
-        self.returns
-            .extend((0..self.ensemble.len()).map(|s| votes.get(s).map_or(0.0, |v| v * change)));
-        if let Some(w) = self.ensemble.update_weights(&self.returns) {
-            out.push(Output::WeightChange(WeightChange {
-                weights: w.to_vec(),
-                reason: "performance".into(),
-            }));
         }
     }
 
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one call site per order kind; a struct would only rename them"
-    )]
-    fn submit(
-        &mut self,
-        time_ns: i64,
-        instrument: InstrumentId,
-        side: Side,
-        quantity: Quantity,
-        order_type: OrderType,
-        reference_price: f64,
-        reduce_only: bool,
-        out: &mut Vec<Output>,
-    ) {
-        let intent = OrderIntent {
-            client_id: self.next_client_id,
-            instrument,
-            side,
-            quantity,
-            order_type,
-            reference_price,
-            reduce_only,
-        };
+    /// Gives the order the next client id and journals the intent; risk
+    /// then either passes it (submitted, now working) or rejects it.
+    fn submit(&mut self, time_ns: i64, request: OrderRequest, out: &mut Vec<Output>) {
+        let intent = request.into_intent(self.next_client_id);
         self.next_client_id += 1;
         out.push(Output::OrderIntent(intent.clone()));
         let book = RiskBook {
             equity: self.portfolio.equity(),
-            projected_position: self.projected_position(instrument),
+            projected_position: self.projected_position(request.instrument),
             open_orders: self.orders.len(),
-            mark: self.portfolio.mark(instrument),
+            mark: self.portfolio.mark(request.instrument),
             forced: self.forcing,
         };
         match self.risk.check(time_ns, &intent, &book) {
@@ -468,25 +524,13 @@ impl Engine {
         for client_id in open {
             out.push(Output::CancelRequest(CancelRequest { client_id }));
         }
-        for instrument in 0..self.bars.len() as InstrumentId {
+        for instrument in 0..self.instruments.len() as InstrumentId {
             let position = self.portfolio.position(instrument);
             if position != 0.0 {
-                let side = if position > 0.0 {
-                    Side::Sell
-                } else {
-                    Side::Buy
-                };
                 let mark = self.portfolio.mark(instrument);
-                self.submit(
-                    time_ns,
-                    instrument,
-                    side,
-                    Quantity::Units(position.abs()),
-                    OrderType::MarketOnClose,
-                    mark,
-                    true,
-                    out,
-                );
+                let close =
+                    OrderRequest::close(instrument, position, OrderType::MarketOnClose, mark);
+                self.submit(time_ns, close, out);
             }
         }
         self.forcing = false;

@@ -23,6 +23,7 @@ mod engine;
 pub mod ensemble;
 pub mod event;
 pub mod features;
+mod instrument;
 pub mod market;
 pub mod model;
 mod portfolio;
