@@ -10,13 +10,14 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axon_engine::event::{Decision, ModelSwap, OrderIntent, kind};
+use axon_engine::event::{Decision, ModelSwap, OrderIntent, SessionStart, kind};
 use axon_engine::{Engine, Event, Input, Output};
 use axon_inference::{Backend, ModelRegistry};
 use axon_journal::JournalReader;
 use sha2::{Digest, Sha256};
 
 use crate::error::ReplayError;
+use crate::replayer::{ReplayStep, Replayer};
 
 /// Which decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,190 +180,266 @@ pub fn audit(dir: &Path, target: AuditTarget, options: AuditOptions) -> Result<A
         AuditTarget::Order(id) => find_order(&reader, dir, id)?,
     };
     let (decision, time_ns) = decision_at(&reader, dir, seq)?;
-    let registry = Arc::new(ModelRegistry::new(reader.artifacts()));
-    let decode = |r: &axon_journal::RecordRef<'_>| {
-        Input::decode(r.kind, r.version, r.payload).map_err(|source| ReplayError::Decode {
-            journal: dir.to_path_buf(),
-            seq: r.seq,
-            source,
-        })
-    };
-
-    let mut cursor = reader.cursor(0, true)?;
-    let first = cursor
-        .next()?
-        .ok_or_else(|| audit_err(dir, "the journal is empty".into()))?;
-    let Input::SessionStart(start) = decode(&first)? else {
-        return Err(audit_err(dir, "record 0 is not a SessionStart".into()));
-    };
-    let mut engine = Engine::new(start.config.clone(), Box::new(registry.clone()))
-        .map_err(|r| audit_err(dir, r))?;
-    let mut symbols: Vec<String> = start.config.instruments.clone();
-    let mut swaps: BTreeMap<u16, ModelSwap> = BTreeMap::new();
-    let mut backgrounds: BTreeMap<usize, VecDeque<Vec<f32>>> = BTreeMap::new();
-    let mut runs: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut prices: VecDeque<(i64, f64)> = VecDeque::new();
-    let mut precision = Precision::default();
-    let mut after = 0usize;
-    let mut expected: VecDeque<Output> = VecDeque::new();
-    let mut outputs = Vec::new();
-    let mut scratch = Vec::new();
-    // ML inputs at the step that produced the pending outputs.
-    let mut step_inputs: BTreeMap<usize, Vec<f32>> = BTreeMap::new();
-    let mut audit_inputs: Option<BTreeMap<usize, Vec<f32>>> = None;
-    let mut background_at: BTreeMap<usize, Vec<Vec<f32>>> = BTreeMap::new();
-    let (mut first_mismatch, mut replayed, mut order) = (None, None, None);
-    let mut reached = false;
-    while let Some(rec) = cursor.next()? {
-        if kind::is_input(rec.kind) {
-            let input = decode(&rec)?;
-            precision.add(&input, decision.instrument);
-            if reached {
-                // Prices after the decision, for the chart.
-                if let Some(p) = market_price(&input, decision.instrument) {
-                    prices.push_back((rec.time_ns, p));
-                    after += 1;
-                    if after >= options.prices / 2 {
-                        break;
-                    }
-                }
-                continue;
-            }
-            match &input {
-                Input::ModelSwap(s) => {
-                    swaps.insert(s.slot, s.clone());
-                }
-                Input::Instrument(d) => {
-                    if symbols.len() <= d.id as usize {
-                        symbols.resize(d.id as usize + 1, String::new());
-                    }
-                    symbols[d.id as usize] = d.symbol.clone();
-                }
-                _ => {}
-            }
-            if let Some(p) = market_price(&input, decision.instrument) {
-                prices.push_back((rec.time_ns, p));
-                if prices.len() > options.prices / 2 + 1 {
-                    prices.pop_front();
-                }
-            }
-            outputs.clear();
-            engine.step(rec.time_ns, &input, &mut outputs);
-            step_inputs.clear();
-            let decided = outputs.iter().any(|o| matches!(o, Output::Decision(_)));
-            for (i, slot) in engine.ensemble().slots().iter().enumerate() {
-                let Some(x) = slot.model.last_input() else {
-                    continue;
-                };
-                if decided {
-                    step_inputs.insert(i, x.to_vec());
-                }
-                // A spread of the model's earlier inputs as background.
-                let n = runs.entry(i).or_insert(0);
-                *n += 1;
-                if (*n).is_multiple_of(options.stride.max(1) as u64) {
-                    let b = backgrounds.entry(i).or_default();
-                    b.push_back(x.to_vec());
-                    if b.len() > options.background {
-                        b.pop_front();
-                    }
-                }
-            }
-            expected.extend(outputs.drain(..));
-            continue;
-        }
-        let Some(want) = expected.pop_front() else {
-            first_mismatch.get_or_insert(rec.seq);
-            if rec.seq == seq {
-                reached = true;
-            }
-            continue;
-        };
-        scratch.clear();
-        want.encode(&mut scratch);
-        if want.kind() != rec.kind || scratch != rec.payload {
-            first_mismatch.get_or_insert(rec.seq);
-        }
-        if rec.seq == seq {
-            reached = true;
-            if let Output::Decision(d) = &want {
-                replayed = Some(d.clone());
-            }
-            audit_inputs = Some(step_inputs.clone());
-            background_at = backgrounds
-                .iter()
-                .map(|(i, b)| (*i, b.iter().cloned().collect()))
-                .collect();
-            // The entry order this decision submitted, if any.
-            order = expected.iter().find_map(|o| match o {
-                Output::OrderIntent(i) if !i.reduce_only => Some(i.clone()),
-                _ => None,
-            });
+    let mut replayer = Replayer::new(&reader)?;
+    let mut trail = Trail::new(seq, decision.instrument, replayer.session(), options);
+    while let Some(step) = replayer.next()? {
+        match trail.record(&step) {
+            Flow::Go => {}
+            // The engine stays as it was at the decision.
+            Flow::Reached => replayer.stop_stepping(),
+            Flow::Done => break,
         }
     }
     // A model that no longer loads is the cause to report, not the
     // divergence it leads to.
-    let failed = registry.errors();
-    if first_mismatch.is_some() && !failed.is_empty() {
-        return Err(audit_err(
-            dir,
-            format!(
-                "models in the journal's store could not be loaded: {}",
-                failed.join("; ")
-            ),
-        ));
+    if trail.first_mismatch.is_some() {
+        replayer.check_models()?;
     }
-    if !reached {
+    if !trail.reached {
         return Err(audit_err(
             dir,
             format!("the replay never reached seq {seq}"),
         ));
     }
-    let inputs = audit_inputs.unwrap_or_default();
-    let mut slots = Vec::new();
-    for m in &decision.models {
-        let i = usize::from(m.slot);
-        let (Some(swap), Some(input)) = (swaps.get(&m.slot), inputs.get(&i)) else {
-            continue;
-        };
-        if swap.backend == "rule" {
-            continue;
+    let slots = trail.slots(&decision, replayer.registry(), dir)?;
+    let threshold = replayer.session().config.ensemble.threshold;
+    Ok(trail.into_audit(dir, decision, time_ns, slots, threshold))
+}
+
+/// What the audit does after a record.
+enum Flow {
+    /// Read on.
+    Go,
+    /// The decision was reached: stop stepping the engine, read on for the
+    /// prices after it.
+    Reached,
+    /// Enough prices after the decision: stop reading.
+    Done,
+}
+
+/// What an audit collects while the replay runs up to its decision (and a
+/// little past it, for prices).
+struct Trail {
+    /// The decision's sequence number and instrument.
+    seq: u64,
+    instrument: u32,
+    options: AuditOptions,
+    symbols: Vec<String>,
+    swaps: BTreeMap<u16, ModelSwap>,
+    backgrounds: BTreeMap<usize, VecDeque<Vec<f32>>>,
+    runs: BTreeMap<usize, u64>,
+    prices: VecDeque<(i64, f64)>,
+    precision: Precision,
+    /// Prices collected after the decision.
+    after: usize,
+    scratch: Vec<u8>,
+    /// ML inputs at the step that produced the pending outputs.
+    step_inputs: BTreeMap<usize, Vec<f32>>,
+    audit_inputs: Option<BTreeMap<usize, Vec<f32>>>,
+    background_at: BTreeMap<usize, Vec<Vec<f32>>>,
+    first_mismatch: Option<u64>,
+    replayed: Option<Decision>,
+    order: Option<OrderIntent>,
+    reached: bool,
+}
+
+impl Trail {
+    fn new(seq: u64, instrument: u32, start: &SessionStart, options: AuditOptions) -> Self {
+        Self {
+            seq,
+            instrument,
+            options,
+            symbols: start.config.instruments.clone(),
+            swaps: BTreeMap::new(),
+            backgrounds: BTreeMap::new(),
+            runs: BTreeMap::new(),
+            prices: VecDeque::new(),
+            precision: Precision::default(),
+            after: 0,
+            scratch: Vec::new(),
+            step_inputs: BTreeMap::new(),
+            audit_inputs: None,
+            background_at: BTreeMap::new(),
+            first_mismatch: None,
+            replayed: None,
+            order: None,
+            reached: false,
         }
-        let model = registry
-            .backend_for(swap)
-            .map_err(|e| audit_err(dir, format!("slot {}: {e}", m.slot)))?;
-        let bytes: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let digest: [u8; 32] = Sha256::digest(&bytes).into();
-        slots.push(SlotAudit {
-            swap: swap.clone(),
-            model,
-            input: input.clone(),
-            background: background_at.remove(&i).unwrap_or_default(),
-            input_verified: digest == m.input_sha256,
-        });
     }
-    let reproduced = first_mismatch.is_none_or(|m| m > seq)
-        && replayed.as_ref() == Some(&decision)
-        && slots.iter().all(|s| s.input_verified);
-    Ok(Audit {
-        journal: dir.to_path_buf(),
-        seq,
-        time_ns,
-        symbol: symbols
-            .get(decision.instrument as usize)
-            .cloned()
-            .unwrap_or_default(),
-        replayed,
-        reproduced,
-        first_mismatch: first_mismatch.filter(|m| *m <= seq),
-        decision,
-        order,
-        swaps,
-        slots,
-        prices: prices.into_iter().collect(),
-        price_decimals: precision.decimals(),
-        threshold: start.config.ensemble.threshold,
-    })
+
+    /// Takes in one replayed record (the replayer decodes every input: it
+    /// is not strict).
+    fn record(&mut self, step: &ReplayStep<'_>) -> Flow {
+        match step.input {
+            Some(input) => self.input(step, input),
+            None => self.output(step),
+        }
+    }
+
+    fn input(&mut self, step: &ReplayStep<'_>, input: &Input) -> Flow {
+        let time_ns = step.record.time_ns;
+        self.precision.add(input, self.instrument);
+        if self.reached {
+            // Prices after the decision, for the chart.
+            if let Some(p) = market_price(input, self.instrument) {
+                self.prices.push_back((time_ns, p));
+                self.after += 1;
+                if self.after >= self.options.prices / 2 {
+                    return Flow::Done;
+                }
+            }
+            return Flow::Go;
+        }
+        match input {
+            Input::ModelSwap(s) => {
+                self.swaps.insert(s.slot, s.clone());
+            }
+            Input::Instrument(d) => {
+                if self.symbols.len() <= d.id as usize {
+                    self.symbols.resize(d.id as usize + 1, String::new());
+                }
+                self.symbols[d.id as usize] = d.symbol.clone();
+            }
+            _ => {}
+        }
+        if let Some(p) = market_price(input, self.instrument) {
+            self.prices.push_back((time_ns, p));
+            if self.prices.len() > self.options.prices / 2 + 1 {
+                self.prices.pop_front();
+            }
+        }
+        self.sample_models(step.outputs, step.engine);
+        Flow::Go
+    }
+
+    /// Keeps each ML model's input at a step that decided, and a spread of
+    /// its earlier inputs as background.
+    fn sample_models(&mut self, outputs: &[Output], engine: &Engine) {
+        self.step_inputs.clear();
+        let decided = outputs.iter().any(|o| matches!(o, Output::Decision(_)));
+        for (i, slot) in engine.ensemble().slots().iter().enumerate() {
+            let Some(x) = slot.model.last_input() else {
+                continue;
+            };
+            if decided {
+                self.step_inputs.insert(i, x.to_vec());
+            }
+            let n = self.runs.entry(i).or_insert(0);
+            *n += 1;
+            if (*n).is_multiple_of(self.options.stride.max(1) as u64) {
+                let b = self.backgrounds.entry(i).or_default();
+                b.push_back(x.to_vec());
+                if b.len() > self.options.background {
+                    b.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Compares a journaled output with the engine's; at the decision,
+    /// keeps what the audit reports.
+    fn output(&mut self, step: &ReplayStep<'_>) -> Flow {
+        let rec = &step.record;
+        let Some(want) = step.paired else {
+            self.first_mismatch.get_or_insert(rec.seq);
+            if rec.seq == self.seq {
+                self.reached = true;
+                return Flow::Reached;
+            }
+            return Flow::Go;
+        };
+        self.scratch.clear();
+        want.encode(&mut self.scratch);
+        if want.kind() != rec.kind || self.scratch != rec.payload {
+            self.first_mismatch.get_or_insert(rec.seq);
+        }
+        if rec.seq != self.seq {
+            return Flow::Go;
+        }
+        self.reached = true;
+        if let Output::Decision(d) = want {
+            self.replayed = Some(d.clone());
+        }
+        self.audit_inputs = Some(self.step_inputs.clone());
+        self.background_at = self
+            .backgrounds
+            .iter()
+            .map(|(i, b)| (*i, b.iter().cloned().collect()))
+            .collect();
+        // The entry order this decision submitted, if any.
+        self.order = step.pending.iter().find_map(|o| match o {
+            Output::OrderIntent(i) if !i.reduce_only => Some(i.clone()),
+            _ => None,
+        });
+        Flow::Reached
+    }
+
+    /// The ML slots behind the decision, each with the input it saw.
+    fn slots(
+        &mut self,
+        decision: &Decision,
+        registry: &ModelRegistry,
+        dir: &Path,
+    ) -> Result<Vec<SlotAudit>, ReplayError> {
+        let inputs = self.audit_inputs.take().unwrap_or_default();
+        let mut slots = Vec::new();
+        for m in &decision.models {
+            let i = usize::from(m.slot);
+            let (Some(swap), Some(input)) = (self.swaps.get(&m.slot), inputs.get(&i)) else {
+                continue;
+            };
+            if swap.backend == "rule" {
+                continue;
+            }
+            let model = registry
+                .backend_for(swap)
+                .map_err(|e| audit_err(dir, format!("slot {}: {e}", m.slot)))?;
+            let bytes: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let digest: [u8; 32] = Sha256::digest(&bytes).into();
+            slots.push(SlotAudit {
+                swap: swap.clone(),
+                model,
+                input: input.clone(),
+                background: self.background_at.remove(&i).unwrap_or_default(),
+                input_verified: digest == m.input_sha256,
+            });
+        }
+        Ok(slots)
+    }
+
+    fn into_audit(
+        self,
+        dir: &Path,
+        decision: Decision,
+        time_ns: i64,
+        slots: Vec<SlotAudit>,
+        threshold: f64,
+    ) -> Audit {
+        let seq = self.seq;
+        let reproduced = self.first_mismatch.is_none_or(|m| m > seq)
+            && self.replayed.as_ref() == Some(&decision)
+            && slots.iter().all(|s| s.input_verified);
+        Audit {
+            journal: dir.to_path_buf(),
+            seq,
+            time_ns,
+            symbol: self
+                .symbols
+                .get(decision.instrument as usize)
+                .cloned()
+                .unwrap_or_default(),
+            replayed: self.replayed,
+            reproduced,
+            first_mismatch: self.first_mismatch.filter(|m| *m <= seq),
+            decision,
+            order: self.order,
+            swaps: self.swaps,
+            slots,
+            prices: self.prices.into_iter().collect(),
+            price_decimals: self.precision.decimals(),
+            threshold,
+        }
+    }
 }
 
 /// The decimals an instrument's quoted prices need, from every quote seen

@@ -23,8 +23,52 @@ pub enum ReplayError {
         #[source]
         source: axon_engine::DecodeError,
     },
-    /// The journal does not start with a session-start record, or its
-    /// config cannot build an engine.
+    /// The journal has no records, so no session to replay.
+    #[error("{}: the journal is empty", journal.display())]
+    EmptyJournal {
+        /// The journal.
+        journal: PathBuf,
+    },
+    /// The journal's first record is not a session start.
+    #[error(
+        "{}: record {seq} is {}, expected SessionStart",
+        journal.display(),
+        axon_engine::event::kind::name(*kind)
+    )]
+    NotSessionStart {
+        /// The journal.
+        journal: PathBuf,
+        /// The record (always 0).
+        seq: u64,
+        /// Its kind (`axon_engine::event::kind`).
+        kind: u16,
+    },
+    /// The session-start record's engine configuration builds no engine.
+    #[error("{}: {reason}", journal.display())]
+    SessionConfig {
+        /// The journal.
+        journal: PathBuf,
+        /// The session-start record.
+        seq: u64,
+        /// Why the engine refused it.
+        reason: String,
+    },
+    /// Models the journal swapped in could not be built from its artifact
+    /// store (missing, corrupt, or unloadable): the cause to report before
+    /// any divergence they led to.
+    #[error(
+        "{}: models in the journal's store could not be loaded: {}",
+        journal.display(),
+        errors.join("; ")
+    )]
+    ModelsUnavailable {
+        /// The journal.
+        journal: PathBuf,
+        /// One line per failed swap: its slot, version and why.
+        errors: Vec<String>,
+    },
+    /// The journal cannot answer the request: an audit target that is not
+    /// there or not a decision, or a replay that never reached it.
     #[error("{}: {reason}", journal.display())]
     BadSession {
         /// The journal.

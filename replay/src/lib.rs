@@ -7,7 +7,10 @@
 //! ([`diff_journals`]) and a Parquet export ([`export_parquet`]).
 //!
 //! Replays need only the journal: the session-start record carries the
-//! engine configuration and every fill is a journaled input.
+//! engine configuration and every fill is a journaled input. The
+//! [`Replayer`] is the one place that rebuilds an engine from a journal and
+//! steps it; verification, audits and resumed live sessions all go through
+//! it.
 
 mod audit;
 mod backtest;
@@ -17,6 +20,7 @@ mod error;
 mod export;
 mod feed;
 mod observe;
+mod replayer;
 mod verify;
 
 pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
@@ -31,4 +35,5 @@ pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;
 pub use observe::{InferenceMetrics, RunMetrics};
+pub use replayer::{ReplayStep, Replayer};
 pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

@@ -1,20 +1,19 @@
 //! Exact replay: rebuild the engine from the journal's session-start record,
 //! feed it the journaled inputs alone (no Parquet, no simulator) and compare
-//! every output it produces, byte for byte, with the journaled one.
+//! every output it produces, byte for byte, with the journaled one. The
+//! [`Replayer`] (in strict mode) steps the engine and pairs the outputs;
+//! this module judges them.
 
-use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
-use axon_inference::ModelRegistry;
-
-use axon_engine::event::{EVENT_VERSION, Input, kind};
-use axon_engine::{Engine, Event, Output};
+use axon_engine::event::{EVENT_VERSION, kind};
+use axon_engine::{Event, Output};
 use axon_journal::{JournalReader, RecordRef};
 use serde::Serialize;
 
 use crate::error::ReplayError;
+use crate::replayer::Replayer;
 
 /// One side of a divergence, decoded for people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,67 +91,32 @@ pub fn verify_replay(
     let started = Instant::now();
     let reader = JournalReader::open(dir)?;
     let total = reader.manifest().closed.as_ref().map_or(0, |c| c.next_seq);
-    let mut cursor = reader.cursor(0, true)?;
     // Models load from the journal's own store, checked against their hash.
-    let registry = Arc::new(ModelRegistry::new(reader.artifacts()));
-    let bad_session = |reason: String| ReplayError::BadSession {
-        journal: dir.to_path_buf(),
-        reason,
-    };
-    let mut engine = {
-        let first = cursor
-            .next()?
-            .ok_or_else(|| bad_session("the journal is empty".into()))?;
-        let input = Input::decode(first.kind, first.version, first.payload).map_err(|source| {
-            ReplayError::Decode {
-                journal: dir.to_path_buf(),
-                seq: first.seq,
-                source,
-            }
-        })?;
-        let Input::SessionStart(start) = input else {
-            return Err(bad_session(format!(
-                "record 0 is {}, expected SessionStart",
-                kind::name(first.kind)
-            )));
-        };
-        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(bad_session)?
-    };
-    let mut expected: VecDeque<Output> = VecDeque::new();
-    let mut outputs = Vec::new();
+    let mut replayer = Replayer::new(&reader)?.strict();
     let mut scratch = Vec::with_capacity(256);
     let (mut records, mut inputs, mut compared) = (1u64, 1u64, 0u64);
     let mut mismatch = None;
     let mut last_time = 0;
-    while let Some(rec) = cursor.next()? {
+    while let Some(step) = replayer.next()? {
         records += 1;
+        let rec = step.record;
         last_time = rec.time_ns;
-        if kind::is_input(rec.kind) {
-            if let Some(missing) = expected.pop_front() {
+        if step.is_input() {
+            if let Some(missing) = step.unpaired().first() {
                 mismatch = Some(Mismatch {
                     seq: rec.seq,
-                    replayed: Some(RecordView::of_output(rec.seq, rec.time_ns, &missing)),
+                    replayed: Some(RecordView::of_output(rec.seq, rec.time_ns, missing)),
                     journaled: Some(RecordView::of(&rec)),
                 });
                 break;
             }
-            let input = Input::decode(rec.kind, rec.version, rec.payload).map_err(|source| {
-                ReplayError::Decode {
-                    journal: dir.to_path_buf(),
-                    seq: rec.seq,
-                    source,
-                }
-            })?;
             inputs += 1;
-            outputs.clear();
-            engine.step(rec.time_ns, &input, &mut outputs);
-            expected.extend(outputs.drain(..));
             if records % (1 << 20) == 0 {
                 progress(records, total);
             }
             continue;
         }
-        let Some(want) = expected.pop_front() else {
+        let Some(want) = step.paired else {
             // The journal holds an output the engine did not produce now.
             mismatch = Some(Mismatch {
                 seq: rec.seq,
@@ -167,18 +131,18 @@ pub fn verify_replay(
         if want.kind() != rec.kind || rec.version != EVENT_VERSION || scratch != rec.payload {
             mismatch = Some(Mismatch {
                 seq: rec.seq,
-                replayed: Some(RecordView::of_output(rec.seq, rec.time_ns, &want)),
+                replayed: Some(RecordView::of_output(rec.seq, rec.time_ns, want)),
                 journaled: Some(RecordView::of(&rec)),
             });
             break;
         }
     }
     if mismatch.is_none()
-        && let Some(missing) = expected.pop_front()
+        && let Some(missing) = replayer.pending().first()
     {
         mismatch = Some(Mismatch {
             seq: records,
-            replayed: Some(RecordView::of_output(records, last_time, &missing)),
+            replayed: Some(RecordView::of_output(records, last_time, missing)),
             journaled: None,
         });
     }
@@ -187,21 +151,15 @@ pub fn verify_replay(
     if mismatch.is_some() {
         // A model that no longer loads (missing or corrupted in the store)
         // is the cause to report, not the divergence it led to.
-        let failed = registry.errors();
-        if !failed.is_empty() {
-            return Err(bad_session(format!(
-                "models in the journal's store could not be loaded: {}",
-                failed.join("; ")
-            )));
-        }
-        while cursor.next()?.is_some() {}
+        replayer.check_models()?;
+        replayer.skip_to_end()?;
     }
     progress(records, total);
     Ok(VerifyOutcome {
         records,
         inputs,
         outputs: compared,
-        head_hash: cursor.head_hash().map(hex::encode).unwrap_or_default(),
+        head_hash: replayer.head_hash().map(hex::encode).unwrap_or_default(),
         elapsed_secs: started.elapsed().as_secs_f64(),
         mismatch,
     })
