@@ -37,8 +37,11 @@ pub enum ConfigError {
         reason: String,
     },
     /// The engine configuration as a whole is inconsistent.
-    #[error("{}: {reason}", path.display())]
-    Engine { path: PathBuf, reason: String },
+    #[error("{}: {source}", path.display())]
+    Engine {
+        path: PathBuf,
+        source: axon_engine::EngineError,
+    },
 }
 
 fn key_text(key: &str) -> String {

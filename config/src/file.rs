@@ -307,9 +307,9 @@ impl Config {
             year_ns: YEAR_NS,
             ensemble: f.ensemble.engine_config(),
         };
-        engine.validate().map_err(|reason| ConfigError::Engine {
+        engine.validate().map_err(|source| ConfigError::Engine {
             path: self.path.clone(),
-            reason,
+            source,
         })?;
         Ok(engine)
     }

@@ -276,7 +276,7 @@ impl Config {
             .map_err(|e_| self.key_error(key, e_.to_string()))?;
         config.input_shape = model.info().input_shape.clone();
         axon_engine::FeatureWindow::for_shape(&config.input_shape)
-            .map_err(|r| err("input_shape", r))?;
+            .map_err(|r| err("input_shape", r.to_string()))?;
         Ok(PlannedModel {
             slot,
             at_ns,

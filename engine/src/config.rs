@@ -5,6 +5,7 @@ use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 use crate::ensemble::EnsembleConfig;
+use crate::error::EngineError;
 
 /// Everything that shapes the engine's decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
@@ -118,7 +119,11 @@ impl EngineConfig {
     }
 
     /// Checks values a config file cannot express wrongly by type alone.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), EngineError> {
+        self.check().map_err(EngineError::Config)
+    }
+
+    fn check(&self) -> Result<(), String> {
         if !(self.cash.is_finite() && self.cash > 0.0) {
             return Err(format!(
                 "cash must be a positive number, found {}",
@@ -167,7 +172,7 @@ impl EngineConfig {
             return Err(format!("ensemble.weights: {w} is not a finite number >= 0"));
         }
         if let Some(d) = &e.dynamic {
-            d.validate()?;
+            d.validate().map_err(|e| e.to_string())?;
         }
         if let Some(b) = r.price_band_pct.filter(|b| !(b.is_finite() && *b > 0.0)) {
             return Err(format!("risk.price_band_pct must be > 0, found {b}"));

@@ -7,6 +7,7 @@
 //! *decide* (journal the decision, pick a side) and *order* (close and
 //! enter through the risk checks).
 
+use crate::error::EngineError;
 use std::collections::BTreeMap;
 
 use crate::config::{ALL_IN_FRACTION, DecisionLog, EngineConfig, Sizing, StrategyConfig};
@@ -103,12 +104,12 @@ pub struct Engine {
 
 impl Engine {
     /// Builds the engine a session-start record describes.
-    pub fn from_session(start: &SessionStart) -> Result<Self, String> {
+    pub fn from_session(start: &SessionStart) -> Result<Self, EngineError> {
         Self::new(start.config.clone(), Box::new(RuleModels))
     }
 
     /// Builds an engine with a model factory for swaps.
-    pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, String> {
+    pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, EngineError> {
         config.validate()?;
         let n = config.instruments.len();
         let StrategyConfig::SmaCross { fast, slow } = config.strategy;

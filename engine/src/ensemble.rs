@@ -17,6 +17,7 @@
 //! An operator override (journaled input) pins the weights: dynamic updates
 //! stop until the session ends.
 
+use crate::error::EngineError;
 use std::collections::VecDeque;
 
 use bincode::{Decode, Encode};
@@ -62,7 +63,11 @@ pub struct DynamicWeights {
 
 impl DynamicWeights {
     /// Checks the parameters.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), EngineError> {
+        self.check().map_err(EngineError::Config)
+    }
+
+    fn check(&self) -> Result<(), String> {
         if self.performance_window < 2 {
             return Err("ensemble.performance_window must be >= 2".into());
         }
@@ -164,7 +169,7 @@ impl DynamicWeightedEnsemble {
         models: Vec<Box<dyn Model>>,
         initial_weights: Vec<f64>,
         performance_window: usize,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, EngineError> {
         let dynamic = DynamicWeights {
             performance_window,
             min_observations: performance_window.clamp(2, 20),
@@ -188,7 +193,7 @@ impl DynamicWeightedEnsemble {
         models: Vec<Box<dyn Model>>,
         initial_weights: Vec<f64>,
         config: EnsembleConfig,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, EngineError> {
         check_weights(&initial_weights, models.len())?;
         Ok(Self {
             slots: models
@@ -253,7 +258,7 @@ impl DynamicWeightedEnsemble {
 
     /// Replaces the weights (an operator override): one per slot, finite and
     /// non-negative. Pins them: dynamic updates stop.
-    pub fn set_weights(&mut self, weights: &[f64]) -> Result<(), String> {
+    pub fn set_weights(&mut self, weights: &[f64]) -> Result<(), EngineError> {
         check_weights(weights, self.slots.len())?;
         self.weights.clear();
         self.weights.extend_from_slice(weights);
@@ -263,7 +268,7 @@ impl DynamicWeightedEnsemble {
 
     /// Sets the weights a session starts from (configuration, not an
     /// override: dynamic updates go on).
-    pub fn set_initial_weights(&mut self, weights: &[f64]) -> Result<(), String> {
+    pub fn set_initial_weights(&mut self, weights: &[f64]) -> Result<(), EngineError> {
         check_weights(weights, self.slots.len())?;
         self.weights = weights.to_vec();
         self.initial_weights = weights.to_vec();
@@ -388,12 +393,15 @@ impl DynamicWeightedEnsemble {
     }
 }
 
-fn check_weights(weights: &[f64], slots: usize) -> Result<(), String> {
+fn check_weights(weights: &[f64], slots: usize) -> Result<(), EngineError> {
     if weights.len() != slots {
-        return Err(format!("{} weights for {slots} slots", weights.len()));
+        return Err(EngineError::WeightCount {
+            given: weights.len(),
+            slots,
+        });
     }
-    if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
-        return Err(format!("weight {w} is not a finite non-negative number"));
+    if let Some(&weight) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+        return Err(EngineError::BadWeight { weight });
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! newest row. The window is ready once `F + T` prices have been seen;
 //! before that the model is not run and votes Hold.
 
+use crate::error::EngineError;
 use std::collections::VecDeque;
 
 /// Price history of one instrument, shaped for one input tensor shape.
@@ -21,18 +22,22 @@ pub struct FeatureWindow {
 
 impl FeatureWindow {
     /// A window for an input shape `[1, F]`, `[F]` or `[1, T, F]`.
-    pub fn for_shape(shape: &[usize]) -> Result<Self, String> {
+    pub fn for_shape(shape: &[usize]) -> Result<Self, EngineError> {
         let (steps, width) = match shape {
             [f] | [1, f] => (1, *f),
             [1, t, f] => (*t, *f),
-            other => {
-                return Err(format!(
-                    "input shape {other:?} is not [1, F] or [1, T, F]: the feature window cannot fill it"
-                ));
+            _ => {
+                return Err(EngineError::FeatureShape {
+                    shape: shape.to_vec(),
+                    reason: "is not [1, F] or [1, T, F]: the feature window cannot fill it",
+                });
             }
         };
         if steps == 0 || width == 0 {
-            return Err(format!("input shape {shape:?} has an empty dimension"));
+            return Err(EngineError::FeatureShape {
+                shape: shape.to_vec(),
+                reason: "has an empty dimension",
+            });
         }
         Ok(Self {
             steps,

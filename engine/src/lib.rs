@@ -21,6 +21,7 @@ mod codec;
 pub mod config;
 mod engine;
 pub mod ensemble;
+pub mod error;
 pub mod event;
 pub mod features;
 mod instrument;
@@ -39,6 +40,7 @@ pub use engine::Engine;
 pub use ensemble::{
     DynamicWeightedEnsemble, DynamicWeights, Ensemble, EnsembleConfig, EnsembleMetrics, Evaluation,
 };
+pub use error::EngineError;
 pub use event::{Input, Output};
 pub use features::FeatureWindow;
 pub use portfolio::{Portfolio, Trade};

@@ -43,7 +43,7 @@ impl MlModel {
                 info.output_dim
             ));
         }
-        let template = FeatureWindow::for_shape(&info.input_shape)?;
+        let template = FeatureWindow::for_shape(&info.input_shape).map_err(|e| e.to_string())?;
         Ok(Self {
             input: Vec::with_capacity(template.len()),
             template,

@@ -19,8 +19,8 @@ pub enum LiveError {
     #[error(transparent)]
     Replay(#[from] axon_replay::ReplayError),
     /// The engine refused its configuration.
-    #[error("{0}")]
-    Engine(String),
+    #[error(transparent)]
+    Engine(#[from] axon_engine::EngineError),
     /// The journal in `dir` cannot be continued.
     #[error("{}: cannot resume: {reason}", dir.display())]
     Resume { dir: PathBuf, reason: String },

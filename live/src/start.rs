@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use axon_adapters::exchange::client_id::session_tag;
 use axon_adapters::exchange::venue::now_ns;
-use axon_engine::event::{InstrumentDef, Reconcile, SessionStart, kind};
+use axon_engine::event::{InstrumentDef, Reconcile, SessionStart};
 use axon_engine::{Engine, Input, Output, Sequencer};
 use axon_inference::{ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions, JournalReader};
 use axon_metrics::MetricsCollector;
-use axon_replay::InferenceMetrics;
+use axon_replay::{InferenceMetrics, Replayer};
 
 use axon_config::{LivePlan, Mode};
 
@@ -63,8 +63,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
     let journal = Journal::create(&plan.journal_dir, journal_options(plan, collector))?;
     axon_replay::write_config_source(&plan.journal_dir, &plan.config_source)?;
     let registry = registry(&journal, collector);
-    let engine =
-        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(LiveError::Engine)?;
+    let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
     let start = Input::SessionStart(Box::new(SessionStart {
         config: plan.engine.clone(),
         config_text: plan.config_text.clone(),
@@ -128,52 +127,34 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
         dir: dir.clone(),
         reason,
     };
+    let registry = registry(&journal, collector);
     let reader = JournalReader::open(dir)?;
-    let mut cursor = reader.cursor(0, true)?;
-    let first = cursor
-        .next()?
-        .ok_or_else(|| bad("the journal is empty".into()))?;
-    let decode = |k: u16, v: u16, p: &[u8], seq: u64| {
-        Input::decode(k, v, p).map_err(|e| bad(format!("record {seq}: {e}")))
-    };
-    let Input::SessionStart(start) = decode(first.kind, first.version, first.payload, first.seq)?
-    else {
-        return Err(bad(format!(
-            "record 0 is {}, expected SessionStart",
-            kind::name(first.kind)
-        )));
-    };
-    if start.config != plan.engine {
+    let mut replay = Replayer::with_registry(&reader, registry.clone())?;
+    if replay.session().config != plan.engine {
         return Err(bad(
             "it was started with a different engine configuration (strategy, sizing, risk, ensemble); resume with the same file or start a new journal".into(),
         ));
     }
-    let tag = tag_of(first.payload, first.time_ns);
+    let first = replay.first_record();
+    let tag = tag_of(&first.payload, first.time_ns);
     let mut last_time = first.time_ns;
-    let registry = registry(&journal, collector);
-    let mut engine =
-        Engine::new(start.config.clone(), Box::new(registry.clone())).map_err(LiveError::Engine)?;
     let mut tracker = Tracker::new(tag.clone());
     let mut first_reconcile = None;
-    let mut outputs = Vec::new();
-    while let Some(rec) = cursor.next()? {
-        last_time = rec.time_ns;
-        if !kind::is_input(rec.kind) {
+    while let Some(step) = replay.next()? {
+        last_time = step.record.time_ns;
+        let Some(input) = step.input else {
             continue;
-        }
-        let input = decode(rec.kind, rec.version, rec.payload, rec.seq)?;
-        outputs.clear();
-        engine.step(rec.time_ns, &input, &mut outputs);
-        for o in &outputs {
+        };
+        for o in step.outputs {
             if let Output::OrderSubmitted(s) = o {
                 tracker.submitted(s.order.client_id, s.order.instrument, s.order.side);
             }
         }
-        tracker.replayed(&input);
+        tracker.replayed(input);
         if let Input::Reconcile(r) = input
             && first_reconcile.is_none()
         {
-            first_reconcile = Some(r);
+            first_reconcile = Some(r.clone());
         }
     }
     if !registry.errors().is_empty() {
@@ -182,6 +163,7 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
             registry.errors().join("; ")
         )));
     }
+    let engine = replay.into_engine();
     tracing::info!(
         records = journal.next_seq(),
         open_orders = tracker.open().count(),

@@ -170,8 +170,7 @@ pub fn run_backtest(
     if let Some(m) = &plan.metrics {
         registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
     }
-    let engine =
-        Engine::new(plan.engine.clone(), Box::new(registry.clone())).map_err(ReplayError::Plan)?;
+    let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
     let mut swaps = Vec::with_capacity(plan.models.len());
     let mut versions = std::collections::BTreeMap::new();
     for m in &plan.models {

@@ -103,6 +103,9 @@ pub enum ReplayError {
         #[source]
         source: axon_explain::ExplainError,
     },
+    /// The engine refused the plan's configuration.
+    #[error(transparent)]
+    Engine(#[from] axon_engine::EngineError),
     /// The backtest plan is inconsistent.
     #[error("{0}")]
     Plan(String),

@@ -128,7 +128,7 @@ impl Replayer {
                 ReplayError::SessionConfig {
                     journal: dir.clone(),
                     seq: first.seq,
-                    reason,
+                    reason: reason.to_string(),
                 }
             })?;
         Ok(Self {
