@@ -12,11 +12,12 @@ use axon_adapters::exchange::request::{self, Order};
 use axon_adapters::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
 };
-use axon_adapters::{PaperVenue, Venue};
+use axon_adapters::{Account, PaperVenue, Venue};
 use axon_config::{LivePlan, Mode};
 use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile};
 use axon_engine::market::{Side, Tick};
 use axon_engine::{Input, Output, Sequencer};
+use axon_inference::ModelRegistry;
 use axon_journal::Journal;
 use axon_metrics::MetricsCollector;
 use axon_replay::RunMetrics;
@@ -85,71 +86,9 @@ pub async fn run(
     // The venue's account before anything is journaled (none where the
     // session's own portfolio is the account).
     let account = venue.account().await?;
-    let resume = plan.journal_dir.join("manifest.json").exists();
-    let opened = if resume {
-        start::resume(&plan, &collector)?
-    } else {
-        start::new(&plan, &collector)?
-    };
-    let mut metrics = collector
-        .clone()
-        .map(|m| RunMetrics::new(m, plan.venue.name()));
-    if let Some(m) = &mut metrics {
-        for symbol in &plan.exchange.symbols {
-            m.declare_instrument(symbol);
-        }
-    }
-    let first_reconcile = opened.first_reconcile.clone();
-    let resumed = opened.resumed;
-    let registry = opened.registry.clone();
-    let mut live = Live {
-        seq: opened.seq,
-        symbols: plan.exchange.symbols.clone(),
-        tracker: opened.tracker,
-        tag: opened.tag,
-        last_time: opened.last_time,
-        venue: venue.clone(),
-        tasks: JoinSet::new(),
-        stopping: false,
-        metrics,
-        collector,
-        streams_up: std::collections::BTreeMap::new(),
-        report: LiveReport {
-            venue: plan.venue.name(),
-            mode: plan.mode,
-            ticks: 0,
-            orders: 0,
-            fills: 0,
-            rejects: 0,
-            reconnects: 0,
-            records: 0,
-            head_hash: String::new(),
-            elapsed_secs: 0.0,
-            stopped_by: String::new(),
-            differences: Vec::new(),
-            equity: 0.0,
-            resumed,
-        },
-    };
-    let mut venue_balances = None;
-    if let Some(mut account) = account {
-        if resumed {
-            // The journal's working orders first: what became of them while
-            // no session ran is journaled before anything else.
-            live.settle_open_orders().await?;
-            account = venue.account().await?.unwrap_or_default();
-        }
-        venue_balances = Some(account.balances.clone());
-        live.reconcile(
-            first_reconcile.as_ref(),
-            account.balances,
-            account.open_orders,
-        )?;
-    }
-    for input in sizing::basis(&plan, venue.as_ref(), venue_balances.as_deref())? {
-        let t = live.time(now_ns());
-        live.submit(t, input)?;
-    }
+    let (mut live, first_reconcile, registry) = Live::open(&plan, venue.clone(), collector)?;
+    live.catch_up(&plan, account, first_reconcile.as_ref())
+        .await?;
     if let Some(c) = &live.collector {
         models::publish_serving(c, live.seq.engine(), &plan);
     }
@@ -211,62 +150,168 @@ pub async fn run(
     live.stopping = true;
     venue.close_orders();
     let _ = stop_tx.send(true);
-    let drain_until = tokio::time::Instant::now() + DRAIN;
-    while !live.tasks.is_empty() {
-        match tokio::time::timeout_at(drain_until, live.tasks.join_next()).await {
-            Ok(Some(done)) => {
-                for s in done.unwrap_or_default() {
-                    live.on_event(s)?;
+    live.drain(streams, &mut rx).await?;
+    live.close(started, stopped_by, lost)
+}
+
+impl Live {
+    /// Opens the session's journal (new or resumed) and the session's state.
+    fn open(
+        plan: &LivePlan,
+        venue: Arc<dyn Venue>,
+        collector: Option<MetricsCollector>,
+    ) -> Result<(Self, Option<Reconcile>, Arc<ModelRegistry>), LiveError> {
+        let resume = plan.journal_dir.join("manifest.json").exists();
+        let opened = if resume {
+            start::resume(plan, &collector)?
+        } else {
+            start::new(plan, &collector)?
+        };
+        let mut metrics = collector
+            .clone()
+            .map(|m| RunMetrics::new(m, plan.venue.name()));
+        if let Some(m) = &mut metrics {
+            for symbol in &plan.exchange.symbols {
+                m.declare_instrument(symbol);
+            }
+        }
+        let first_reconcile = opened.first_reconcile.clone();
+        let resumed = opened.resumed;
+        let registry = opened.registry.clone();
+        let live = Live {
+            seq: opened.seq,
+            symbols: plan.exchange.symbols.clone(),
+            tracker: opened.tracker,
+            tag: opened.tag,
+            last_time: opened.last_time,
+            venue,
+            tasks: JoinSet::new(),
+            stopping: false,
+            metrics,
+            collector,
+            streams_up: std::collections::BTreeMap::new(),
+            report: LiveReport {
+                venue: plan.venue.name(),
+                mode: plan.mode,
+                ticks: 0,
+                orders: 0,
+                fills: 0,
+                rejects: 0,
+                reconnects: 0,
+                records: 0,
+                head_hash: String::new(),
+                elapsed_secs: 0.0,
+                stopped_by: String::new(),
+                differences: Vec::new(),
+                equity: 0.0,
+                resumed,
+            },
+        };
+        Ok((live, first_reconcile, registry))
+    }
+
+    /// Before the first tick: what became of the journal's working orders
+    /// (resumed sessions), the venue's account against the journal's
+    /// (journaled as a reconciliation), and the sizing basis.
+    async fn catch_up(
+        &mut self,
+        plan: &LivePlan,
+        account: Option<Account>,
+        first_reconcile: Option<&Reconcile>,
+    ) -> Result<(), LiveError> {
+        let mut venue_balances = None;
+        if let Some(mut account) = account {
+            if self.report.resumed {
+                // The journal's working orders first: what became of them while
+                // no session ran is journaled before anything else.
+                self.settle_open_orders().await?;
+                account = self.venue.account().await?.unwrap_or_default();
+            }
+            venue_balances = Some(account.balances.clone());
+            self.reconcile(first_reconcile, account.balances, account.open_orders)?;
+        }
+        for input in sizing::basis(plan, self.venue.as_ref(), venue_balances.as_deref())? {
+            let t = self.time(now_ns());
+            self.submit(t, input)?;
+        }
+        Ok(())
+    }
+
+    /// After the loop: answers to requests already sent (up to `DRAIN`),
+    /// order updates already received, and a lookup of orders whose answer
+    /// never came.
+    async fn drain(
+        &mut self,
+        streams: Vec<tokio::task::JoinHandle<()>>,
+        rx: &mut mpsc::Receiver<Stamped>,
+    ) -> Result<(), LiveError> {
+        let drain_until = tokio::time::Instant::now() + DRAIN;
+        while !self.tasks.is_empty() {
+            match tokio::time::timeout_at(drain_until, self.tasks.join_next()).await {
+                Ok(Some(done)) => {
+                    for s in done.unwrap_or_default() {
+                        self.on_event(s)?;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        pending = self.tasks.len(),
+                        "shutdown: order requests still unanswered; the next session reconciles them"
+                    );
+                    self.tasks.abort_all();
+                    break;
                 }
             }
-            Ok(None) => break,
-            Err(_) => {
-                tracing::warn!(
-                    pending = live.tasks.len(),
-                    "shutdown: order requests still unanswered; the next session reconciles them"
-                );
-                live.tasks.abort_all();
-                break;
+        }
+        for h in streams {
+            let _ = h.await;
+        }
+        // Order updates already received are journaled, market data is not.
+        while let Ok(s) = rx.try_recv() {
+            if matches!(s.event, VenueEvent::Order(_)) {
+                self.on_event(s)?;
             }
         }
-    }
-    for h in streams {
-        let _ = h.await;
-    }
-    // Order updates already received are journaled, market data is not.
-    while let Ok(s) = rx.try_recv() {
-        if matches!(s.event, VenueEvent::Order(_)) {
-            live.on_event(s)?;
+        // Orders whose answer never came (given up above): what the venue
+        // says of them is journaled now rather than left to the next session.
+        match tokio::time::timeout(DRAIN, self.settle(|t| !t.acked)).await {
+            Ok(settled) => settled?,
+            Err(_) => tracing::warn!(
+                "shutdown: some orders could not be looked up; the next session reconciles them"
+            ),
         }
+        Ok(())
     }
-    // Orders whose answer never came (given up above): what the venue
-    // says of them is journaled now rather than left to the next session.
-    match tokio::time::timeout(DRAIN, live.settle(|t| !t.acked)).await {
-        Ok(settled) => settled?,
-        Err(_) => tracing::warn!(
-            "shutdown: some orders could not be looked up; the next session reconciles them"
-        ),
+
+    /// Closes the journal and completes the report.
+    fn close(
+        mut self,
+        started: Instant,
+        stopped_by: String,
+        lost: Option<String>,
+    ) -> Result<LiveReport, LiveError> {
+        self.refresh_metrics();
+        let stats = self.venue.stats();
+        let equity = self.seq.engine().portfolio().equity();
+        let Live {
+            seq, mut report, ..
+        } = self;
+        report.equity = equity;
+        let (_, journal) = seq.into_parts();
+        report.records = journal.next_seq();
+        report.head_hash = journal.close()?.head_hash;
+        report.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
+        report.elapsed_secs = started.elapsed().as_secs_f64();
+        report.stopped_by = stopped_by;
+        if let Some(reason) = lost {
+            return Err(LiveError::StreamLost {
+                reason,
+                records: report.records,
+            });
+        }
+        Ok(report)
     }
-    live.refresh_metrics();
-    let stats = venue.stats();
-    let equity = live.seq.engine().portfolio().equity();
-    let Live {
-        seq, mut report, ..
-    } = live;
-    report.equity = equity;
-    let (_, journal) = seq.into_parts();
-    report.records = journal.next_seq();
-    report.head_hash = journal.close()?.head_hash;
-    report.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
-    report.elapsed_secs = started.elapsed().as_secs_f64();
-    report.stopped_by = stopped_by;
-    if let Some(reason) = lost {
-        return Err(LiveError::StreamLost {
-            reason,
-            records: report.records,
-        });
-    }
-    Ok(report)
 }
 
 /// The venue a plan names: the exchange itself, or in paper mode its
