@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
-use axon_engine::event::{DataSource, InstrumentDef, SessionStart};
+use axon_engine::event::{DataSource, InstrumentDef, ModelSwap, SessionStart};
 use axon_engine::market::{Bar, Tick};
 use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
 use axon_inference::{ModelConfig, ModelRegistry, swap_record};
@@ -125,32 +125,8 @@ pub fn run_backtest(
     progress: Progress<'_>,
 ) -> Result<BacktestReport, ReplayError> {
     let started = Instant::now();
-    let reader = MarketReader::open(
-        &plan.data_path,
-        ReaderOptions {
-            default_symbol: plan.default_symbol.clone(),
-            ..ReaderOptions::default()
-        },
-    )?;
+    let (reader, data) = open_data(plan)?;
     let kind = reader.kind();
-    match (kind, plan.sim.fill) {
-        (DataKind::Bars, FillModel::NextOpen) | (DataKind::Ticks, FillModel::NextTick) => {}
-        (k, f) => {
-            return Err(ReplayError::Plan(format!(
-                "execution.fill = {f:?} does not fit {k} data (use next_open for bars, next_tick for ticks)"
-            )));
-        }
-    }
-    let data: Vec<DataSource> = reader
-        .provenance()
-        .into_iter()
-        .map(|p| DataSource {
-            path: relative_to_root(&plan.data_path, &p.path),
-            bytes: p.bytes,
-            sha256: p.sha256,
-            rows: p.rows,
-        })
-        .collect();
     let total = reader.total_rows();
     let start = SessionStart {
         config: plan.engine.clone(),
@@ -159,87 +135,10 @@ pub fn run_backtest(
         seed: plan.seed,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let mut journal_opts = plan.journal.clone();
-    if let Some(m) = &plan.metrics {
-        let m = m.clone();
-        journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
-    }
-    let journal = Journal::create(&plan.journal_dir, journal_opts)?;
-    write_config_source(&plan.journal_dir, &plan.config_source)?;
-    let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
-    if let Some(m) = &plan.metrics {
-        registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
-    }
-    let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
-    let mut swaps = Vec::with_capacity(plan.models.len());
-    let mut versions = std::collections::BTreeMap::new();
-    for m in &plan.models {
-        let sha = journal.artifacts().put(&m.bytes)?;
-        let version = versions
-            .entry(m.slot)
-            .and_modify(|v| *v += 1)
-            .or_insert(1u32);
-        swaps.push((m.at_ns, swap_record(m.slot, *version, sha, &m.config)));
-    }
-    // Scheduled swaps in time order (stable: config order among equal times).
-    swaps.sort_by_key(|(at, _)| at.unwrap_or(i64::MIN));
-    let mut run = Run {
-        seq: Sequencer::new(engine, journal),
-        sim: SimExchange::new(plan.sim, 0),
-        declared: plan.engine.instruments.len(),
-        last_time: 0,
-        metrics: plan.metrics.clone().map(|m| RunMetrics::new(m, "sim")),
-        swaps: swaps
-            .into_iter()
-            .map(|(at, s)| (at.unwrap_or(i64::MIN), s))
-            .collect(),
-    };
+    let (mut run, registry) = Run::open(plan)?;
     run.submit(0, &Input::SessionStart(Box::new(start)))?;
     run.swaps_due(i64::MIN)?;
-    let mut rows = 0u64;
-    let mut feed = Feed::start(reader)
-        .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
-    while let Some(batch) = feed.next() {
-        let batch = batch?;
-        run.declare(&batch.new_symbols)?;
-        match &batch.rows {
-            Rows::Bars(b) => {
-                for i in 0..b.len() {
-                    let bar = Bar {
-                        instrument: b.symbol[i],
-                        open: b.open[i],
-                        high: b.high[i],
-                        low: b.low[i],
-                        close: b.close[i],
-                        volume: b.volume[i],
-                    };
-                    run.bar(b.ts[i], &bar)?;
-                }
-                rows += b.len() as u64;
-            }
-            Rows::Ticks(b) => {
-                for i in 0..b.len() {
-                    let tick = Tick {
-                        instrument: b.symbol[i],
-                        bid: b.bid[i],
-                        ask: b.ask[i],
-                        bid_size: b.bid_size[i],
-                        ask_size: b.ask_size[i],
-                        last: b.last[i],
-                        volume: b.volume[i],
-                    };
-                    run.tick(b.ts[i], &tick)?;
-                }
-                rows += b.len() as u64;
-            }
-        }
-        progress(rows, total);
-        feed.recycle(batch.rows);
-    }
-    let symbols = feed
-        .finish()
-        .map(|r| r.symbols().names().to_vec())
-        .unwrap_or_default();
+    let (rows, symbols) = run.feed(reader, total, progress)?;
     if plan.close_at_end {
         run.end()?;
     }
@@ -270,6 +169,61 @@ pub fn run_backtest(
     })
 }
 
+/// Opens the market data, checks the fill model fits it, and describes
+/// it for the session-start record (paths relative to the data's root).
+fn open_data(plan: &BacktestPlan) -> Result<(MarketReader, Vec<DataSource>), ReplayError> {
+    let reader = MarketReader::open(
+        &plan.data_path,
+        ReaderOptions {
+            default_symbol: plan.default_symbol.clone(),
+            ..ReaderOptions::default()
+        },
+    )?;
+    match (reader.kind(), plan.sim.fill) {
+        (DataKind::Bars, FillModel::NextOpen) | (DataKind::Ticks, FillModel::NextTick) => {}
+        (k, f) => {
+            return Err(ReplayError::Plan(format!(
+                "execution.fill = {f:?} does not fit {k} data (use next_open for bars, next_tick for ticks)"
+            )));
+        }
+    }
+    let data = reader
+        .provenance()
+        .into_iter()
+        .map(|p| DataSource {
+            path: relative_to_root(&plan.data_path, &p.path),
+            bytes: p.bytes,
+            sha256: p.sha256,
+            rows: p.rows,
+        })
+        .collect();
+    Ok((reader, data))
+}
+
+/// The plan's models as swaps: their bytes put into the journal's store,
+/// versions counted per slot, in time order (stable: config order among
+/// equal times; slots loaded at start come first).
+fn planned_swaps(
+    plan: &BacktestPlan,
+    journal: &Journal,
+) -> Result<Vec<(i64, ModelSwap)>, ReplayError> {
+    let mut swaps = Vec::with_capacity(plan.models.len());
+    let mut versions = std::collections::BTreeMap::new();
+    for m in &plan.models {
+        let sha = journal.artifacts().put(&m.bytes)?;
+        let version = versions
+            .entry(m.slot)
+            .and_modify(|v| *v += 1)
+            .or_insert(1u32);
+        swaps.push((m.at_ns, swap_record(m.slot, *version, sha, &m.config)));
+    }
+    swaps.sort_by_key(|(at, _)| at.unwrap_or(i64::MIN));
+    Ok(swaps
+        .into_iter()
+        .map(|(at, s)| (at.unwrap_or(i64::MIN), s))
+        .collect())
+}
+
 /// The loop's state: sequencer, simulator, instruments declared so far.
 struct Run {
     seq: Sequencer<Journal>,
@@ -278,10 +232,97 @@ struct Run {
     last_time: i64,
     metrics: Option<RunMetrics>,
     /// Swaps not yet submitted, earliest first.
-    swaps: std::collections::VecDeque<(i64, axon_engine::event::ModelSwap)>,
+    swaps: std::collections::VecDeque<(i64, ModelSwap)>,
 }
 
 impl Run {
+    /// A new journal with the plan's engine, models and simulator; the
+    /// registry reports swaps that failed to build.
+    fn open(plan: &BacktestPlan) -> Result<(Self, Arc<ModelRegistry>), ReplayError> {
+        let mut journal_opts = plan.journal.clone();
+        if let Some(m) = &plan.metrics {
+            let m = m.clone();
+            journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
+        }
+        let journal = Journal::create(&plan.journal_dir, journal_opts)?;
+        write_config_source(&plan.journal_dir, &plan.config_source)?;
+        let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+        if let Some(m) = &plan.metrics {
+            registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
+        }
+        let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
+        let swaps = planned_swaps(plan, &journal)?;
+        let run = Self {
+            seq: Sequencer::new(engine, journal),
+            sim: SimExchange::new(plan.sim, 0),
+            declared: plan.engine.instruments.len(),
+            last_time: 0,
+            metrics: plan.metrics.clone().map(|m| RunMetrics::new(m, "sim")),
+            swaps: swaps.into(),
+        };
+        Ok((run, registry))
+    }
+
+    /// Steps every row of `reader` (read ahead on the feed thread);
+    /// returns the rows read and the symbols by instrument id.
+    fn feed(
+        &mut self,
+        reader: MarketReader,
+        total: u64,
+        progress: Progress<'_>,
+    ) -> Result<(u64, Vec<String>), ReplayError> {
+        let mut rows = 0u64;
+        let mut feed = Feed::start(reader)
+            .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
+        while let Some(batch) = feed.next() {
+            let batch = batch?;
+            self.declare(&batch.new_symbols)?;
+            rows += self.rows(&batch.rows)?;
+            progress(rows, total);
+            feed.recycle(batch.rows);
+        }
+        let symbols = feed
+            .finish()
+            .map(|r| r.symbols().names().to_vec())
+            .unwrap_or_default();
+        Ok((rows, symbols))
+    }
+
+    /// Steps one batch of rows; returns how many.
+    fn rows(&mut self, rows: &Rows) -> Result<u64, ReplayError> {
+        match rows {
+            Rows::Bars(b) => {
+                for i in 0..b.len() {
+                    let bar = Bar {
+                        instrument: b.symbol[i],
+                        open: b.open[i],
+                        high: b.high[i],
+                        low: b.low[i],
+                        close: b.close[i],
+                        volume: b.volume[i],
+                    };
+                    self.bar(b.ts[i], &bar)?;
+                }
+                Ok(b.len() as u64)
+            }
+            Rows::Ticks(b) => {
+                for i in 0..b.len() {
+                    let tick = Tick {
+                        instrument: b.symbol[i],
+                        bid: b.bid[i],
+                        ask: b.ask[i],
+                        bid_size: b.bid_size[i],
+                        ask_size: b.ask_size[i],
+                        last: b.last[i],
+                        volume: b.volume[i],
+                    };
+                    self.tick(b.ts[i], &tick)?;
+                }
+                Ok(b.len() as u64)
+            }
+        }
+    }
+
     #[inline]
     fn submit(&mut self, time_ns: i64, input: &Input) -> Result<(), ReplayError> {
         self.seq.submit(time_ns, input)?;
