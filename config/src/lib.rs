@@ -26,6 +26,7 @@ mod canonical;
 mod error;
 mod exchange;
 mod file;
+mod load;
 mod models;
 mod plan;
 

@@ -63,7 +63,7 @@ impl Config {
             config_source: self.text.clone(),
             close_at_end: e.close_at_end,
             metrics: None,
-            models: self.planned_models()?,
+            models: crate::load::planned_models(self)?,
         })
     }
 
@@ -82,7 +82,7 @@ impl Config {
         if ex.rate_limit.requests_per_second == 0 || ex.rate_limit.orders_per_minute == 0 {
             return Err(self.key_error("exchange.rate_limit", "limits must be > 0"));
         }
-        let models = self.planned_models()?;
+        let models = crate::load::planned_models(self)?;
         if let Some(m) = models.iter().find(|m| m.at_ns.is_some()) {
             return Err(self.key_error(
                 "models.swaps",
@@ -143,7 +143,7 @@ impl Config {
             config_text: canonical_settings(&self.text),
             config_source: redact(&self.text),
             models,
-            watched: self.watched_slots(),
+            watched: self.file.models.watched_slots(),
         })
     }
 }
