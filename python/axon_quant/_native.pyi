@@ -557,7 +557,7 @@ class RateLimitConfig:
     orders_per_minute: int
     """New orders per minute."""
 
-    def __new__(cls, requests_per_second: int = 10, orders_per_minute: int = 60) -> Self: ...
+    def __new__(cls, requests_per_second: int | None = None, orders_per_minute: int | None = None) -> Self: ...
 
 @final
 class ReconnectConfig:
@@ -568,7 +568,7 @@ class ReconnectConfig:
     initial_backoff_ms: int
     """First wait, in milliseconds; doubles each attempt (with jitter), capped at 30 s."""
 
-    def __new__(cls, max_retries: int = 10, initial_backoff_ms: int = 500) -> Self: ...
+    def __new__(cls, max_retries: int | None = None, initial_backoff_ms: int | None = None) -> Self: ...
 
 @final
 class ExchangeConfig:

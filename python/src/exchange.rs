@@ -91,12 +91,14 @@ pub struct PyRateLimit {
 
 #[pymethods]
 impl PyRateLimit {
+    /// A setting left out keeps the adapters' default.
     #[new]
-    #[pyo3(signature = (requests_per_second=10, orders_per_minute=60))]
-    fn new(requests_per_second: u32, orders_per_minute: u32) -> Self {
+    #[pyo3(signature = (requests_per_second=None, orders_per_minute=None))]
+    fn new(requests_per_second: Option<u32>, orders_per_minute: Option<u32>) -> Self {
+        let d = RateLimitConfig::default();
         Self {
-            requests_per_second,
-            orders_per_minute,
+            requests_per_second: requests_per_second.unwrap_or(d.requests_per_second),
+            orders_per_minute: orders_per_minute.unwrap_or(d.orders_per_minute),
         }
     }
 }
@@ -119,12 +121,14 @@ pub struct PyReconnect {
 
 #[pymethods]
 impl PyReconnect {
+    /// A setting left out keeps the adapters' default.
     #[new]
-    #[pyo3(signature = (max_retries=10, initial_backoff_ms=500))]
-    fn new(max_retries: u32, initial_backoff_ms: u64) -> Self {
+    #[pyo3(signature = (max_retries=None, initial_backoff_ms=None))]
+    fn new(max_retries: Option<u32>, initial_backoff_ms: Option<u64>) -> Self {
+        let d = ReconnectConfig::default();
         Self {
-            max_retries,
-            initial_backoff_ms,
+            max_retries: max_retries.unwrap_or(d.max_retries),
+            initial_backoff_ms: initial_backoff_ms.unwrap_or(d.initial_backoff_ms),
         }
     }
 }
@@ -166,12 +170,12 @@ impl PyExchangeConfig {
         inner.api_secret = Secret::new(api_secret);
         inner.passphrase = Secret::new(passphrase);
         inner.testnet = testnet;
-        let r = rate_limit.unwrap_or(PyRateLimit::new(10, 60));
+        let r = rate_limit.unwrap_or_else(|| PyRateLimit::new(None, None));
         inner.rate_limit = RateLimitConfig {
             requests_per_second: r.requests_per_second,
             orders_per_minute: r.orders_per_minute,
         };
-        let c = reconnect.unwrap_or(PyReconnect::new(10, 500));
+        let c = reconnect.unwrap_or_else(|| PyReconnect::new(None, None));
         inner.reconnect = ReconnectConfig {
             max_retries: c.max_retries,
             initial_backoff_ms: c.initial_backoff_ms,
