@@ -45,43 +45,8 @@ impl CandleBackend {
 
     /// Loads from the bytes of a `.safetensors` file.
     pub fn from_bytes(bytes: &[u8], config: &ModelConfig, label: &str) -> Result<Self> {
-        let bad = |d: String| InferenceError::bad(label, d);
-        let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let meta: HashMap<String, String> = header
-            .metadata()
-            .clone()
-            .map(|m| m.into_iter().collect())
-            .unwrap_or_default();
-        let get = |k: &str| meta.get(k).map(String::as_str);
-        if get("format") != Some("axon-mlp-v1") {
-            return Err(bad(format!(
-                "metadata format is {:?}, expected \"axon-mlp-v1\"",
-                get("format")
-            )));
-        }
-        if let Some(a) = get("activation").filter(|a| *a != "relu") {
-            return Err(bad(format!("activation {a:?} is not supported (relu)")));
-        }
-        let softmax = match get("output").unwrap_or("identity") {
-            "softmax" => true,
-            "identity" => false,
-            o => {
-                return Err(bad(format!(
-                    "output {o:?} is not supported (softmax, identity)"
-                )));
-            }
-        };
-        let declared = get("input_shape")
-            .map(|s| {
-                s.split(',')
-                    .map(|d| d.trim().parse::<usize>())
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|_| bad(format!("metadata input_shape {s:?} is not a list of sizes")))
-            })
-            .transpose()?;
+        let (softmax, declared) = read_metadata(bytes, label)?;
         let input_shape = resolve_shape(declared, config, label)?;
-
         let device = match config.device {
             Device::Cpu => CDevice::Cpu,
             Device::Cuda(n) => {
@@ -94,51 +59,14 @@ impl CandleBackend {
         };
         let dtype = if config.fp16 { DType::F16 } else { DType::F32 };
         let tensors = candle_core::safetensors::load_buffer(bytes, &device)
-            .map_err(|e| bad(format!("reading tensors: {e}")))?;
-        let mut layers = Vec::new();
-        let mut layers_t = Vec::new();
-        let mut width = input_shape.iter().product::<usize>();
-        for i in 0.. {
-            let (Some(w), Some(b)) = (
-                tensors.get(&format!("layers.{i}.weight")),
-                tensors.get(&format!("layers.{i}.bias")),
-            ) else {
-                break;
-            };
-            let (out, inp) = w
-                .dims2()
-                .map_err(|_| bad(format!("layers.{i}.weight is not a matrix")))?;
-            if inp != width || b.dims() != [out] {
-                return Err(bad(format!(
-                    "layers.{i}: weight {:?} and bias {:?} do not take {width} inputs",
-                    w.dims(),
-                    b.dims()
-                )));
-            }
-            let prep =
-                |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
-            let w = prep(w.clone()).map_err(|e| bad(e.to_string()))?;
-            let b = prep(b.reshape((out, 1)).map_err(|e| bad(e.to_string()))?)
-                .map_err(|e| bad(e.to_string()))?;
-            let wt = w
-                .t()
-                .and_then(|t| t.contiguous())
-                .map_err(|e| bad(e.to_string()))?;
-            let bt = b.reshape((1, out)).map_err(|e| bad(e.to_string()))?;
-            layers_t.push((wt, bt));
-            layers.push((w, b));
-            width = out;
-        }
-        if layers.is_empty() {
-            return Err(bad(
-                "no tensors named layers.0.weight / layers.0.bias".into()
-            ));
-        }
+            .map_err(|e| InferenceError::bad(label, format!("reading tensors: {e}")))?;
+        let width = input_shape.iter().product::<usize>();
+        let (layers, layers_t, output_dim) = build_layers(&tensors, width, dtype, label)?;
         Ok(Self {
             info: ModelInfo {
                 backend: InferenceBackend::Candle,
                 input_shape,
-                output_dim: width,
+                output_dim,
                 sha256: digest(bytes),
                 device: config.device.to_string(),
                 fp16: config.fp16,
@@ -227,4 +155,115 @@ impl Backend for CandleBackend {
         out.extend_from_slice(&y);
         Ok(())
     }
+}
+
+/// A layer's weight and bias, in one of the two layouts [`CandleBackend`]
+/// keeps.
+type Layer = (Tensor, Tensor);
+
+/// Checks the `axon-mlp-v1` metadata; returns whether the output is a
+/// softmax, and the input shape it declares.
+fn read_metadata(bytes: &[u8], label: &str) -> Result<(bool, Option<Vec<usize>>)> {
+    let bad = |d: String| InferenceError::bad(label, d);
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let meta: HashMap<String, String> = header
+        .metadata()
+        .clone()
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default();
+    let get = |k: &str| meta.get(k).map(String::as_str);
+    if get("format") != Some("axon-mlp-v1") {
+        return Err(bad(format!(
+            "metadata format is {:?}, expected \"axon-mlp-v1\"",
+            get("format")
+        )));
+    }
+    if let Some(a) = get("activation").filter(|a| *a != "relu") {
+        return Err(bad(format!("activation {a:?} is not supported (relu)")));
+    }
+    let softmax = match get("output").unwrap_or("identity") {
+        "softmax" => true,
+        "identity" => false,
+        o => {
+            return Err(bad(format!(
+                "output {o:?} is not supported (softmax, identity)"
+            )));
+        }
+    };
+    let declared = get("input_shape")
+        .map(|s| {
+            s.split(',')
+                .map(|d| d.trim().parse::<usize>())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|_| bad(format!("metadata input_shape {s:?} is not a list of sizes")))
+        })
+        .transpose()?;
+    Ok((softmax, declared))
+}
+
+/// The layers `layers.0`, `layers.1`, … in both layouts, each checked to take
+/// the previous one's output (the first, `width` inputs), and the output
+/// width.
+fn build_layers(
+    tensors: &HashMap<String, Tensor>,
+    mut width: usize,
+    dtype: DType,
+    label: &str,
+) -> Result<(Vec<Layer>, Vec<Layer>, usize)> {
+    let mut layers = Vec::new();
+    let mut layers_t = Vec::new();
+    for i in 0.. {
+        let (Some(w), Some(b)) = (
+            tensors.get(&format!("layers.{i}.weight")),
+            tensors.get(&format!("layers.{i}.bias")),
+        ) else {
+            break;
+        };
+        let (layer, layer_t) = build_layer(i, w, b, width, dtype, label)?;
+        // The weight is `[out, in]`: the next layer takes `out` inputs.
+        width = layer.0.dims()[0];
+        layers.push(layer);
+        layers_t.push(layer_t);
+    }
+    if layers.is_empty() {
+        return Err(InferenceError::bad(
+            label,
+            "no tensors named layers.0.weight / layers.0.bias".to_string(),
+        ));
+    }
+    Ok((layers, layers_t, width))
+}
+
+/// Layer `i` in `dtype`, checked to take `width` inputs: (`W` `[out, in]`,
+/// bias `[out, 1]`) and (`Wᵀ` `[in, out]`, bias `[1, out]`).
+fn build_layer(
+    i: usize,
+    w: &Tensor,
+    b: &Tensor,
+    width: usize,
+    dtype: DType,
+    label: &str,
+) -> Result<(Layer, Layer)> {
+    let bad = |d: String| InferenceError::bad(label, d);
+    let (out, inp) = w
+        .dims2()
+        .map_err(|_| bad(format!("layers.{i}.weight is not a matrix")))?;
+    if inp != width || b.dims() != [out] {
+        return Err(bad(format!(
+            "layers.{i}: weight {:?} and bias {:?} do not take {width} inputs",
+            w.dims(),
+            b.dims()
+        )));
+    }
+    let prep = |t: Tensor| -> candle_core::Result<Tensor> { t.to_dtype(dtype)?.contiguous() };
+    let w = prep(w.clone()).map_err(|e| bad(e.to_string()))?;
+    let b = prep(b.reshape((out, 1)).map_err(|e| bad(e.to_string()))?)
+        .map_err(|e| bad(e.to_string()))?;
+    let wt = w
+        .t()
+        .and_then(|t| t.contiguous())
+        .map_err(|e| bad(e.to_string()))?;
+    let bt = b.reshape((1, out)).map_err(|e| bad(e.to_string()))?;
+    Ok(((w, b), (wt, bt)))
 }

@@ -5,7 +5,7 @@ use std::sync::{Mutex, OnceLock};
 use ort::environment::Environment;
 use ort::ep::{self, ExecutionProvider};
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::value::TensorRef;
 
 use crate::backend::{Backend, ModelInfo, check_input, digest, read_model, resolve_shape};
@@ -61,75 +61,11 @@ impl OnnxBackend {
     /// Loads from the bytes of an `.onnx` file.
     pub fn from_bytes(bytes: &[u8], config: &ModelConfig, label: &str) -> Result<Self> {
         let env = environment()?;
-        let ort_err = |e: ort::Error<_>| InferenceError::bad(label, e);
-        let level = match config.opt_level {
-            OptLevel::Disable => GraphOptimizationLevel::Disable,
-            OptLevel::Basic => GraphOptimizationLevel::Level1,
-            OptLevel::Extended => GraphOptimizationLevel::Level2,
-            OptLevel::All => GraphOptimizationLevel::All,
-        };
-        let threads = config.num_threads.max(1);
-        let mut builder = Session::builder(env)
-            .map_err(|e| InferenceError::bad(label, e))?
-            .with_optimization_level(level)
-            .map_err(ort_err)?
-            .with_intra_threads(threads)
-            .map_err(ort_err)?
-            .with_inter_threads(1)
-            .map_err(ort_err)?
-            .with_parallel_execution(false)
-            .map_err(ort_err)?;
-        if let Device::Cuda(n) = config.device {
-            let unavailable = |detail: String| InferenceError::DeviceUnavailable {
-                backend: "onnx",
-                device: config.device.to_string(),
-                detail,
-            };
-            if !ep::CUDA::is_available().unwrap_or(false) {
-                return Err(unavailable(
-                    "this ONNX Runtime library has no CUDA execution provider (the onnxruntime-gpu build has)".into(),
-                ));
-            }
-            builder = builder
-                .with_execution_providers([ep::CUDA::default()
-                    .with_device_id(n as i32)
-                    .build()
-                    .error_on_failure()])
-                .map_err(|e| unavailable(e.to_string()))?;
-        }
+        let mut builder = session_builder(env, config, label)?;
         let session = builder
             .commit_from_memory(bytes)
             .map_err(|e| InferenceError::bad(label, e))?;
-        let [input] = session.inputs() else {
-            return Err(InferenceError::bad(
-                label,
-                format!(
-                    "the model has {} inputs; one is supported",
-                    session.inputs().len()
-                ),
-            ));
-        };
-        // A symbolic batch dimension (-1) is taken as 1.
-        let dims: Option<Vec<i64>> = input
-            .dtype()
-            .tensor_shape()
-            .map(|s| s.iter().copied().collect());
-        let batch_dynamic = dims
-            .as_ref()
-            .is_some_and(|d| d.first().is_some_and(|&b| b < 0));
-        let declared = dims.and_then(|s| {
-            s.iter()
-                .enumerate()
-                .map(|(i, &d)| {
-                    if i == 0 && d < 0 {
-                        Some(1)
-                    } else {
-                        usize::try_from(d).ok()
-                    }
-                })
-                .collect::<Option<Vec<_>>>()
-        });
-        let input_shape = resolve_shape(declared, config, label)?;
+        let (input_shape, batch_dynamic) = input_shape(&session, config, label)?;
         let output_dim = session
             .outputs()
             .first()
@@ -159,6 +95,83 @@ impl OnnxBackend {
             batch_dynamic,
         })
     }
+}
+
+/// A session builder with the config's optimisation level and threads, on
+/// CUDA when the config asks for it.
+fn session_builder(env: &Environment, config: &ModelConfig, label: &str) -> Result<SessionBuilder> {
+    let ort_err = |e: ort::Error<_>| InferenceError::bad(label, e);
+    let level = match config.opt_level {
+        OptLevel::Disable => GraphOptimizationLevel::Disable,
+        OptLevel::Basic => GraphOptimizationLevel::Level1,
+        OptLevel::Extended => GraphOptimizationLevel::Level2,
+        OptLevel::All => GraphOptimizationLevel::All,
+    };
+    let threads = config.num_threads.max(1);
+    let builder = Session::builder(env)
+        .map_err(|e| InferenceError::bad(label, e))?
+        .with_optimization_level(level)
+        .map_err(ort_err)?
+        .with_intra_threads(threads)
+        .map_err(ort_err)?
+        .with_inter_threads(1)
+        .map_err(ort_err)?
+        .with_parallel_execution(false)
+        .map_err(ort_err)?;
+    let Device::Cuda(n) = config.device else {
+        return Ok(builder);
+    };
+    let unavailable = |detail: String| InferenceError::DeviceUnavailable {
+        backend: "onnx",
+        device: config.device.to_string(),
+        detail,
+    };
+    if !ep::CUDA::is_available().unwrap_or(false) {
+        return Err(unavailable(
+            "this ONNX Runtime library has no CUDA execution provider (the onnxruntime-gpu build has)".into(),
+        ));
+    }
+    builder
+        .with_execution_providers([ep::CUDA::default()
+            .with_device_id(n as i32)
+            .build()
+            .error_on_failure()])
+        .map_err(|e| unavailable(e.to_string()))
+}
+
+/// The shape of the model's one input, checked against the config, and
+/// whether its batch dimension is symbolic.
+fn input_shape(session: &Session, config: &ModelConfig, label: &str) -> Result<(Vec<usize>, bool)> {
+    let [input] = session.inputs() else {
+        return Err(InferenceError::bad(
+            label,
+            format!(
+                "the model has {} inputs; one is supported",
+                session.inputs().len()
+            ),
+        ));
+    };
+    // A symbolic batch dimension (-1) is taken as 1.
+    let dims: Option<Vec<i64>> = input
+        .dtype()
+        .tensor_shape()
+        .map(|s| s.iter().copied().collect());
+    let batch_dynamic = dims
+        .as_ref()
+        .is_some_and(|d| d.first().is_some_and(|&b| b < 0));
+    let declared = dims.and_then(|s| {
+        s.iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                if i == 0 && d < 0 {
+                    Some(1)
+                } else {
+                    usize::try_from(d).ok()
+                }
+            })
+            .collect::<Option<Vec<_>>>()
+    });
+    Ok((resolve_shape(declared, config, label)?, batch_dynamic))
 }
 
 impl OnnxBackend {

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::active::{Active, Resume};
 use crate::chain::{ChainHasher, genesis};
 use crate::error::{CorruptReason, JournalError, Result};
-use crate::format::{SEGMENT_HEADER_LEN, SegmentHeader};
+use crate::format::{DecodeError, SEGMENT_HEADER_LEN, SegmentHeader};
 use crate::layout::{Manifest, SegmentIndex, index_path, segment_path, segment_seqs};
 use crate::options::RecoveryPolicy;
-use crate::scan::scan_segment;
+use crate::scan::{SegmentScan, scan_segment};
 use crate::storage::Storage;
 
 /// A torn tail that recovery cut off.
@@ -137,143 +137,37 @@ pub(crate) fn recover(
     policy: RecoveryPolicy,
 ) -> Result<(Resume, RecoveryReport)> {
     let mut seqs = list_segments(storage, dir)?;
-    let mut truncated = None;
     let Some(&last) = seqs.last() else {
         // A crash during create, after the manifest and before the first segment.
         Active::create_segment(storage, dir, 0, m.block_records, genesis())?;
         return recover(storage, dir, m, policy);
     };
-    let path = segment_path(dir, last);
-    let bytes = storage
-        .read(&path)
-        .map_err(|e| JournalError::io("read", &path, e))?;
-    let header = match SegmentHeader::decode(&bytes) {
-        Ok(h) => h,
-        Err(e)
-            if seqs.len() > 1
-                && bytes.len() <= SEGMENT_HEADER_LEN
-                && policy == RecoveryPolicy::TruncateTornTail =>
-        {
-            // A crash during a segment roll: the new segment's header never
-            // became durable. Rewrite it from the sealed segment before it.
-            let chain = previous_chain(storage, dir, &seqs, m, &path)?;
-            tracing::warn!(segment = %path.display(), reason = %e, "rewriting a torn segment header");
-            truncated = Some(TornTail {
-                segment: path.clone(),
-                offset: 0,
-                dropped_bytes: bytes.len() as u64,
-                reason: e.to_string(),
-            });
-            storage
-                .truncate(&path, 0)
-                .map_err(|err| JournalError::io("truncate", &path, err))?;
-            let header = SegmentHeader {
-                block_records: m.block_records,
-                first_seq: last,
-                chain_in: chain.chain(),
-            };
-            let mut f = storage
-                .open_append(&path)
-                .map_err(|err| JournalError::io("open", &path, err))?;
-            f.write_all(&header.encode())
-                .and_then(|()| f.sync_data())
-                .map_err(|err| JournalError::io("write", &path, err))?;
-            header
-        }
-        Err(e) => {
-            return Err(JournalError::Corrupt {
-                segment: path,
-                offset: 0,
-                seq: Some(last),
-                reason: CorruptReason::Decode(e),
-            });
-        }
+    let r = Recovery {
+        storage,
+        dir,
+        m,
+        policy,
+        seqs: &seqs,
+        last,
+        path: segment_path(dir, last),
     };
-    let rewrote_header = truncated.is_some();
-    let bytes = if rewrote_header {
-        storage
-            .read(&path)
-            .map_err(|e| JournalError::io("read", &path, e))?
-    } else {
-        bytes
-    };
-    if header.first_seq != last || header.block_records != m.block_records {
-        return Err(layout_error(
-            path,
-            Some(last),
-            format!(
-                "header says first_seq {} and block_records {}, expected {last} and {}",
-                header.first_seq, header.block_records, m.block_records
-            ),
-        ));
-    }
-    if seqs.len() > 1 && !rewrote_header {
-        // The writer continues the chain from this header: it must continue
-        // the previous segment's chain, or every later record would be
-        // appended to a journal that can never verify.
-        let chain = previous_chain(storage, dir, &seqs, m, &path)?;
-        if chain.head() != header.chain_in {
-            return Err(JournalError::ChainMismatch {
-                segment: path,
-                offset: 0,
-                seq: last,
-                stored: hex::encode(header.chain_in),
-                computed: hex::encode(chain.head()),
-            });
-        }
+    let (header, bytes, rewritten) = r.read_last()?;
+    r.check_header(&header)?;
+    if seqs.len() > 1 && rewritten.is_none() {
+        r.check_continues_previous(&header)?;
     }
     let scan = scan_segment(
-        &path,
+        &r.path,
         &bytes,
         header.first_seq,
         ChainHasher::new(m.block_records, header.chain_in),
         true,
     )?;
+    let mut truncated = rewritten;
     if let Some(reason) = scan.torn {
-        let dropped = (bytes.len() - scan.end) as u64;
-        // After a clean close every byte was synced: no append was
-        // interrupted, so bytes that do not decode are damage, not a tear.
-        if policy == RecoveryPolicy::Strict || m.closed.is_some() {
-            return Err(JournalError::Corrupt {
-                segment: path,
-                offset: scan.end as u64,
-                seq: Some(scan.next_seq),
-                reason: CorruptReason::Decode(reason),
-            });
-        }
-        tracing::warn!(
-            segment = %path.display(),
-            offset = scan.end,
-            dropped_bytes = dropped,
-            seq = scan.next_seq,
-            reason = %reason,
-            "truncating a torn tail left by an interrupted append"
-        );
-        storage
-            .truncate(&path, scan.end as u64)
-            .map_err(|e| JournalError::io("truncate", &path, e))?;
-        truncated = Some(TornTail {
-            segment: path.clone(),
-            offset: scan.end as u64,
-            dropped_bytes: dropped,
-            reason: reason.to_string(),
-        });
+        truncated = Some(r.cut_torn_tail(&scan, bytes.len(), reason)?);
     }
-    if let Some(closed) = &m.closed {
-        // The manifest of a cleanly closed journal names its end. Check it
-        // before the writer clears it, or a lost tail (a last segment cut at
-        // a frame boundary, a deleted segment) would go unnoticed for good.
-        let computed = hex::encode(scan.chain.head());
-        if closed.next_seq != scan.next_seq || closed.head_hash != computed {
-            return Err(JournalError::ChainMismatch {
-                segment: dir.join(crate::layout::MANIFEST),
-                offset: 0,
-                seq: closed.next_seq,
-                stored: closed.head_hash.clone(),
-                computed: format!("{computed} at next_seq {}", scan.next_seq),
-            });
-        }
-    }
+    r.check_closed_end(&scan)?;
     seqs.dedup();
     let report = RecoveryReport {
         next_seq: scan.next_seq,
@@ -288,4 +182,173 @@ pub(crate) fn recover(
         index: scan.entries,
     };
     Ok((resume, report))
+}
+
+/// The journal being recovered and its last segment, which the steps of
+/// [`recover`] share.
+struct Recovery<'a> {
+    storage: &'a dyn Storage,
+    dir: &'a Path,
+    m: &'a Manifest,
+    policy: RecoveryPolicy,
+    /// Every segment's first sequence number, in order; `last` is the last.
+    seqs: &'a [u64],
+    last: u64,
+    /// The last segment's file.
+    path: PathBuf,
+}
+
+impl Recovery<'_> {
+    /// The last segment's header and bytes, and the torn header it rewrote
+    /// if it had to.
+    fn read_last(&self) -> Result<(SegmentHeader, Vec<u8>, Option<TornTail>)> {
+        let bytes = self.read_bytes()?;
+        match SegmentHeader::decode(&bytes) {
+            Ok(header) => Ok((header, bytes, None)),
+            Err(e)
+                if self.seqs.len() > 1
+                    && bytes.len() <= SEGMENT_HEADER_LEN
+                    && self.policy == RecoveryPolicy::TruncateTornTail =>
+            {
+                let (header, torn) = self.rewrite_header(bytes.len(), e)?;
+                Ok((header, self.read_bytes()?, Some(torn)))
+            }
+            Err(e) => Err(JournalError::Corrupt {
+                segment: self.path.clone(),
+                offset: 0,
+                seq: Some(self.last),
+                reason: CorruptReason::Decode(e),
+            }),
+        }
+    }
+
+    /// The last segment's bytes as they are now.
+    fn read_bytes(&self) -> Result<Vec<u8>> {
+        self.storage
+            .read(&self.path)
+            .map_err(|e| JournalError::io("read", &self.path, e))
+    }
+
+    /// A crash during a segment roll: the new segment's header never became
+    /// durable. Rewrites it from the sealed segment before it.
+    fn rewrite_header(&self, len: usize, e: DecodeError) -> Result<(SegmentHeader, TornTail)> {
+        let path = &self.path;
+        let chain = previous_chain(self.storage, self.dir, self.seqs, self.m, path)?;
+        tracing::warn!(segment = %path.display(), reason = %e, "rewriting a torn segment header");
+        let torn = TornTail {
+            segment: path.clone(),
+            offset: 0,
+            dropped_bytes: len as u64,
+            reason: e.to_string(),
+        };
+        self.storage
+            .truncate(path, 0)
+            .map_err(|err| JournalError::io("truncate", path, err))?;
+        let header = SegmentHeader {
+            block_records: self.m.block_records,
+            first_seq: self.last,
+            chain_in: chain.chain(),
+        };
+        let mut f = self
+            .storage
+            .open_append(path)
+            .map_err(|err| JournalError::io("open", path, err))?;
+        f.write_all(&header.encode())
+            .and_then(|()| f.sync_data())
+            .map_err(|err| JournalError::io("write", path, err))?;
+        Ok((header, torn))
+    }
+
+    /// The header must name the segment's own first sequence number and the
+    /// manifest's block size.
+    fn check_header(&self, header: &SegmentHeader) -> Result<()> {
+        let (last, m) = (self.last, self.m);
+        if header.first_seq != last || header.block_records != m.block_records {
+            return Err(layout_error(
+                self.path.clone(),
+                Some(last),
+                format!(
+                    "header says first_seq {} and block_records {}, expected {last} and {}",
+                    header.first_seq, header.block_records, m.block_records
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The writer continues the chain from this header: it must continue the
+    /// previous segment's chain, or every later record would be appended to
+    /// a journal that can never verify.
+    fn check_continues_previous(&self, header: &SegmentHeader) -> Result<()> {
+        let chain = previous_chain(self.storage, self.dir, self.seqs, self.m, &self.path)?;
+        if chain.head() != header.chain_in {
+            return Err(JournalError::ChainMismatch {
+                segment: self.path.clone(),
+                offset: 0,
+                seq: self.last,
+                stored: hex::encode(header.chain_in),
+                computed: hex::encode(chain.head()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Cuts the torn tail the scan stopped at (`len` is the segment's size),
+    /// or refuses by policy.
+    fn cut_torn_tail(
+        &self,
+        scan: &SegmentScan,
+        len: usize,
+        reason: DecodeError,
+    ) -> Result<TornTail> {
+        let path = &self.path;
+        let dropped = (len - scan.end) as u64;
+        // After a clean close every byte was synced: no append was
+        // interrupted, so bytes that do not decode are damage, not a tear.
+        if self.policy == RecoveryPolicy::Strict || self.m.closed.is_some() {
+            return Err(JournalError::Corrupt {
+                segment: path.clone(),
+                offset: scan.end as u64,
+                seq: Some(scan.next_seq),
+                reason: CorruptReason::Decode(reason),
+            });
+        }
+        tracing::warn!(
+            segment = %path.display(),
+            offset = scan.end,
+            dropped_bytes = dropped,
+            seq = scan.next_seq,
+            reason = %reason,
+            "truncating a torn tail left by an interrupted append"
+        );
+        self.storage
+            .truncate(path, scan.end as u64)
+            .map_err(|e| JournalError::io("truncate", path, e))?;
+        Ok(TornTail {
+            segment: path.clone(),
+            offset: scan.end as u64,
+            dropped_bytes: dropped,
+            reason: reason.to_string(),
+        })
+    }
+
+    /// The manifest of a cleanly closed journal names its end. Check it
+    /// before the writer clears it, or a lost tail (a last segment cut at a
+    /// frame boundary, a deleted segment) would go unnoticed for good.
+    fn check_closed_end(&self, scan: &SegmentScan) -> Result<()> {
+        let Some(closed) = &self.m.closed else {
+            return Ok(());
+        };
+        let computed = hex::encode(scan.chain.head());
+        if closed.next_seq != scan.next_seq || closed.head_hash != computed {
+            return Err(JournalError::ChainMismatch {
+                segment: self.dir.join(crate::layout::MANIFEST),
+                offset: 0,
+                seq: closed.next_seq,
+                stored: closed.head_hash.clone(),
+                computed: format!("{computed} at next_seq {}", scan.next_seq),
+            });
+        }
+        Ok(())
+    }
 }
