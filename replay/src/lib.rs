@@ -19,6 +19,7 @@ mod diff;
 mod error;
 mod export;
 mod feed;
+mod models;
 mod observe;
 mod replayer;
 mod verify;
@@ -34,6 +35,7 @@ pub use decision_report::{
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;
+pub use models::{SwapEntry, model_history};
 pub use observe::{InferenceMetrics, RunMetrics};
 pub use replayer::{ReplayStep, Replayer};
 pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use axon_engine::Input;
-use axon_engine::event::kind;
 use axon_inference::{Device, InferenceBackend, ModelConfig, load_backend, sha256_hex};
 use axon_journal::JournalReader;
 use serde_json::{Value, json};
@@ -112,30 +110,22 @@ pub fn info(args: &LoadArgs) -> anyhow::Result<()> {
 /// `axon models list`: every model swap in a journal, and whether its
 /// bytes are in the journal's store.
 pub fn list(journal: &Path, as_json: bool) -> anyhow::Result<()> {
-    let reader = JournalReader::open(journal).map_err(Failure::from)?;
-    let store = reader.artifacts();
-    let mut cursor = reader.cursor(0, true).map_err(Failure::from)?;
-    let mut rows = Vec::new();
-    while let Some(rec) = cursor.next().map_err(Failure::from)? {
-        if rec.kind != kind::MODEL_SWAP {
-            continue;
-        }
-        let Input::ModelSwap(s) = Input::decode(rec.kind, rec.version, rec.payload)
-            .map_err(|e| Failure::input(format!("{}: seq {}: {e}", journal.display(), rec.seq)))?
-        else {
-            continue;
-        };
-        rows.push(json!({
-            "seq": rec.seq,
-            "time_ns": rec.time_ns,
-            "slot": s.slot,
-            "version": s.version,
-            "backend": s.backend,
-            "sha256": hex::encode(s.sha256),
-            "input_shape": s.input_shape,
-            "in_store": s.backend == "rule" || store.contains(&s.sha256),
-        }));
-    }
+    let rows: Vec<Value> = axon_replay::model_history(journal)
+        .map_err(Failure::from)?
+        .into_iter()
+        .map(|e| {
+            json!({
+                "seq": e.seq,
+                "time_ns": e.time_ns,
+                "slot": e.swap.slot,
+                "version": e.swap.version,
+                "backend": e.swap.backend,
+                "sha256": hex::encode(e.swap.sha256),
+                "input_shape": e.swap.input_shape,
+                "in_store": e.in_store,
+            })
+        })
+        .collect();
     if as_json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
