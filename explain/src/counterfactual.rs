@@ -20,6 +20,7 @@
 //! the model once more; results are sorted by distance (Σ |delta| / scale),
 //! and the same seed gives the same results.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use axon_inference::Backend;
@@ -175,6 +176,10 @@ struct Walk {
     found: Vec<Option<f64>>,
     closest: Vec<f64>,
 }
+
+/// A feature and how far it alone, moved up and down, brought the model
+/// toward another action (the drop in the chosen action's margin).
+type Moved = (usize, [f64; 2]);
 
 /// One observation's search state.
 struct Search<'a> {
@@ -363,6 +368,70 @@ impl Search<'_> {
         }
         Ok(None)
     }
+
+    /// Walks each feature alone, up and down (its scale a unit of `t`):
+    /// the nearest flip of each, and how far each moved the model.
+    fn singles(
+        &mut self,
+        base_margin: f64,
+        steps: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(Vec<Counterfactual>, Vec<Moved>)> {
+        let mut found = Vec::new();
+        let mut moved = Vec::new();
+        for j in 0..self.layout.len() {
+            let Some(scale) = self.scales[j] else {
+                continue;
+            };
+            let rays = [Ray(vec![(j, scale)]), Ray(vec![(j, -scale)])];
+            let walk = self.walk(&rays, steps, rng)?;
+            moved.push((
+                j,
+                [base_margin - walk.closest[0], base_margin - walk.closest[1]],
+            ));
+            if let Some(c) = self.nearest(&rays, &walk)? {
+                found.push(c);
+            }
+        }
+        Ok((found, moved))
+    }
+
+    /// Pairs, then triples (up to `max_features`) of the features that
+    /// moved the model most, sparse first: the first size at which some
+    /// combination flips the decision gives the results.
+    fn combinations(
+        &mut self,
+        mut moved: Vec<Moved>,
+        max_features: usize,
+        steps: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<Counterfactual>> {
+        moved.sort_by(|a, b| {
+            let best = |m: &[f64; 2]| m[0].max(m[1]);
+            best(&b.1).total_cmp(&best(&a.1)).then(a.0.cmp(&b.0))
+        });
+        let mut found = Vec::new();
+        for k in 2..=max_features.min(3) {
+            if !found.is_empty() {
+                break;
+            }
+            let top = if k == 2 {
+                PAIR_FEATURES
+            } else {
+                TRIPLE_FEATURES
+            };
+            let ranked: Vec<usize> = (0..moved.len().min(top)).collect();
+            for subset in subsets(&ranked, k) {
+                let rays =
+                    combination_rays(self, &subset.iter().map(|&i| moved[i]).collect::<Vec<_>>());
+                let walk = self.walk(&rays, steps, rng)?;
+                if let Some(c) = self.nearest(&rays, &walk)? {
+                    found.push(c);
+                }
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// Every `k`-subset of `items`, in lexicographic order.
@@ -438,122 +507,108 @@ impl CounterfactualGenerator {
         n_samples: usize,
         background: &[Vec<f32>],
     ) -> Result<Vec<Counterfactual>> {
-        let model = self.model.as_ref();
-        self.check(observation, background)?;
-        let classes = model.info().output_dim;
-        if original_action >= classes {
-            return Err(ExplainError::Action {
-                action: original_action,
-                outputs: classes,
-            });
-        }
-        let base = model.predict(observation)?;
-        let chosen = argmax(&base);
-        if chosen != original_action {
-            return Err(ExplainError::NotChosen {
-                action: original_action,
-                chosen,
-            });
-        }
+        let base = self.chosen_outputs(observation, original_action, background)?;
         let layout = self.layout()?;
-        let scales = (0..layout.len())
-            .map(|j| {
-                let v = layout.value(observation, j);
-                if !v.is_finite() {
-                    return None;
-                }
-                let (lo, hi) = background
-                    .iter()
-                    .map(|b| layout.value(b, j))
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
-                        (lo.min(b), hi.max(b))
-                    });
-                let range = hi - lo;
-                Some(if range.is_finite() && range > 0.0 {
-                    range
-                } else {
-                    v.abs().max(1.0)
-                })
-            })
-            .collect();
         let mut s = Search {
-            model,
+            model: self.model.as_ref(),
             x: observation,
             layout: &layout,
             action: original_action,
-            classes,
-            scales,
+            classes: self.model.info().output_dim,
+            scales: scales(&layout, observation, background),
             batch: Vec::new(),
             y: Vec::new(),
         };
         let base_margin = s.margin(&base);
+        // One generator for every walk, singles then combinations, so the
+        // seed fixes the whole search.
         let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
         let steps = n_samples.div_ceil(2).max(2);
-        let mut found = Vec::new();
-        // How far each feature alone, up and down, moved the model toward
-        // another action.
-        let mut moved: Vec<(usize, [f64; 2])> = Vec::new();
-        for j in 0..layout.len() {
-            let Some(scale) = s.scales[j] else {
-                continue;
-            };
-            let rays = [Ray(vec![(j, scale)]), Ray(vec![(j, -scale)])];
-            let walk = s.walk(&rays, steps, &mut rng)?;
-            moved.push((
-                j,
-                [base_margin - walk.closest[0], base_margin - walk.closest[1]],
-            ));
-            if let Some(c) = s.nearest(&rays, &walk)? {
-                found.push(c);
-            }
+        let (mut found, moved) = s.singles(base_margin, steps, &mut rng)?;
+        if found.is_empty() {
+            // No single feature does: a few features together.
+            let combo_steps = (n_samples / 4).max(4);
+            found = s.combinations(moved, self.options.max_features, combo_steps, &mut rng)?;
         }
-        // No single feature does: a few features together, sparse first.
-        moved.sort_by(|a, b| {
-            let best = |m: &[f64; 2]| m[0].max(m[1]);
-            best(&b.1).total_cmp(&best(&a.1)).then(a.0.cmp(&b.0))
-        });
-        let combo_steps = (n_samples / 4).max(4);
-        for k in 2..=self.options.max_features.min(3) {
-            if !found.is_empty() {
-                break;
-            }
-            let top = if k == 2 {
-                PAIR_FEATURES
-            } else {
-                TRIPLE_FEATURES
-            };
-            let ranked: Vec<usize> = (0..moved.len().min(top)).collect();
-            for subset in subsets(&ranked, k) {
-                let rays =
-                    combination_rays(&s, &subset.iter().map(|&i| moved[i]).collect::<Vec<_>>());
-                let walk = s.walk(&rays, combo_steps, &mut rng)?;
-                if let Some(c) = s.nearest(&rays, &walk)? {
-                    found.push(c);
-                }
-            }
-        }
-        found.sort_by(|a, b| {
-            a.distance
-                .total_cmp(&b.distance)
-                .then(a.changes.len().cmp(&b.changes.len()))
-                .then_with(|| {
-                    let idx = |c: &Counterfactual| {
-                        c.changes
-                            .iter()
-                            .map(|f| f.feature_index)
-                            .collect::<Vec<_>>()
-                    };
-                    idx(a).cmp(&idx(b))
-                })
-        });
+        found.sort_by(nearest_first);
         Ok(found)
     }
+
+    /// The model's outputs at `observation`, once the shapes fit and
+    /// `action` is the one the model chooses there.
+    fn chosen_outputs(
+        &self,
+        observation: &[f32],
+        action: usize,
+        background: &[Vec<f32>],
+    ) -> Result<Vec<f32>> {
+        self.check(observation, background)?;
+        let classes = self.model.info().output_dim;
+        if action >= classes {
+            return Err(ExplainError::Action {
+                action,
+                outputs: classes,
+            });
+        }
+        let base = self.model.predict(observation)?;
+        let chosen = argmax(&base);
+        if chosen != action {
+            return Err(ExplainError::NotChosen { action, chosen });
+        }
+        Ok(base)
+    }
+}
+
+/// Each feature's scale: its range in the background, else its value's
+/// magnitude (at least 1); none where the observation's value is not finite.
+fn scales(
+    layout: &FeatureLayout,
+    observation: &[f32],
+    background: &[Vec<f32>],
+) -> Vec<Option<f64>> {
+    (0..layout.len())
+        .map(|j| {
+            let v = layout.value(observation, j);
+            if !v.is_finite() {
+                return None;
+            }
+            let (lo, hi) = background
+                .iter()
+                .map(|b| layout.value(b, j))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+                    (lo.min(b), hi.max(b))
+                });
+            let range = hi - lo;
+            Some(if range.is_finite() && range > 0.0 {
+                range
+            } else {
+                v.abs().max(1.0)
+            })
+        })
+        .collect()
+}
+
+/// Nearest first; ties go to fewer features, then to lower feature indices,
+/// so the order never depends on the search's.
+fn nearest_first(a: &Counterfactual, b: &Counterfactual) -> Ordering {
+    a.distance
+        .total_cmp(&b.distance)
+        .then(a.changes.len().cmp(&b.changes.len()))
+        .then_with(|| {
+            let idx = |c: &Counterfactual| {
+                c.changes
+                    .iter()
+                    .map(|f| f.feature_index)
+                    .collect::<Vec<_>>()
+            };
+            idx(a).cmp(&idx(b))
+        })
 }
 
 /// Directions for features moved together: each feature in the direction
 /// that alone brought the model nearer a flip (both when neither did more),
 /// pairs along three mixes of their scales, triples along equal ones.
-fn combination_rays(s: &Search<'_>, features: &[(usize, [f64; 2])]) -> Vec<Ray> {
+fn combination_rays(s: &Search<'_>, features: &[Moved]) -> Vec<Ray> {
     let signs: Vec<Vec<f64>> = features
         .iter()
         .map(|(_, m)| {

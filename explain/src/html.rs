@@ -4,9 +4,11 @@
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+use crate::counterfactual::Counterfactual;
 use crate::error::{ExplainError, Result};
 use crate::format::{shown_of, signed};
-use crate::report::{NO_COUNTERFACTUAL, Report, score_line};
+use crate::kernel_shap::Explanation;
+use crate::report::{FeatureImportance, NO_COUNTERFACTUAL, Report, SlotInfo, score_line};
 use crate::svg;
 
 const TEMPLATE: &str = r#"<!DOCTYPE html>
@@ -99,72 +101,10 @@ struct SlotRow {
     explained: bool,
 }
 
-/// One counterfactual: per feature (name, original, counterfactual, delta).
-#[derive(Serialize)]
-struct CfRow {
-    changes: Vec<[String; 4]>,
-    action: String,
-    distance: String,
-}
-
-pub fn render(r: &Report) -> Result<String> {
-    let mut env = Environment::new();
-    env.add_template("report.html", TEMPLATE)
-        .map_err(|e| ExplainError::Layout(format!("report template: {e}")))?;
-    let shap_svg = r.explanation.as_ref().map(|e| {
-        let items = e
-            .feature_names
-            .iter()
-            .cloned()
-            .zip(e.feature_importances.iter().copied())
-            .collect();
-        svg::bars(
-            &format!("SHAP values, {}", shown_of(20, e.feature_names.len())),
-            &top(items, 20),
-        )
-    });
-    let importance_svg = r.feature_importance.as_ref().map(|f| {
-        let items = f
-            .iter()
-            .map(|i| (i.feature_name.clone(), i.importance))
-            .collect();
-        svg::bars(
-            &format!("Permutation importance, {}", shown_of(20, f.len())),
-            &top(items, 20),
-        )
-    });
-    let price_svg = (r.context.prices.len() > 1).then(|| {
-        let pts: Vec<(i64, f64)> = r
-            .context
-            .prices
-            .iter()
-            .map(|p| (p.time_ns, p.price))
-            .collect();
-        svg::prices(
-            "Price",
-            &pts,
-            r.context.decision_time_ns,
-            r.context.price_decimals,
-        )
-    });
-    let names: Vec<String> = (0..r.outputs.len()).map(crate::action_name).collect();
-    let inputs: Vec<(String, String)> = r
-        .input
-        .iter()
-        .take(64)
-        .map(|(n, v)| (n.clone(), format!("{v:.6}")))
-        .collect();
-    let outputs: Vec<String> = r
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| format!("{} {o:.6}", names[i]))
-        .collect();
-    let slots: Vec<SlotRow> = r
-        .context
-        .slots
-        .iter()
-        .map(|s| SlotRow {
+impl SlotRow {
+    /// The row of slot `s`, marked when it is the one explained.
+    fn of(s: &SlotInfo, explained_slot: Option<u16>) -> Self {
+        Self {
             slot: s.slot,
             version: s.version,
             backend: s.backend.clone(),
@@ -181,15 +121,23 @@ pub fn render(r: &Report) -> Result<String> {
                 .collect::<Vec<_>>()
                 .join(", "),
             sha256: s.sha256.clone(),
-            explained: r.context.explained_slot == Some(s.slot),
-        })
-        .collect();
-    let cfs: Vec<CfRow> = r
-        .counterfactuals
-        .iter()
-        .flatten()
-        .take(30)
-        .map(|c| CfRow {
+            explained: explained_slot == Some(s.slot),
+        }
+    }
+}
+
+/// One counterfactual: per feature (name, original, counterfactual, delta).
+#[derive(Serialize)]
+struct CfRow {
+    changes: Vec<[String; 4]>,
+    action: String,
+    distance: String,
+}
+
+impl CfRow {
+    /// The row of counterfactual `c`, one line per feature changed.
+    fn of(c: &Counterfactual) -> Self {
+        Self {
             changes: c
                 .changes
                 .iter()
@@ -204,11 +152,35 @@ pub fn render(r: &Report) -> Result<String> {
                 .collect(),
             action: c.new_action_name.clone(),
             distance: format!("{:.4}", c.distance),
-        })
+        }
+    }
+}
+
+/// Fills the template with the report and its rows and charts, each
+/// formatted here so the template only lays them out.
+pub fn render(r: &Report) -> Result<String> {
+    let mut env = Environment::new();
+    env.add_template("report.html", TEMPLATE)
+        .map_err(template_error)?;
+    let shap_svg = r.explanation.as_ref().map(shap_chart);
+    let importance_svg = r.feature_importance.as_deref().map(importance_chart);
+    let price_svg = price_chart(r);
+    let inputs = input_rows(r);
+    let outputs = output_list(r);
+    let slots: Vec<SlotRow> = r
+        .context
+        .slots
+        .iter()
+        .map(|s| SlotRow::of(s, r.context.explained_slot))
         .collect();
-    let tmpl = env
-        .get_template("report.html")
-        .map_err(|e| ExplainError::Layout(format!("report template: {e}")))?;
+    let cfs: Vec<CfRow> = r
+        .counterfactuals
+        .iter()
+        .flatten()
+        .take(30)
+        .map(CfRow::of)
+        .collect();
+    let tmpl = env.get_template("report.html").map_err(template_error)?;
     tmpl.render(context! {
         r => r,
         shap_svg => shap_svg,
@@ -224,4 +196,72 @@ pub fn render(r: &Report) -> Result<String> {
         pred => r.explanation.as_ref().map(|e| format!("{:.6}", e.prediction)),
     })
     .map_err(|e| ExplainError::Layout(format!("rendering the report: {e}")))
+}
+
+/// The template failed to parse or to load.
+fn template_error(e: minijinja::Error) -> ExplainError {
+    ExplainError::Layout(format!("report template: {e}"))
+}
+
+/// The 20 largest Shapley values as bars.
+fn shap_chart(e: &Explanation) -> String {
+    let items = e
+        .feature_names
+        .iter()
+        .cloned()
+        .zip(e.feature_importances.iter().copied())
+        .collect();
+    svg::bars(
+        &format!("SHAP values, {}", shown_of(20, e.feature_names.len())),
+        &top(items, 20),
+    )
+}
+
+/// The 20 largest permutation importances as bars.
+fn importance_chart(f: &[FeatureImportance]) -> String {
+    let items = f
+        .iter()
+        .map(|i| (i.feature_name.clone(), i.importance))
+        .collect();
+    svg::bars(
+        &format!("Permutation importance, {}", shown_of(20, f.len())),
+        &top(items, 20),
+    )
+}
+
+/// The prices around the decision, where there are two or more to draw.
+fn price_chart(r: &Report) -> Option<String> {
+    (r.context.prices.len() > 1).then(|| {
+        let pts: Vec<(i64, f64)> = r
+            .context
+            .prices
+            .iter()
+            .map(|p| (p.time_ns, p.price))
+            .collect();
+        svg::prices(
+            "Price",
+            &pts,
+            r.context.decision_time_ns,
+            r.context.price_decimals,
+        )
+    })
+}
+
+/// The first 64 features' newest values.
+fn input_rows(r: &Report) -> Vec<(String, String)> {
+    r.input
+        .iter()
+        .take(64)
+        .map(|(n, v)| (n.clone(), format!("{v:.6}")))
+        .collect()
+}
+
+/// Each output as `Name value`.
+fn output_list(r: &Report) -> Vec<String> {
+    let names: Vec<String> = (0..r.outputs.len()).map(crate::action_name).collect();
+    r.outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("{} {o:.6}", names[i]))
+        .collect()
 }

@@ -4,8 +4,10 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use crate::counterfactual::Counterfactual;
 use crate::format::{shown_of, signed};
-use crate::report::{NO_COUNTERFACTUAL, Report, action_name, score_line};
+use crate::kernel_shap::Explanation;
+use crate::report::{FeatureImportance, NO_COUNTERFACTUAL, Report, action_name, score_line};
 
 const W: f32 = 210.0;
 const H: f32 = 297.0;
@@ -124,11 +126,36 @@ impl Writer {
 
 pub fn render(r: &Report) -> Vec<u8> {
     let mut w = Writer::new();
+    // The sections in reading order, as in the HTML report.
+    title(&mut w, r);
+    decision(&mut w, r);
+    if !r.context.slots.is_empty() {
+        ensemble(&mut w, r);
+        provenance(&mut w, r);
+    }
+    if let Some(e) = &r.explanation {
+        shap(&mut w, r, e);
+    }
+    if let Some(cfs) = &r.counterfactuals {
+        counterfactuals(&mut w, r, cfs);
+    }
+    if let Some(fi) = &r.feature_importance {
+        importance(&mut w, fi);
+    }
+    assemble(&r.title, w.pages)
+}
+
+/// The title, then the warnings before anything a reader might trust.
+fn title(w: &mut Writer, r: &Report) {
     w.line(16.0, true, &r.title);
     for warning in &r.warnings {
         w.y -= 2.0;
         w.wrapped(10.0, true, &format!("WARNING: {warning}"));
     }
+}
+
+/// The context's fields, the action and the model's outputs.
+fn decision(w: &mut Writer, r: &Report) {
     w.heading("Decision");
     for (k, v) in &r.context.fields {
         w.line(9.0, false, &format!("{k}: {v}"));
@@ -153,121 +180,132 @@ pub fn render(r: &Report) -> Vec<u8> {
     if let Some(o) = &r.context.order {
         w.line(9.0, false, &format!("order: {o}"));
     }
-    if !r.context.slots.is_empty() {
-        w.heading("What moved the ensemble score");
-        w.line(
-            9.0,
-            true,
-            "slot, backend: weight x (buy - sell) = contribution",
-        );
-        for s in &r.context.slots {
-            let edge = s.raw.get(..2).map_or(f64::NAN, |b| b[0] - b[1]);
-            let explained = if r.context.explained_slot == Some(s.slot) {
-                "  (explained below)"
-            } else {
-                ""
-            };
-            w.line(
-                9.0,
-                false,
-                &format!(
-                    "slot {}, {}: {:.6} x {} = {}{explained}",
-                    s.slot,
-                    s.backend,
-                    s.weight,
-                    signed(edge),
-                    signed(s.contribution)
-                ),
-            );
-        }
-        if let Some(e) = &r.context.ensemble {
-            w.wrapped(9.0, false, &score_line(e));
-        }
-        w.heading("Provenance");
-        for s in &r.context.slots {
-            let raw: Vec<String> = s.raw.iter().map(|v| format!("{v:.6}")).collect();
-            w.line(
-                9.0,
-                false,
-                &format!(
-                    "slot {} v{} {} raw (buy, sell, hold) {}",
-                    s.slot,
-                    s.version,
-                    s.backend,
-                    raw.join(", ")
-                ),
-            );
-            if !s.sha256.is_empty() {
-                w.line(8.0, false, &format!("    sha256 {}", s.sha256));
-            }
-        }
-    }
-    if let Some(e) = &r.explanation {
-        w.heading(&format!("SHAP values for {}", r.action_name));
+}
+
+/// Each slot's contribution to the ensemble score, then the score.
+fn ensemble(w: &mut Writer, r: &Report) {
+    w.heading("What moved the ensemble score");
+    w.line(
+        9.0,
+        true,
+        "slot, backend: weight x (buy - sell) = contribution",
+    );
+    for s in &r.context.slots {
+        let edge = s.raw.get(..2).map_or(f64::NAN, |b| b[0] - b[1]);
+        let explained = if r.context.explained_slot == Some(s.slot) {
+            "  (explained below)"
+        } else {
+            ""
+        };
         w.line(
             9.0,
             false,
             &format!(
-                "base value {:.6}, prediction {:.6}, {} ({} coalitions, {} background rows)",
-                e.base_value,
-                e.prediction,
-                if e.exact { "exact" } else { "Kernel SHAP" },
-                e.coalitions,
-                e.background_rows
+                "slot {}, {}: {:.6} x {} = {}{explained}",
+                s.slot,
+                s.backend,
+                s.weight,
+                signed(edge),
+                signed(s.contribution)
             ),
         );
-        let mut items: Vec<(&String, f64)> = e
-            .feature_names
-            .iter()
-            .zip(e.feature_importances.iter().copied())
-            .collect();
-        items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    }
+    if let Some(e) = &r.context.ensemble {
+        w.wrapped(9.0, false, &score_line(e));
+    }
+}
+
+/// Each slot's version, raw outputs and model hash.
+fn provenance(w: &mut Writer, r: &Report) {
+    w.heading("Provenance");
+    for s in &r.context.slots {
+        let raw: Vec<String> = s.raw.iter().map(|v| format!("{v:.6}")).collect();
         w.line(
             9.0,
             false,
-            &format!("features: {}", shown_of(25, items.len())),
+            &format!(
+                "slot {} v{} {} raw (buy, sell, hold) {}",
+                s.slot,
+                s.version,
+                s.backend,
+                raw.join(", ")
+            ),
         );
-        items.truncate(25);
-        let max = items.iter().map(|(_, v)| v.abs()).fold(0.0, f64::max);
-        for (name, v) in items {
-            w.bar(name, v, max);
+        if !s.sha256.is_empty() {
+            w.line(8.0, false, &format!("    sha256 {}", s.sha256));
         }
     }
-    if let Some(cfs) = &r.counterfactuals {
-        w.heading("Counterfactuals");
+}
+
+/// The Shapley values as bars, largest first (at most 25).
+fn shap(w: &mut Writer, r: &Report, e: &Explanation) {
+    w.heading(&format!("SHAP values for {}", r.action_name));
+    w.line(
+        9.0,
+        false,
+        &format!(
+            "base value {:.6}, prediction {:.6}, {} ({} coalitions, {} background rows)",
+            e.base_value,
+            e.prediction,
+            if e.exact { "exact" } else { "Kernel SHAP" },
+            e.coalitions,
+            e.background_rows
+        ),
+    );
+    let mut items: Vec<(&String, f64)> = e
+        .feature_names
+        .iter()
+        .zip(e.feature_importances.iter().copied())
+        .collect();
+    items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    w.line(
+        9.0,
+        false,
+        &format!("features: {}", shown_of(25, items.len())),
+    );
+    items.truncate(25);
+    let max = items.iter().map(|(_, v)| v.abs()).fold(0.0, f64::max);
+    for (name, v) in items {
+        w.bar(name, v, max);
+    }
+}
+
+/// The nearest counterfactuals in words (at most 20), or why there are none.
+fn counterfactuals(w: &mut Writer, r: &Report, cfs: &[Counterfactual]) {
+    w.heading("Counterfactuals");
+    w.wrapped(
+        9.0,
+        false,
+        &format!(
+            "The smallest changes that make the model choose another action than {}, nearest first (distance: each change over the feature's scale, summed).",
+            r.model_action_name
+        ),
+    );
+    if cfs.is_empty() {
+        w.wrapped(9.0, false, NO_COUNTERFACTUAL);
+    }
+    for c in cfs.iter().take(20) {
         w.wrapped(
             9.0,
             false,
             &format!(
-                "The smallest changes that make the model choose another action than {}, nearest first (distance: each change over the feature's scale, summed).",
-                r.model_action_name
+                "{} gives {}, distance {:.4}",
+                c.describe(),
+                c.new_action_name,
+                c.distance
             ),
         );
-        if cfs.is_empty() {
-            w.wrapped(9.0, false, NO_COUNTERFACTUAL);
-        }
-        for c in cfs.iter().take(20) {
-            w.wrapped(
-                9.0,
-                false,
-                &format!(
-                    "{} gives {}, distance {:.4}",
-                    c.describe(),
-                    c.new_action_name,
-                    c.distance
-                ),
-            );
-        }
     }
-    if let Some(fi) = &r.feature_importance {
-        w.heading("Feature importance (permutation)");
-        w.line(9.0, false, &format!("features: {}", shown_of(20, fi.len())));
-        let max = fi.iter().map(|f| f.importance).fold(0.0, f64::max);
-        for f in fi.iter().take(20) {
-            w.bar(&f.feature_name, f.importance, max);
-        }
+}
+
+/// Permutation importance as bars, largest first (at most 20).
+fn importance(w: &mut Writer, fi: &[FeatureImportance]) {
+    w.heading("Feature importance (permutation)");
+    w.line(9.0, false, &format!("features: {}", shown_of(20, fi.len())));
+    let max = fi.iter().map(|f| f.importance).fold(0.0, f64::max);
+    for f in fi.iter().take(20) {
+        w.bar(&f.feature_name, f.importance, max);
     }
-    assemble(&r.title, w.pages)
 }
 
 /// The document: catalog, page tree, the two fonts, one content stream per
