@@ -454,10 +454,12 @@ impl Live {
         let rec = crate::reconcile::reconcile(
             self.report.venue,
             &self.symbols,
-            &self.tag,
-            &self.tracker,
-            &positions,
-            first,
+            &crate::reconcile::Journaled {
+                tag: &self.tag,
+                tracker: &self.tracker,
+                positions: &positions,
+                first,
+            },
             balances,
             open,
         );
