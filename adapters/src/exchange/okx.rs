@@ -207,13 +207,7 @@ impl OkxAdapter {
 
     /// Classifies an answer; `Ok(None)` means rate limited (retry).
     fn classify(&self, path: &str, reply: Reply) -> Result<Option<Value>, VenueError> {
-        if reply.status >= 500 {
-            return Err(VenueError::Transport {
-                venue: VENUE,
-                path: path.into(),
-                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
-            });
-        }
+        reply.server_error(VENUE, path)?;
         let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
             venue: VENUE,
             path: path.into(),

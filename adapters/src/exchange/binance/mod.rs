@@ -328,13 +328,7 @@ impl BinanceAdapter {
             self.rest.block_for(wait);
             return Ok(None);
         }
-        if reply.status >= 500 {
-            return Err(VenueError::Transport {
-                venue: VENUE,
-                path: path.into(),
-                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
-            });
-        }
+        reply.server_error(VENUE, path)?;
         let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
             venue: VENUE,
             path: path.into(),
