@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axon_engine::market::Tick;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -18,6 +19,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::exchange::binance_ws::DecodeError;
 use crate::exchange::config::ReconnectConfig;
 use crate::exchange::venue::{AdapterStats, Stamped, VenueEvent, now_ns};
 
@@ -58,6 +60,46 @@ enum End {
     Stopped,
     Dropped(String),
     Failed(String),
+}
+
+/// An opening that connects to `url` and sends `messages` first, the
+/// same for every connection.
+pub(crate) fn fixed(
+    url: String,
+    messages: Vec<String>,
+) -> impl FnMut() -> Opening + Send + 'static {
+    move || -> Opening {
+        let (url, messages) = (url.clone(), messages.clone());
+        Box::pin(async move { Ok((url, messages)) })
+    }
+}
+
+/// An opening made anew for each connection by `open`, from `me` (a
+/// fresh listen key, a login signed now).
+pub(crate) fn per_connection<T, F, Fut>(
+    me: Arc<T>,
+    open: F,
+) -> impl FnMut() -> Opening + Send + 'static
+where
+    T: Send + Sync + 'static,
+    F: Fn(Arc<T>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(String, Vec<String>), String>> + Send + 'static,
+{
+    move || -> Opening { Box::pin(open(me.clone())) }
+}
+
+/// Adds a decoded market message's tick to `out` when its mid is finite;
+/// a message that does not decode is logged and skipped.
+pub(crate) fn push_tick(
+    venue: &str,
+    decoded: Result<Option<Tick>, DecodeError>,
+    out: &mut Vec<VenueEvent>,
+) {
+    match decoded {
+        Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "{venue} market message skipped"),
+    }
 }
 
 /// Runs the stream until `stop` turns true or reconnecting fails
