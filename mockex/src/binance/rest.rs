@@ -1,5 +1,6 @@
 //! Binance REST handlers.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Json;
@@ -597,12 +598,7 @@ pub(super) async fn listen_key_keepalive(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Reply {
-    check_key(&shared, &headers)?;
-    let key = listen_key_param(q, &body)?;
-    if !shared.lock().listen_keys.contains(&key) {
-        return Err(no_such_key());
-    }
-    Ok(Json(json!({})).into_response())
+    listen_key_op(&shared, &headers, q, &body, |keys, key| keys.contains(key))
 }
 
 pub(super) async fn listen_key_close(
@@ -611,9 +607,21 @@ pub(super) async fn listen_key_close(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Reply {
-    check_key(&shared, &headers)?;
-    let key = listen_key_param(q, &body)?;
-    if !shared.lock().listen_keys.remove(&key) {
+    listen_key_op(&shared, &headers, q, &body, |keys, key| keys.remove(key))
+}
+
+/// Keeps alive or closes the listen key a request names: `op` does it
+/// and says whether the key exists.
+fn listen_key_op(
+    shared: &Shared,
+    headers: &HeaderMap,
+    q: Option<String>,
+    body: &str,
+    op: impl FnOnce(&mut HashSet<String>, &str) -> bool,
+) -> Reply {
+    check_key(shared, headers)?;
+    let key = listen_key_param(q, body)?;
+    if !op(&mut shared.lock().listen_keys, &key) {
         return Err(no_such_key());
     }
     Ok(Json(json!({})).into_response())
