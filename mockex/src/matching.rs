@@ -5,8 +5,8 @@
 //! `partial_fills = k` an order fills in `k` executions, the first at once
 //! (if it can) and then one per tick.
 
-use crate::state::State;
-use crate::util::floor_to;
+use crate::state::{Shared, State};
+use crate::util::{floor_to, now_ms};
 use crate::{FeeAsset, MockOrder, Venue};
 
 /// Tolerance for price comparisons, far below any tick size.
@@ -195,9 +195,49 @@ pub(crate) enum PlaceError {
     WouldTake,
 }
 
+impl Shared {
+    /// The touch a `side` order trades against now: the ask for a buy,
+    /// the bid for a sell.
+    pub(crate) fn touch(&self, sym: usize, side: Side) -> f64 {
+        let st = self.lock();
+        let m = &st.markets[sym];
+        if side == Side::Buy { m.ask() } else { m.bid() }
+    }
+
+    /// Books an order now (see [`State::place`]); the order as booked,
+    /// after what filled at once.
+    pub(crate) fn place(&self, order: NewOrder) -> Result<Order, PlaceError> {
+        let mut st = self.lock();
+        st.place(order, now_ms()).map(|i| st.orders[i].clone())
+    }
+}
+
 impl State {
     /// Books an order and fills what can fill at once; returns its index.
     pub(crate) fn place(&mut self, o: NewOrder, ts: u64) -> Result<usize, PlaceError> {
+        let (crossing, ref_px) = self.admit(&o)?;
+        let idx = self.book(o, ts);
+        let (kind, tif) = (self.orders[idx].kind, self.orders[idx].tif);
+        if kind == OrdKind::LimitMaker && crossing {
+            // OKX cancelSource 31: the post-only order would have taken liquidity.
+            self.orders[idx].cancel_source = Some("31");
+            self.cancel(idx, String::new(), ts);
+        } else if tif != Tif::Gtc {
+            if crossing {
+                self.execute(idx, ref_px, ts, true);
+            } else {
+                self.orders[idx].status = Status::Expired;
+                self.emit(idx, EventKind::Expired, ts);
+            }
+        } else if crossing {
+            self.execute(idx, ref_px, ts, false);
+        }
+        Ok(idx)
+    }
+
+    /// Whether an order may be booked: whether it crosses the touch, and
+    /// the price its balance is checked (and it fills) at.
+    fn admit(&self, o: &NewOrder) -> Result<(bool, f64), PlaceError> {
         if !o.client_id.is_empty() && self.booked.contains(&(o.venue, o.client_id.clone())) {
             return Err(PlaceError::Duplicate);
         }
@@ -211,30 +251,36 @@ impl State {
             (_, Some(px)) => crosses(o.side, touch, px),
         };
         // Binance refuses a crossing LIMIT_MAKER outright; OKX books a
-        // crossing post_only and cancels it (handled below).
+        // crossing post_only and cancels it (see `place`).
         if o.kind == OrdKind::LimitMaker && crossing && o.venue == Venue::Binance {
             return Err(PlaceError::WouldTake);
         }
-        let (base, quote) = (m.sym.base.clone(), m.sym.quote.clone());
+        let (base, quote) = (&m.sym.base, &m.sym.quote);
         let ref_px = o.price.unwrap_or(touch);
         match o.side {
             Side::Buy => {
                 let need = o.qty * ref_px * (1.0 + self.fee_rate);
-                if need > self.free(o.venue, &quote) + EPS {
-                    return Err(PlaceError::Insufficient(quote));
+                if need > self.free(o.venue, quote) + EPS {
+                    return Err(PlaceError::Insufficient(quote.clone()));
                 }
             }
             Side::Sell => {
-                if o.qty > self.free(o.venue, &base) + EPS {
-                    return Err(PlaceError::Insufficient(base));
+                if o.qty > self.free(o.venue, base) + EPS {
+                    return Err(PlaceError::Insufficient(base.clone()));
                 }
             }
         }
+        Ok((crossing, ref_px))
+    }
 
+    /// Books an admitted order with the venue's next id and reports it
+    /// new; returns its index.
+    fn book(&mut self, o: NewOrder, ts: u64) -> usize {
         let id_slot = self.next_order_id.entry(o.venue).or_insert(1);
         let id = *id_slot;
         *id_slot += 1;
         let sym = &self.markets[o.sym].sym;
+        let (base, quote) = (sym.base.clone(), sym.quote.clone());
         let symbol = match o.venue {
             Venue::Binance => sym.binance_name(),
             Venue::Okx => sym.okx_name(),
@@ -284,22 +330,7 @@ impl State {
         self.orders.push(order);
         let idx = self.orders.len() - 1;
         self.emit(idx, EventKind::New, ts);
-
-        if o.kind == OrdKind::LimitMaker && crossing {
-            // OKX cancelSource 31: the post-only order would have taken liquidity.
-            self.orders[idx].cancel_source = Some("31");
-            self.cancel(idx, String::new(), ts);
-        } else if o.tif != Tif::Gtc {
-            if crossing {
-                self.execute(idx, ref_px, ts, true);
-            } else {
-                self.orders[idx].status = Status::Expired;
-                self.emit(idx, EventKind::Expired, ts);
-            }
-        } else if crossing {
-            self.execute(idx, ref_px, ts, false);
-        }
-        Ok(idx)
+        idx
     }
 
     /// Cancels an open order; false when it is no longer open.

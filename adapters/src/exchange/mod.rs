@@ -8,6 +8,7 @@ pub mod binance_ws;
 mod books;
 pub mod client_id;
 pub mod config;
+mod connection;
 pub mod depth;
 pub mod filters;
 mod market;

@@ -20,26 +20,32 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::exchange::config::ExchangeConfig;
+use crate::exchange::connection::{self, Connection, Profile, connection_methods, entries};
 use crate::exchange::filters::SymbolFilters;
-use crate::exchange::market::{self, Market, Markets, Sent, num, text};
+use crate::exchange::market::{self, Market, Sent, num, text};
 use crate::exchange::okx_ws::OkxDecoder;
 use crate::exchange::request::{self, Order};
-use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
+use crate::exchange::rest::{Reply, excerpt, path_only};
 use crate::exchange::sign::okx_sign;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, QUANTITY_NOISE, Stamped, SymbolInfo,
-    UpdateKind, VenueError, VenueEvent, VenueOrder, VenueTrade, now_ns,
+    AdapterStats, Balance, OrderStatus, OrderUpdate, Placed, QUANTITY_NOISE, Stamped, UpdateKind,
+    VenueError, VenueEvent, VenueOrder, VenueTrade,
 };
-use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
+use crate::exchange::ws::{self, Flow};
 
 const VENUE: &str = "okx";
-const PROD_REST: &str = "https://www.okx.com";
-const PROD_WS: &str = "wss://ws.okx.com:8443";
-const DEMO_WS: &str = "wss://wspap.okx.com:8443";
-const RATE_LIMIT_RETRIES: u32 = 5;
-const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
-/// OKX closes sockets silent for 30 s.
-const KEEPALIVE: Duration = Duration::from_secs(20);
+
+static PROFILE: Profile = Profile {
+    name: VENUE,
+    // Demo trading goes to the production host, with `x-simulated-trading`.
+    rest: ["https://www.okx.com", "https://www.okx.com"],
+    ws: ["wss://ws.okx.com:8443", "wss://wspap.okx.com:8443"],
+    max_age: Duration::from_secs(23 * 3600 + 50 * 60),
+    // OKX closes sockets silent for 30 s.
+    keepalive: Some((Duration::from_secs(20), "ping")),
+    rate_limit_code: "50011",
+    clock_code: "50102",
+};
 /// Authentication failures: retrying cannot help.
 const AUTH_CODES: &[&str] = &[
     "50100", "50101", "50103", "50104", "50105", "50111", "50112", "50113", "50114",
@@ -48,10 +54,7 @@ const AUTH_CODES: &[&str] = &[
 /// An OKX connection (spot, cash).
 #[derive(Debug)]
 pub struct OkxAdapter {
-    cfg: ExchangeConfig,
-    rest: Rest,
-    ws_base: String,
-    markets: Markets,
+    conn: Connection,
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -91,37 +94,12 @@ impl OkxAdapter {
     /// A connection with these settings; nothing is sent yet. Without an
     /// API secret only public endpoints and market streams work.
     pub fn new(cfg: ExchangeConfig) -> Result<Self, VenueError> {
-        let rest_url = cfg
-            .rest_url
-            .clone()
-            .unwrap_or_else(|| PROD_REST.to_string());
-        let ws_base = cfg
-            .ws_url
-            .clone()
-            .unwrap_or_else(|| (if cfg.testnet { DEMO_WS } else { PROD_WS }).to_string());
         Ok(Self {
-            rest: Rest::new(VENUE, rest_url, &cfg)?,
-            ws_base: ws_base.trim_end_matches('/').to_string(),
-            cfg,
-            markets: Markets::default(),
+            conn: Connection::new(&PROFILE, cfg)?,
         })
     }
 
-    /// Refuses new orders from now on (they fail with `VenueError::Closed`
-    /// before leaving); requests already sent are answered as usual.
-    pub fn close_orders(&self) {
-        self.rest.close_orders();
-    }
-
-    /// The adapter's counters.
-    pub fn stats(&self) -> Arc<AdapterStats> {
-        self.rest.stats.clone()
-    }
-
-    /// A configured symbol's assets and filters, as `connect` loaded them.
-    pub fn symbol_info(&self, symbol: &str) -> Result<SymbolInfo, VenueError> {
-        Ok(self.markets.get(VENUE, symbol)?.info())
-    }
+    connection_methods!();
 
     /// Syncs the clock and loads the instruments' tick and lot sizes.
     pub async fn connect(&self) -> Result<(), VenueError> {
@@ -134,43 +112,24 @@ impl OkxAdapter {
                 false,
             )
             .await?;
-        let mut markets = BTreeMap::new();
         // No symbols configured: every spot instrument the venue lists.
-        let all: Vec<String>;
-        let symbols = if self.cfg.symbols.is_empty() {
-            all = v["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|i| i["instId"].as_str().map(str::to_string))
-                .collect();
-            &all
-        } else {
-            &self.cfg.symbols
-        };
-        for symbol in symbols {
-            let inst = v["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|i| i["instId"] == symbol.as_str())
-                .ok_or_else(|| {
+        self.conn
+            .load_markets(&v["data"], "instId", |symbol, inst| {
+                let inst = inst.ok_or_else(|| {
                     VenueError::Config(format!(
                         "{VENUE}: {symbol}: not among the venue's spot instruments"
                     ))
                 })?;
-            let dec = |k: &str| {
-                Decimal::from_str(inst[k].as_str().unwrap_or_default()).map_err(|_| {
-                    VenueError::Decode {
-                        venue: VENUE,
-                        path: "/api/v5/public/instruments".into(),
-                        detail: format!("{symbol}: {k} = {} is not a decimal", inst[k]),
-                    }
-                })
-            };
-            markets.insert(
-                symbol.clone(),
-                Market {
+                let dec = |k: &str| {
+                    Decimal::from_str(inst[k].as_str().unwrap_or_default()).map_err(|_| {
+                        VenueError::Decode {
+                            venue: VENUE,
+                            path: "/api/v5/public/instruments".into(),
+                            detail: format!("{symbol}: {k} = {} is not a decimal", inst[k]),
+                        }
+                    })
+                };
+                Ok(Market {
                     filters: SymbolFilters::from_steps(
                         symbol,
                         dec("tickSz")?,
@@ -179,41 +138,23 @@ impl OkxAdapter {
                     ),
                     base: text(&inst["baseCcy"]),
                     quote: text(&inst["quoteCcy"]),
-                },
-            );
-        }
-        self.markets.replace(markets);
-        Ok(())
+                })
+            })
     }
 
     /// Reads `/api/v5/public/time` and sets the clock offset.
     pub async fn sync_time(&self) -> Result<(), VenueError> {
-        let sent = now_ns() / 1_000_000;
-        let v = self
-            .request(Method::GET, "/api/v5/public/time", None, false)
-            .await?;
-        let received = now_ns() / 1_000_000;
-        let ts = v["data"][0]["ts"]
-            .as_str()
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| VenueError::Decode {
-                venue: VENUE,
-                path: "/api/v5/public/time".into(),
-                detail: "no data[0].ts".into(),
-            })?;
-        self.rest.set_clock(ts, sent, received);
-        Ok(())
+        let path = "/api/v5/public/time";
+        let fetch = self.request(Method::GET, path, None, false);
+        let server_ms = |v: &Value| v["data"][0]["ts"].as_str()?.parse::<i64>().ok();
+        self.conn
+            .sync_clock(path, fetch, server_ms, "no data[0].ts")
+            .await
     }
 
     /// Classifies an answer; `Ok(None)` means rate limited (retry).
     fn classify(&self, path: &str, reply: Reply) -> Result<Option<Value>, VenueError> {
-        if reply.status >= 500 {
-            return Err(VenueError::Transport {
-                venue: VENUE,
-                path: path.into(),
-                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
-            });
-        }
+        reply.server_error(VENUE, path)?;
         let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
             venue: VENUE,
             path: path.into(),
@@ -221,10 +162,10 @@ impl OkxAdapter {
         })?;
         let code = text(&json["code"]);
         if code == "50011" || reply.status == 429 {
-            AdapterStats::bump(&self.rest.stats.rate_limited);
+            AdapterStats::bump(&self.conn.rest.stats.rate_limited);
             let wait = reply.retry_after().unwrap_or(Duration::from_secs(1));
             tracing::warn!(path, ?wait, "okx rate limit: pausing requests");
-            self.rest.block_for(wait);
+            self.conn.rest.block_for(wait);
             return Ok(None);
         }
         if AUTH_CODES.contains(&code.as_str()) {
@@ -246,8 +187,8 @@ impl OkxAdapter {
         })
     }
 
-    /// One request, signed when `private`; retries rate limits and, once,
-    /// a timestamp refusal after resyncing the clock.
+    /// One request, signed unless its path is public; retries rate limits
+    /// and, once, a timestamp refusal after resyncing the clock.
     async fn request(
         &self,
         method: Method,
@@ -258,101 +199,79 @@ impl OkxAdapter {
         let path = path_only(path_and_query);
         let private = !path.starts_with("/api/v5/public/");
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut resynced = false;
-        let mut waits = 0;
-        loop {
-            self.rest.wait_turn(order).await?;
-            let ts = iso_ms(self.rest.venue_now_ms());
-            let sign = if private {
-                okx_sign(
-                    self.cfg.api_secret.expose(),
-                    &ts,
-                    method.as_str(),
-                    path_and_query,
-                    &body,
-                )
-                .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?
-            } else {
-                String::new()
-            };
-            let mut headers: Vec<(&str, &str)> = Vec::new();
-            if private {
-                headers.extend([
-                    ("OK-ACCESS-KEY", self.cfg.api_key.expose()),
-                    ("OK-ACCESS-SIGN", sign.as_str()),
-                    ("OK-ACCESS-TIMESTAMP", ts.as_str()),
-                    ("OK-ACCESS-PASSPHRASE", self.cfg.passphrase.expose()),
-                ]);
-            }
-            if self.cfg.testnet {
-                headers.push(("x-simulated-trading", "1"));
-            }
+        let attempt = || async {
+            self.conn.rest.wait_turn(order).await?;
+            let headers = self.headers(private, &method, path_and_query, &body)?;
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let payload = (!body.is_empty()).then(|| ("application/json", body.clone()));
             let reply = self
+                .conn
                 .rest
                 .send(method.clone(), path_and_query, &headers, payload)
                 .await?;
-            match self.classify(&path, reply) {
-                Ok(Some(v)) => return Ok(v),
-                Ok(None) => {
-                    waits += 1;
-                    if waits >= RATE_LIMIT_RETRIES {
-                        return Err(VenueError::Api {
-                            venue: VENUE,
-                            path,
-                            status: 429,
-                            code: "50011".into(),
-                            msg: format!("still rate limited after {RATE_LIMIT_RETRIES} waits"),
-                        });
-                    }
-                }
-                Err(VenueError::Api { code, .. }) if code == "50102" && !resynced => {
-                    AdapterStats::bump(&self.rest.stats.time_resyncs);
-                    tracing::warn!(%path, "okx 50102: resyncing the clock and retrying once");
-                    // Boxed: sync_time itself goes through request().
-                    Box::pin(self.sync_time()).await?;
-                    resynced = true;
-                }
-                Err(e) => return Err(e),
-            }
+            self.classify(&path, reply)
+        };
+        // Boxed: sync_time itself goes through request().
+        let resync = || Box::pin(self.sync_time());
+        self.conn.answered(&path, attempt, resync).await
+    }
+
+    /// A request's headers: `OK-ACCESS-*` (signed now) when it is
+    /// `private`, and `x-simulated-trading` on the testnet.
+    fn headers(
+        &self,
+        private: bool,
+        method: &Method,
+        path_and_query: &str,
+        body: &str,
+    ) -> Result<Vec<(&'static str, String)>, VenueError> {
+        let cfg = &self.conn.cfg;
+        let mut headers = Vec::new();
+        if private {
+            let ts = iso_ms(self.conn.rest.venue_now_ms());
+            let sign = okx_sign(
+                cfg.api_secret.expose(),
+                &ts,
+                method.as_str(),
+                path_and_query,
+                body,
+            )
+            .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?;
+            headers.extend([
+                ("OK-ACCESS-KEY", cfg.api_key.expose().to_string()),
+                ("OK-ACCESS-SIGN", sign),
+                ("OK-ACCESS-TIMESTAMP", ts),
+                ("OK-ACCESS-PASSPHRASE", cfg.passphrase.expose().to_string()),
+            ]);
         }
+        if cfg.testnet {
+            headers.push(("x-simulated-trading", "1".to_string()));
+        }
+        Ok(headers)
     }
 
     /// Places an order after the tick and lot sizes. A market order's
     /// `price`, when set, is only a reference and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
-        let sent = match self.markets.get(VENUE, &order.symbol)?.check(order) {
-            Ok(sent) => sent,
-            Err(reason) => return Ok(Placed::Rejected { reason }),
+        let send = |sent: &Order| {
+            let body = request::okx_order_object(sent);
+            async move {
+                let v = self
+                    .request(Method::POST, "/api/v5/trade/order", Some(&body), true)
+                    .await?;
+                let d = &v["data"][0];
+                let reason = format!("{}: {}", text(&d["sCode"]), text(&d["sMsg"]));
+                Ok(match text(&d["sCode"]).as_str() {
+                    "0" => Sent::Accepted(text(&d["ordId"])),
+                    // Duplicated clOrdId: an earlier attempt may have got through.
+                    "51016" => Sent::Duplicate(reason),
+                    _ => Sent::Rejected(reason),
+                })
+            }
         };
-        let body = request::okx_order_object(&sent);
-        let send = || async {
-            let v = self
-                .request(Method::POST, "/api/v5/trade/order", Some(&body), true)
-                .await?;
-            let d = &v["data"][0];
-            let reason = format!("{}: {}", text(&d["sCode"]), text(&d["sMsg"]));
-            Ok(match text(&d["sCode"]).as_str() {
-                "0" => Sent::Accepted(text(&d["ordId"])),
-                // Duplicated clOrdId: an earlier attempt may have got through.
-                "51016" => Sent::Duplicate(reason),
-                _ => Sent::Rejected(reason),
-            })
-        };
-        let id = &order.client_order_id;
-        market::place(VENUE, &self.rest.stats, id, send, || {
-            self.lookup(&order.symbol, id)
-        })
-        .await
-    }
-
-    /// Looks an order up by `clOrdId`, retrying transport errors.
-    async fn lookup(
-        &self,
-        symbol: &str,
-        client_order_id: &str,
-    ) -> Result<Option<VenueOrder>, VenueError> {
-        market::lookup(|| self.query_order(symbol, client_order_id)).await
+        let query = || self.query_order(&order.symbol, &order.client_order_id);
+        self.conn.place_order(order, send, query).await
     }
 
     /// `GET /api/v5/trade/order` by `clOrdId`; None if the venue does not have it.
@@ -381,7 +300,7 @@ impl OkxAdapter {
         if order.executed <= 0.0 {
             return Ok(Vec::new());
         }
-        let market = self.markets.get(VENUE, &order.symbol)?;
+        let market = self.conn.market(&order.symbol)?;
         // By billId, which grows with time: the two lists overlap.
         let mut fills = self.fills(&market, order, "/api/v5/trade/fills").await?;
         let listed: f64 = fills.values().map(|t| t.quantity).sum();
@@ -466,13 +385,15 @@ impl OkxAdapter {
 
     /// `GET /api/v5/trade/orders-pending` of the configured symbols.
     pub async fn open_orders(&self) -> Result<Vec<VenueOrder>, VenueError> {
-        let mut out = Vec::new();
-        for symbol in &self.cfg.symbols {
-            let q = format!("/api/v5/trade/orders-pending?instType=SPOT&instId={symbol}");
-            let v = self.request(Method::GET, &q, None, false).await?;
-            out.extend(v["data"].as_array().into_iter().flatten().map(venue_order));
-        }
-        Ok(out)
+        self.conn
+            .open_orders(|symbol| {
+                let q = format!("/api/v5/trade/orders-pending?instType=SPOT&instId={symbol}");
+                async move {
+                    let v = self.request(Method::GET, &q, None, false).await?;
+                    Ok(entries(&v["data"]).map(venue_order).collect())
+                }
+            })
+            .await
     }
 
     /// `GET /api/v5/account/balance`.
@@ -480,26 +401,10 @@ impl OkxAdapter {
         let v = self
             .request(Method::GET, "/api/v5/account/balance", None, false)
             .await?;
-        Ok(v["data"][0]["details"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|d| Balance {
-                asset: text(&d["ccy"]),
-                free: num(&d["availBal"]),
-                locked: num(&d["frozenBal"]),
-            })
-            .filter(|b| b.free != 0.0 || b.locked != 0.0)
-            .collect())
-    }
-
-    fn spec(&self, name: &'static str) -> StreamSpec {
-        StreamSpec {
-            name,
-            reconnect: self.cfg.reconnect,
-            max_age: MAX_AGE,
-            keepalive: Some((KEEPALIVE, "ping")),
-        }
+        Ok(connection::balances(
+            &v["data"][0]["details"],
+            ["ccy", "availBal", "frozenBal"],
+        ))
     }
 
     /// Streams `tickers`, `bbo-tbt` and `trades` of every symbol as ticks; the
@@ -510,6 +415,7 @@ impl OkxAdapter {
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
         let args: Vec<Value> = self
+            .conn
             .cfg
             .symbols
             .iter()
@@ -522,32 +428,18 @@ impl OkxAdapter {
             })
             .collect();
         let subscribe = json!({ "op": "subscribe", "args": args }).to_string();
-        let url = format!("{}/ws/v5/public", self.ws_base);
-        let open = move || -> Opening {
-            let (url, subscribe) = (url.clone(), subscribe.clone());
-            Box::pin(async move { Ok((url, vec![subscribe])) })
-        };
-        let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
+        let url = format!("{}/ws/v5/public", self.conn.ws_base);
+        let open = ws::fixed(url, vec![subscribe]);
+        let symbols: Vec<&str> = self.conn.cfg.symbols.iter().map(String::as_str).collect();
         let mut decoder = OkxDecoder::new(&symbols);
         let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
             if let Some(flow) = control(msg) {
                 return flow;
             }
-            match decoder.decode(msg) {
-                Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
-                Ok(_) => {}
-                Err(e) => tracing::debug!(error = %e, "okx market message skipped"),
-            }
+            ws::push_tick(VENUE, decoder.decode(msg), out);
             Flow::Continue
         };
-        tokio::spawn(ws::run(
-            self.spec("market"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
+        self.conn.spawn_stream("market", open, handler, tx, stop)
     }
 
     /// Streams the account's order updates: login, then the `orders`
@@ -557,31 +449,8 @@ impl OkxAdapter {
         tx: mpsc::Sender<Stamped>,
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
-        let me = self.clone();
-        let url = format!("{}/ws/v5/private", self.ws_base);
-        let open = move || -> Opening {
-            let me = me.clone();
-            let url = url.clone();
-            Box::pin(async move {
-                let ts = (me.rest.venue_now_ms() / 1000).to_string();
-                let sign = okx_sign(
-                    me.cfg.api_secret.expose(),
-                    &ts,
-                    "GET",
-                    "/users/self/verify",
-                    "",
-                )
-                .map_err(|e| e.to_string())?;
-                let login = json!({"op": "login", "args": [{
-                    "apiKey": me.cfg.api_key.expose(),
-                    "passphrase": me.cfg.passphrase.expose(),
-                    "timestamp": ts,
-                    "sign": sign,
-                }]});
-                Ok((url, vec![login.to_string()]))
-            })
-        };
-        let markets = self.markets.snapshot();
+        let open = ws::per_connection(self.clone(), Self::login);
+        let markets = self.conn.markets.snapshot();
         let subscribe =
             json!({"op": "subscribe", "args": [{"channel": "orders", "instType": "SPOT"}]})
                 .to_string();
@@ -606,7 +475,7 @@ impl OkxAdapter {
                 None => {}
             }
             if v["arg"]["channel"] == "orders" {
-                for d in v["data"].as_array().into_iter().flatten() {
+                for d in entries(&v["data"]) {
                     if let Some(u) = order_update(d, &markets) {
                         out.push(VenueEvent::Order(u));
                     }
@@ -614,14 +483,29 @@ impl OkxAdapter {
             }
             Flow::Continue
         };
-        tokio::spawn(ws::run(
-            self.spec("user"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
+        self.conn.spawn_stream("user", open, handler, tx, stop)
+    }
+
+    /// The private stream's URL and a login signed now.
+    async fn login(self: Arc<Self>) -> Result<(String, Vec<String>), String> {
+        let cfg = &self.conn.cfg;
+        let ts = (self.conn.rest.venue_now_ms() / 1000).to_string();
+        let sign = okx_sign(
+            cfg.api_secret.expose(),
+            &ts,
+            "GET",
+            "/users/self/verify",
+            "",
+        )
+        .map_err(|e| e.to_string())?;
+        let login = json!({"op": "login", "args": [{
+            "apiKey": cfg.api_key.expose(),
+            "passphrase": cfg.passphrase.expose(),
+            "timestamp": ts,
+            "sign": sign,
+        }]});
+        let url = format!("{}/ws/v5/private", self.conn.ws_base);
+        Ok((url, vec![login.to_string()]))
     }
 }
 

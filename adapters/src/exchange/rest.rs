@@ -33,6 +33,19 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// A 5xx as a `Transport` error: the venue did not say what became
+    /// of the request.
+    pub fn server_error(&self, venue: &'static str, path: &str) -> Result<(), VenueError> {
+        if self.status < 500 {
+            return Ok(());
+        }
+        Err(VenueError::Transport {
+            venue,
+            path: path.into(),
+            detail: format!("HTTP {}: {}", self.status, excerpt(&self.body)),
+        })
+    }
 }
 
 #[derive(Debug)]

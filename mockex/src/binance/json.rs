@@ -71,20 +71,8 @@ pub(crate) fn placed(o: &Order, resp_type: &str) -> Value {
     if resp_type == "ACK" {
         return v;
     }
-    let extra = json!({
-        "price": price(o),
-        "origQty": b8(o.qty),
-        "executedQty": b8(o.filled),
-        "origQuoteOrderQty": b8(o.quote_qty.unwrap_or(0.0)),
-        "cummulativeQuoteQty": b8(o.cum_quote),
-        "status": o.status.binance(),
-        "timeInForce": tif(o),
-        "type": kind(o.kind),
-        "side": side(o.side),
-        "workingTime": o.created,
-        "selfTradePreventionMode": "NONE",
-    });
-    merge(&mut v, extra);
+    merge(&mut v, order_state(o));
+    v["workingTime"] = o.created.into();
     if resp_type == "FULL" {
         let fee_asset = &o.fee_asset;
         let fills: Vec<Value> = o
@@ -127,13 +115,22 @@ pub(crate) fn my_trade(o: &Order, e: &Exec) -> Value {
 
 /// `DELETE /api/v3/order` reply.
 pub(crate) fn canceled(o: &Order, cancel_id: &str, ts: u64) -> Value {
-    json!({
+    let mut v = json!({
         "symbol": o.symbol,
         "origClientOrderId": o.client_id,
         "orderId": o.id,
         "orderListId": -1,
         "clientOrderId": cancel_id,
         "transactTime": ts,
+    });
+    merge(&mut v, order_state(o));
+    v
+}
+
+/// The order's terms and state, as the `POST` (RESULT, FULL) and
+/// `DELETE /api/v3/order` replies write them.
+fn order_state(o: &Order) -> Value {
+    json!({
         "price": price(o),
         "origQty": b8(o.qty),
         "executedQty": b8(o.filled),

@@ -1,5 +1,6 @@
 //! Binance REST handlers.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,10 +11,10 @@ use serde_json::{Value, json};
 
 use super::BinanceError;
 use super::json as bj;
-use crate::Venue;
 use crate::matching::{NewOrder, OrdKind, PlaceError, Side, Tif};
 use crate::state::Shared;
 use crate::util::{b8, floor_to, hmac_sha256, now_ms, on_grid, parse_form, random_id};
+use crate::{MockSymbol, Venue};
 
 type Reply = Result<Response, BinanceError>;
 
@@ -259,6 +260,81 @@ pub(super) async fn new_order(
 ) -> Reply {
     let p = signed(&shared, &headers, q, &body)?;
     let sym = symbol(&shared, &p)?;
+    let (order, resp_type) = order_request(&shared, &p, sym)?;
+    let order = shared.place(order).map_err(|e| match e {
+        PlaceError::Duplicate => BinanceError::bad(-2010, "Duplicate order sent."),
+        PlaceError::Insufficient(_) => BinanceError::bad(
+            -2010,
+            "Account has insufficient balance for requested action.",
+        ),
+        PlaceError::WouldTake => {
+            BinanceError::bad(-2010, "Order would immediately match and take.")
+        }
+    })?;
+    if let Some(status) = shared.faults().take_error_after_accept() {
+        return Ok(generic_error(status));
+    }
+    Ok(Json(bj::placed(&order, resp_type)).into_response())
+}
+
+/// The order a `POST /api/v3/order` asks for, checked in Binance's order
+/// (parameters, then filters), and the reply type it wants.
+fn order_request<'p>(
+    shared: &Shared,
+    p: &'p Params,
+    sym: usize,
+) -> Result<(NewOrder, &'p str), BinanceError> {
+    let (side, kind, tif) = order_type(p)?;
+    let price = match kind {
+        OrdKind::Market => None,
+        _ => Some(
+            p.num("price")?
+                .ok_or_else(|| BinanceError::mandatory("price"))?,
+        ),
+    };
+    let s = &shared.cfg.symbols[sym];
+    let touch = shared.touch(sym, side);
+    let (qty, quote_qty) = match (p.num("quantity")?, p.num("quoteOrderQty")?) {
+        (Some(q), _) => (q, None),
+        (None, Some(qq)) if kind == OrdKind::Market => {
+            (floor_to(qq / touch, s.step_size), Some(qq))
+        }
+        _ => return Err(BinanceError::mandatory("quantity")),
+    };
+    let client_id = match p.get("newClientOrderId") {
+        Some(c) if valid_client_id(c) => c.to_owned(),
+        Some(_) => {
+            return Err(BinanceError::bad(
+                -1100,
+                "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+            ));
+        }
+        None => String::new(),
+    };
+    let notional = quote_qty.unwrap_or(qty * price.unwrap_or(touch));
+    check_filters(s, price, qty, notional)?;
+    let resp_type = match p.get("newOrderRespType") {
+        Some(t @ ("ACK" | "RESULT" | "FULL")) => t,
+        Some(_) => return Err(BinanceError::illegal("newOrderRespType")),
+        None if kind == OrdKind::LimitMaker => "ACK",
+        None => "FULL",
+    };
+    let order = NewOrder {
+        venue: Venue::Binance,
+        sym,
+        client_id,
+        side,
+        kind,
+        tif,
+        price,
+        qty,
+        quote_qty,
+    };
+    Ok((order, resp_type))
+}
+
+/// An order's `side`, `type` and `timeInForce` (limit orders only).
+fn order_type(p: &Params) -> Result<(Side, OrdKind, Tif), BinanceError> {
     let side = match p.req("side")? {
         "BUY" => Side::Buy,
         "SELL" => Side::Sell,
@@ -279,36 +355,16 @@ pub(super) async fn new_order(
         },
         _ => Tif::Gtc,
     };
-    let price = match kind {
-        OrdKind::Market => None,
-        _ => Some(
-            p.num("price")?
-                .ok_or_else(|| BinanceError::mandatory("price"))?,
-        ),
-    };
-    let s = &shared.cfg.symbols[sym];
-    let (bid, ask) = {
-        let st = shared.lock();
-        (st.markets[sym].bid(), st.markets[sym].ask())
-    };
-    let touch = if side == Side::Buy { ask } else { bid };
-    let (qty, quote_qty) = match (p.num("quantity")?, p.num("quoteOrderQty")?) {
-        (Some(q), _) => (q, None),
-        (None, Some(qq)) if kind == OrdKind::Market => {
-            (floor_to(qq / touch, s.step_size), Some(qq))
-        }
-        _ => return Err(BinanceError::mandatory("quantity")),
-    };
-    let client_id = match p.get("newClientOrderId") {
-        Some(c) if valid_client_id(c) => c.to_owned(),
-        Some(_) => {
-            return Err(BinanceError::bad(
-                -1100,
-                "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
-            ));
-        }
-        None => String::new(),
-    };
+    Ok((side, kind, tif))
+}
+
+/// The symbol's `PRICE_FILTER`, `LOT_SIZE` and `NOTIONAL` filters.
+fn check_filters(
+    s: &MockSymbol,
+    price: Option<f64>,
+    qty: f64,
+    notional: f64,
+) -> Result<(), BinanceError> {
     if let Some(px) = price
         && (px < s.tick_size || px > MAX_PRICE || !on_grid(px, s.tick_size))
     {
@@ -317,46 +373,10 @@ pub(super) async fn new_order(
     if qty < s.step_size || qty > MAX_QTY || !on_grid(qty, s.step_size) {
         return Err(BinanceError::filter("LOT_SIZE"));
     }
-    let notional = quote_qty.unwrap_or(qty * price.unwrap_or(touch));
     if notional < s.min_notional {
         return Err(BinanceError::filter("NOTIONAL"));
     }
-    let resp_type = match p.get("newOrderRespType") {
-        Some(t @ ("ACK" | "RESULT" | "FULL")) => t,
-        Some(_) => return Err(BinanceError::illegal("newOrderRespType")),
-        None if kind == OrdKind::LimitMaker => "ACK",
-        None => "FULL",
-    };
-
-    let placed = {
-        let mut st = shared.lock();
-        let order = NewOrder {
-            venue: Venue::Binance,
-            sym,
-            client_id,
-            side,
-            kind,
-            tif,
-            price,
-            qty,
-            quote_qty,
-        };
-        st.place(order, now_ms()).map(|i| st.orders[i].clone())
-    };
-    let order = placed.map_err(|e| match e {
-        PlaceError::Duplicate => BinanceError::bad(-2010, "Duplicate order sent."),
-        PlaceError::Insufficient(_) => BinanceError::bad(
-            -2010,
-            "Account has insufficient balance for requested action.",
-        ),
-        PlaceError::WouldTake => {
-            BinanceError::bad(-2010, "Order would immediately match and take.")
-        }
-    })?;
-    if let Some(status) = shared.faults().take_error_after_accept() {
-        return Ok(generic_error(status));
-    }
-    Ok(Json(bj::placed(&order, resp_type)).into_response())
+    Ok(())
 }
 
 /// The body of a 5xx after an accepted order: the order went through, the
@@ -578,12 +598,7 @@ pub(super) async fn listen_key_keepalive(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Reply {
-    check_key(&shared, &headers)?;
-    let key = listen_key_param(q, &body)?;
-    if !shared.lock().listen_keys.contains(&key) {
-        return Err(no_such_key());
-    }
-    Ok(Json(json!({})).into_response())
+    listen_key_op(&shared, &headers, q, &body, |keys, key| keys.contains(key))
 }
 
 pub(super) async fn listen_key_close(
@@ -592,9 +607,21 @@ pub(super) async fn listen_key_close(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Reply {
-    check_key(&shared, &headers)?;
-    let key = listen_key_param(q, &body)?;
-    if !shared.lock().listen_keys.remove(&key) {
+    listen_key_op(&shared, &headers, q, &body, |keys, key| keys.remove(key))
+}
+
+/// Keeps alive or closes the listen key a request names: `op` does it
+/// and says whether the key exists.
+fn listen_key_op(
+    shared: &Shared,
+    headers: &HeaderMap,
+    q: Option<String>,
+    body: &str,
+    op: impl FnOnce(&mut HashSet<String>, &str) -> bool,
+) -> Reply {
+    check_key(shared, headers)?;
+    let key = listen_key_param(q, body)?;
+    if !op(&mut shared.lock().listen_keys, &key) {
         return Err(no_such_key());
     }
     Ok(Json(json!({})).into_response())

@@ -194,96 +194,19 @@ pub(super) async fn place_order(
         msg: "JSON syntax error".into(),
     })?;
     let cl = field(&req, "clOrdId").unwrap_or_default();
-    let fail = |code: &str, msg: &str| Ok(op_failed(&cl, "", code, msg, in_time));
-    if !cl.is_empty() && !valid_cl_ord_id(&cl) {
-        return fail("51000", "Parameter clOrdId error");
-    }
-    let Some(sym) = field(&req, "instId").and_then(|i| shared.okx_symbol(&i)) else {
-        return fail("51001", "Instrument ID does not exist");
+    let fail = |(code, msg): Refusal| Ok(op_failed(&cl, "", code, &msg, in_time));
+    let order = match order_request(&shared, &req, &cl) {
+        Ok(order) => order,
+        Err(refusal) => return fail(refusal),
     };
-    if field(&req, "tdMode").as_deref() != Some("cash") {
-        return fail("51000", "Parameter tdMode error");
-    }
-    let side = match field(&req, "side").as_deref() {
-        Some("buy") => Side::Buy,
-        Some("sell") => Side::Sell,
-        _ => return fail("51000", "Parameter side error"),
-    };
-    let (kind, tif) = match field(&req, "ordType").as_deref() {
-        Some("market") => (OrdKind::Market, Tif::Gtc),
-        Some("limit") => (OrdKind::Limit, Tif::Gtc),
-        Some("post_only") => (OrdKind::LimitMaker, Tif::Gtc),
-        Some("ioc") => (OrdKind::Limit, Tif::Ioc),
-        Some("fok") => (OrdKind::Limit, Tif::Fok),
-        _ => return fail("51000", "Parameter ordType error"),
-    };
-    let s = &shared.cfg.symbols[sym];
-    let price = match kind {
-        OrdKind::Market => None,
-        _ => match field(&req, "px").and_then(|p| p.parse::<f64>().ok()) {
-            Some(p) if p > 0.0 && on_grid(p, s.tick_size) => Some(p),
-            _ => return fail("51000", "Parameter px error"),
-        },
-    };
-    let Some(size) = field(&req, "sz")
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|v| v.is_finite() && *v > 0.0)
-    else {
-        return fail("51000", "Parameter sz error");
-    };
-    // OKX spot market buys count `sz` in the quote currency unless told
-    // otherwise; sells and limit orders count it in the base currency.
-    let tgt = field(&req, "tgtCcy");
-    let in_quote = kind == OrdKind::Market
-        && match tgt.as_deref() {
-            Some("quote_ccy") => true,
-            Some("base_ccy") => false,
-            Some(_) => return fail("51000", "Parameter tgtCcy error"),
-            None => side == Side::Buy,
-        };
-    let (qty, quote_qty) = if in_quote {
-        let touch = {
-            let st = shared.lock();
-            let m = &st.markets[sym];
-            if side == Side::Buy { m.ask() } else { m.bid() }
-        };
-        (floor_to(size / touch, s.step_size), Some(size))
-    } else {
-        if !on_grid(size, s.step_size) {
-            return fail("51000", "Parameter sz error");
-        }
-        (size, None)
-    };
-    if qty < s.step_size {
-        return fail(
-            "51020",
-            "Your order should meet or exceed the minimum order amount.",
-        );
-    }
-
-    let placed = {
-        let mut st = shared.lock();
-        let order = NewOrder {
-            venue: Venue::Okx,
-            sym,
-            client_id: cl.clone(),
-            side,
-            kind,
-            tif,
-            price,
-            qty,
-            quote_qty,
-        };
-        st.place(order, now_ms()).map(|i| st.orders[i].clone())
-    };
-    let order = match placed {
+    let order = match shared.place(order) {
         Ok(o) => o,
-        Err(PlaceError::Duplicate) => return fail("51016", "Duplicated client order ID"),
+        Err(PlaceError::Duplicate) => return fail(refuse("51016", "Duplicated client order ID")),
         Err(PlaceError::Insufficient(asset)) => {
             let msg = format!("Order failed. Insufficient {asset} balance in account.");
-            return fail("51008", &msg);
+            return fail(("51008", msg));
         }
-        Err(PlaceError::WouldTake) => return fail("51000", "Parameter ordType error"),
+        Err(PlaceError::WouldTake) => return fail(refuse("51000", "Parameter ordType error")),
     };
     if let Some(status) = shared.faults().take_error_after_accept() {
         return Ok(generic_error(status));
@@ -297,6 +220,109 @@ pub(super) async fn place_order(
         "outTime": now_us().to_string(),
     }))
     .into_response())
+}
+
+/// Why OKX refuses one order: its `sCode` and `sMsg`.
+type Refusal = (&'static str, String);
+
+fn refuse(code: &'static str, msg: &str) -> Refusal {
+    (code, msg.to_owned())
+}
+
+/// The order a `POST /api/v5/trade/order` body asks for (client order id
+/// `cl`), checked in OKX's order.
+fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Refusal> {
+    if !cl.is_empty() && !valid_cl_ord_id(cl) {
+        return Err(refuse("51000", "Parameter clOrdId error"));
+    }
+    let Some(sym) = field(req, "instId").and_then(|i| shared.okx_symbol(&i)) else {
+        return Err(refuse("51001", "Instrument ID does not exist"));
+    };
+    if field(req, "tdMode").as_deref() != Some("cash") {
+        return Err(refuse("51000", "Parameter tdMode error"));
+    }
+    let (side, kind, tif) = order_type(req)?;
+    let s = &shared.cfg.symbols[sym];
+    let price = match kind {
+        OrdKind::Market => None,
+        _ => match field(req, "px").and_then(|p| p.parse::<f64>().ok()) {
+            Some(p) if p > 0.0 && on_grid(p, s.tick_size) => Some(p),
+            _ => return Err(refuse("51000", "Parameter px error")),
+        },
+    };
+    let (qty, quote_qty) = size(shared, req, sym, side, kind)?;
+    Ok(NewOrder {
+        venue: Venue::Okx,
+        sym,
+        client_id: cl.to_owned(),
+        side,
+        kind,
+        tif,
+        price,
+        qty,
+        quote_qty,
+    })
+}
+
+/// An order's `side` and `ordType`.
+fn order_type(req: &Value) -> Result<(Side, OrdKind, Tif), Refusal> {
+    let side = match field(req, "side").as_deref() {
+        Some("buy") => Side::Buy,
+        Some("sell") => Side::Sell,
+        _ => return Err(refuse("51000", "Parameter side error")),
+    };
+    let (kind, tif) = match field(req, "ordType").as_deref() {
+        Some("market") => (OrdKind::Market, Tif::Gtc),
+        Some("limit") => (OrdKind::Limit, Tif::Gtc),
+        Some("post_only") => (OrdKind::LimitMaker, Tif::Gtc),
+        Some("ioc") => (OrdKind::Limit, Tif::Ioc),
+        Some("fok") => (OrdKind::Limit, Tif::Fok),
+        _ => return Err(refuse("51000", "Parameter ordType error")),
+    };
+    Ok((side, kind, tif))
+}
+
+/// An order's base quantity and, when `sz` counts the quote currency,
+/// that amount.
+fn size(
+    shared: &Shared,
+    req: &Value,
+    sym: usize,
+    side: Side,
+    kind: OrdKind,
+) -> Result<(f64, Option<f64>), Refusal> {
+    let s = &shared.cfg.symbols[sym];
+    let Some(size) = field(req, "sz")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+    else {
+        return Err(refuse("51000", "Parameter sz error"));
+    };
+    // OKX spot market buys count `sz` in the quote currency unless told
+    // otherwise; sells and limit orders count it in the base currency.
+    let in_quote = kind == OrdKind::Market
+        && match field(req, "tgtCcy").as_deref() {
+            Some("quote_ccy") => true,
+            Some("base_ccy") => false,
+            Some(_) => return Err(refuse("51000", "Parameter tgtCcy error")),
+            None => side == Side::Buy,
+        };
+    let (qty, quote_qty) = if in_quote {
+        let touch = shared.touch(sym, side);
+        (floor_to(size / touch, s.step_size), Some(size))
+    } else {
+        if !on_grid(size, s.step_size) {
+            return Err(refuse("51000", "Parameter sz error"));
+        }
+        (size, None)
+    };
+    if qty < s.step_size {
+        return Err(refuse(
+            "51020",
+            "Your order should meet or exceed the minimum order amount.",
+        ));
+    }
+    Ok((qty, quote_qty))
 }
 
 /// The body of a 5xx after an accepted order.

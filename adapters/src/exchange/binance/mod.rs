@@ -17,8 +17,6 @@
 
 mod stream;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -26,35 +24,40 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::exchange::config::ExchangeConfig;
+use crate::exchange::connection::{
+    self, Connection, Profile, RATE_LIMIT_RETRIES, connection_methods, entries,
+};
 use crate::exchange::filters::SymbolFilters;
-use crate::exchange::market::{self, Market, Markets, Sent, num, text};
+use crate::exchange::market::{self, Market, Sent, num, text};
 use crate::exchange::request::{self, Order};
-use crate::exchange::rest::{Reply, Rest, excerpt, path_only};
+use crate::exchange::rest::{Reply, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
 use crate::exchange::venue::{
-    AdapterStats, Balance, OrderStatus, Placed, SymbolInfo, VenueError, VenueOrder, VenueTrade,
-    now_ns,
+    AdapterStats, Balance, OrderStatus, Placed, VenueError, VenueOrder, VenueTrade,
 };
 
 const VENUE: &str = "binance";
-const PROD_REST: &str = "https://api.binance.com";
-const TEST_REST: &str = "https://testnet.binance.vision";
-const PROD_WS: &str = "wss://stream.binance.com:9443";
-const TEST_WS: &str = "wss://stream.testnet.binance.vision";
-/// Rate-limit answers tolerated for one request before giving up.
-const RATE_LIMIT_RETRIES: u32 = 5;
-/// Reconnect before Binance's 24-hour cut.
-const MAX_AGE: Duration = Duration::from_secs(23 * 3600 + 50 * 60);
+
+static PROFILE: Profile = Profile {
+    name: VENUE,
+    rest: ["https://api.binance.com", "https://testnet.binance.vision"],
+    ws: [
+        "wss://stream.binance.com:9443",
+        "wss://stream.testnet.binance.vision",
+    ],
+    // Reconnect before Binance's 24-hour cut.
+    max_age: Duration::from_secs(23 * 3600 + 50 * 60),
+    keepalive: None,
+    rate_limit_code: "-1003",
+    clock_code: "-1021",
+};
 
 /// A Binance spot connection.
 #[derive(Debug)]
 pub struct BinanceAdapter {
-    cfg: ExchangeConfig,
+    conn: Connection,
     /// None without credentials: market data only (paper trading).
     key: Option<BinanceKey>,
-    rest: Rest,
-    ws_base: String,
-    markets: Markets,
     /// exchangeInfo's ORDERS limit per 10 s (0: none known).
     order_limit_10s: std::sync::atomic::AtomicU64,
     /// The venue minute `stats.used_weight` counts.
@@ -130,50 +133,25 @@ impl BinanceAdapter {
         }
         .transpose()
         .map_err(|e| VenueError::Config(format!("{VENUE}: api_secret: {e}")))?;
-        let rest_url = cfg
-            .rest_url
-            .clone()
-            .unwrap_or_else(|| (if cfg.testnet { TEST_REST } else { PROD_REST }).to_string());
-        let ws_base = cfg
-            .ws_url
-            .clone()
-            .unwrap_or_else(|| (if cfg.testnet { TEST_WS } else { PROD_WS }).to_string());
         Ok(Self {
-            rest: Rest::new(VENUE, rest_url, &cfg)?,
-            ws_base: ws_base.trim_end_matches('/').to_string(),
+            conn: Connection::new(&PROFILE, cfg)?,
             key,
-            cfg,
-            markets: Markets::default(),
             order_limit_10s: std::sync::atomic::AtomicU64::new(0),
             weight_minute: AtomicI64::new(i64::MIN),
         })
     }
 
-    /// Refuses new orders from now on (they fail with `VenueError::Closed`
-    /// before leaving); requests already sent are answered as usual.
-    pub fn close_orders(&self) {
-        self.rest.close_orders();
-    }
-
-    /// The adapter's counters (reconnects, rate limits, weight headroom).
-    pub fn stats(&self) -> Arc<AdapterStats> {
-        self.rest.stats.clone()
-    }
-
-    /// A configured symbol's assets and filters, as `connect` loaded them.
-    pub fn symbol_info(&self, symbol: &str) -> Result<SymbolInfo, VenueError> {
-        Ok(self.markets.get(VENUE, symbol)?.info())
-    }
+    connection_methods!();
 
     /// Syncs the clock and loads exchangeInfo: filters, assets and the
     /// request-weight limit of every configured symbol.
     pub async fn connect(&self) -> Result<(), VenueError> {
         self.sync_time().await?;
         let info = self.public("/api/v3/exchangeInfo").await?;
-        for limit in info["rateLimits"].as_array().into_iter().flatten() {
+        for limit in entries(&info["rateLimits"]) {
             if limit["rateLimitType"] == "REQUEST_WEIGHT" && limit["interval"] == "MINUTE" {
                 let n = limit["limit"].as_u64().unwrap_or(0);
-                self.rest.stats.weight_limit.store(n, Ordering::Relaxed);
+                self.stats().weight_limit.store(n, Ordering::Relaxed);
             }
             if limit["rateLimitType"] == "ORDERS"
                 && limit["interval"] == "SECOND"
@@ -183,55 +161,27 @@ impl BinanceAdapter {
                 self.order_limit_10s.store(n, Ordering::Relaxed);
             }
         }
-        let mut markets = BTreeMap::new();
         // No symbols configured: every symbol the venue lists.
-        let all: Vec<String>;
-        let symbols = if self.cfg.symbols.is_empty() {
-            all = info["symbols"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["symbol"].as_str().map(str::to_string))
-                .collect();
-            &all
-        } else {
-            &self.cfg.symbols
-        };
-        for symbol in symbols {
-            let filters = SymbolFilters::from_exchange_info(&info, symbol)
-                .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?;
-            let s = info["symbols"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|s| s["symbol"] == symbol.as_str())
-                .cloned()
-                .unwrap_or_default();
-            markets.insert(
-                symbol.clone(),
-                Market {
+        self.conn
+            .load_markets(&info["symbols"], "symbol", |symbol, s| {
+                let filters = SymbolFilters::from_exchange_info(&info, symbol)
+                    .map_err(|e| VenueError::Config(format!("{VENUE}: {e}")))?;
+                let s = s.unwrap_or(&Value::Null);
+                Ok(Market {
                     filters,
                     base: text(&s["baseAsset"]),
                     quote: text(&s["quoteAsset"]),
-                },
-            );
-        }
-        self.markets.replace(markets);
-        Ok(())
+                })
+            })
     }
 
     /// Reads `/api/v3/time` and sets the clock offset.
     pub async fn sync_time(&self) -> Result<(), VenueError> {
-        let sent = now_ns() / 1_000_000;
-        let v = self.public("/api/v3/time").await?;
-        let received = now_ns() / 1_000_000;
-        let server = v["serverTime"].as_i64().ok_or_else(|| VenueError::Decode {
-            venue: VENUE,
-            path: "/api/v3/time".into(),
-            detail: "no serverTime".into(),
-        })?;
-        self.rest.set_clock(server, sent, received);
-        Ok(())
+        let path = "/api/v3/time";
+        let server_ms = |v: &Value| v["serverTime"].as_i64();
+        self.conn
+            .sync_clock(path, self.public(path), server_ms, "no serverTime")
+            .await
     }
 
     fn note_headers(&self, reply: &Reply) {
@@ -239,14 +189,15 @@ impl BinanceAdapter {
             .header("x-mbx-used-weight-1m")
             .and_then(|s| s.parse().ok())
         {
-            self.rest.stats.used_weight.store(w, Ordering::Relaxed);
-            let minute = self.rest.venue_now_ms().div_euclid(60_000);
+            self.conn.rest.stats.used_weight.store(w, Ordering::Relaxed);
+            let minute = self.conn.rest.venue_now_ms().div_euclid(60_000);
             self.weight_minute.store(minute, Ordering::Relaxed);
-            let limit = self.rest.stats.weight_limit.load(Ordering::Relaxed);
+            let limit = self.conn.rest.stats.weight_limit.load(Ordering::Relaxed);
             // Close to the venue's limit: wait for its next minute.
             if limit > 0 && w * 10 >= limit * 9 {
-                let into_minute = self.rest.venue_now_ms().rem_euclid(60_000) as u64;
-                self.rest
+                let into_minute = self.conn.rest.venue_now_ms().rem_euclid(60_000) as u64;
+                self.conn
+                    .rest
                     .block_for(Duration::from_millis(60_000 - into_minute));
             }
         }
@@ -262,7 +213,7 @@ impl BinanceAdapter {
                     limit,
                     "binance order count near its 10 s limit: pausing new orders"
                 );
-                self.rest.block_orders_for(Duration::from_secs(10));
+                self.conn.rest.block_orders_for(Duration::from_secs(10));
             }
         }
     }
@@ -274,7 +225,7 @@ impl BinanceAdapter {
     /// minute's first request always goes, however heavy.
     async fn wait_turn(&self, weight: u64, order: bool) -> Result<(), VenueError> {
         loop {
-            self.rest.wait_turn(order).await?;
+            self.conn.rest.wait_turn(order).await?;
             if self.take_weight(weight) {
                 return Ok(());
             }
@@ -284,12 +235,12 @@ impl BinanceAdapter {
     /// Counts `weight` as used this minute, or holds requests back until
     /// the next minute and returns false.
     fn take_weight(&self, weight: u64) -> bool {
-        let stats = &self.rest.stats;
+        let stats = &self.conn.rest.stats;
         let limit = stats.weight_limit.load(Ordering::Relaxed);
         if limit == 0 {
             return true;
         }
-        let now = self.rest.venue_now_ms();
+        let now = self.conn.rest.venue_now_ms();
         let minute = now.div_euclid(60_000);
         if self.weight_minute.swap(minute, Ordering::Relaxed) != minute {
             // A new minute: the venue's count starts again.
@@ -304,7 +255,8 @@ impl BinanceAdapter {
                 "binance request weight near its minute limit: waiting for the next minute"
             );
             let into_minute = now.rem_euclid(60_000) as u64;
-            self.rest
+            self.conn
+                .rest
                 .block_for(Duration::from_millis(60_000 - into_minute));
             return false;
         }
@@ -317,7 +269,7 @@ impl BinanceAdapter {
     fn classify(&self, path: &str, reply: Reply) -> Result<Option<Value>, VenueError> {
         self.note_headers(&reply);
         if reply.status == 429 || reply.status == 418 {
-            AdapterStats::bump(&self.rest.stats.rate_limited);
+            AdapterStats::bump(&self.conn.rest.stats.rate_limited);
             let wait = reply.retry_after().unwrap_or(Duration::from_secs(60));
             tracing::warn!(
                 status = reply.status,
@@ -325,16 +277,10 @@ impl BinanceAdapter {
                 path,
                 "binance rate limit: pausing all requests"
             );
-            self.rest.block_for(wait);
+            self.conn.rest.block_for(wait);
             return Ok(None);
         }
-        if reply.status >= 500 {
-            return Err(VenueError::Transport {
-                venue: VENUE,
-                path: path.into(),
-                detail: format!("HTTP {}: {}", reply.status, excerpt(&reply.body)),
-            });
-        }
+        reply.server_error(VENUE, path)?;
         let json: Value = serde_json::from_str(&reply.body).map_err(|e| VenueError::Decode {
             venue: VENUE,
             path: path.into(),
@@ -360,56 +306,43 @@ impl BinanceAdapter {
         })
     }
 
+    /// A public request.
     async fn public(&self, path_and_query: &str) -> Result<Value, VenueError> {
-        let path = path_only(path_and_query);
-        let weight = request_weight(&Method::GET, &path, &query_params(path_and_query));
-        for _ in 0..RATE_LIMIT_RETRIES {
-            self.wait_turn(weight, false).await?;
-            let reply = self
-                .rest
-                .send(Method::GET, path_and_query, &[], None)
-                .await?;
-            if let Some(v) = self.classify(&path, reply)? {
-                return Ok(v);
-            }
-        }
-        Err(self.rate_limited(&path))
-    }
-
-    fn rate_limited(&self, path: &str) -> VenueError {
-        VenueError::Api {
-            venue: VENUE,
-            path: path.into(),
-            status: 429,
-            code: "-1003".into(),
-            msg: format!("still rate limited after {RATE_LIMIT_RETRIES} waits"),
-        }
+        self.unsigned(Method::GET, path_and_query, &[]).await
     }
 
     /// A request with `X-MBX-APIKEY` only (user-data stream keys).
     async fn keyed(&self, method: Method, path_and_query: &str) -> Result<Value, VenueError> {
+        let key = [("X-MBX-APIKEY", self.conn.cfg.api_key.expose())];
+        self.unsigned(method, path_and_query, &key).await
+    }
+
+    /// A request without a signature, retrying rate limits.
+    async fn unsigned(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Value, VenueError> {
         let path = path_only(path_and_query);
         let weight = request_weight(&method, &path, &query_params(path_and_query));
         for _ in 0..RATE_LIMIT_RETRIES {
             self.wait_turn(weight, false).await?;
             let reply = self
+                .conn
                 .rest
-                .send(
-                    method.clone(),
-                    path_and_query,
-                    &[("X-MBX-APIKEY", self.cfg.api_key.expose())],
-                    None,
-                )
+                .send(method.clone(), path_and_query, headers, None)
                 .await?;
             if let Some(v) = self.classify(&path, reply)? {
                 return Ok(v);
             }
         }
-        Err(self.rate_limited(&path))
+        Err(self.conn.still_limited(&path))
     }
 
     /// A signed request: parameters plus `timestamp` and `recvWindow` in
-    /// the query string, HMAC (or Ed25519) signature appended.
+    /// the query string, HMAC (or Ed25519) signature appended; rate limits
+    /// and, once, `-1021` retried.
     async fn signed(
         &self,
         method: Method,
@@ -417,38 +350,23 @@ impl BinanceAdapter {
         params: &[(String, String)],
         order: bool,
     ) -> Result<Value, VenueError> {
-        let mut resynced = false;
-        let mut waits = 0;
         let weight = request_weight(&method, path, params);
-        loop {
+        let attempt = || async {
             self.wait_turn(weight, order).await?;
             let signed = self.sign_query(params)?;
             let reply = self
+                .conn
                 .rest
                 .send(
                     method.clone(),
                     &format!("{path}?{signed}"),
-                    &[("X-MBX-APIKEY", self.cfg.api_key.expose())],
+                    &[("X-MBX-APIKEY", self.conn.cfg.api_key.expose())],
                     None,
                 )
                 .await?;
-            match self.classify(path, reply) {
-                Ok(Some(v)) => return Ok(v),
-                Ok(None) => {
-                    waits += 1;
-                    if waits >= RATE_LIMIT_RETRIES {
-                        return Err(self.rate_limited(path));
-                    }
-                }
-                Err(VenueError::Api { code, .. }) if code == "-1021" && !resynced => {
-                    AdapterStats::bump(&self.rest.stats.time_resyncs);
-                    tracing::warn!(path, "binance -1021: resyncing the clock and retrying once");
-                    self.sync_time().await?;
-                    resynced = true;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+            self.classify(path, reply)
+        };
+        self.conn.answered(path, attempt, || self.sync_time()).await
     }
 
     /// The query string with `timestamp`, `recvWindow` and `signature`.
@@ -462,8 +380,8 @@ impl BinanceAdapter {
         for (k, v) in params {
             q.append_pair(k, v);
         }
-        q.append_pair("timestamp", &self.rest.venue_now_ms().to_string());
-        q.append_pair("recvWindow", &self.cfg.recv_window_ms.to_string());
+        q.append_pair("timestamp", &self.conn.rest.venue_now_ms().to_string());
+        q.append_pair("recvWindow", &self.conn.cfg.recv_window_ms.to_string());
         let query = q.finish();
         let signature = key.sign(&query);
         Ok(form_urlencoded::Serializer::new(query)
@@ -475,37 +393,22 @@ impl BinanceAdapter {
     /// `order.price` (when set) is the reference price of the notional
     /// check and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
-        let sent = match self.markets.get(VENUE, &order.symbol)?.check(order) {
-            Ok(sent) => sent,
-            Err(reason) => return Ok(Placed::Rejected { reason }),
-        };
-        let req = request::binance_new_order(&sent);
-        let send = || async {
-            match self.signed(Method::POST, req.path, &req.params, true).await {
-                Ok(v) => Ok(Sent::Accepted(text(&v["orderId"]))),
-                Err(VenueError::Api { code, msg, .. })
-                    if code == "-2010" && msg.contains("Duplicate") =>
-                {
-                    Ok(Sent::Duplicate(format!("{code}: {msg}")))
+        let send = |sent: &Order| {
+            let req = request::binance_new_order(sent);
+            async move {
+                match self.signed(Method::POST, req.path, &req.params, true).await {
+                    Ok(v) => Ok(Sent::Accepted(text(&v["orderId"]))),
+                    Err(VenueError::Api { code, msg, .. })
+                        if code == "-2010" && msg.contains("Duplicate") =>
+                    {
+                        Ok(Sent::Duplicate(format!("{code}: {msg}")))
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
             }
         };
-        let id = &order.client_order_id;
-        market::place(VENUE, &self.rest.stats, id, send, || {
-            self.lookup(&order.symbol, id)
-        })
-        .await
-    }
-
-    /// Looks an order up by client id, retrying transport errors; None if
-    /// the venue does not have it.
-    async fn lookup(
-        &self,
-        symbol: &str,
-        client_order_id: &str,
-    ) -> Result<Option<VenueOrder>, VenueError> {
-        market::lookup(|| self.query_order(symbol, client_order_id)).await
+        let query = || self.query_order(&order.symbol, &order.client_order_id);
+        self.conn.place_order(order, send, query).await
     }
 
     /// `GET /api/v3/order` by client order id; None if the venue does not have it.
@@ -531,7 +434,7 @@ impl BinanceAdapter {
         if order.executed <= 0.0 {
             return Ok(Vec::new());
         }
-        let market = self.markets.get(VENUE, &order.symbol)?;
+        let market = self.conn.market(&order.symbol)?;
         let mut out = Vec::new();
         let mut from_id: Option<u64> = None;
         loop {
@@ -588,15 +491,17 @@ impl BinanceAdapter {
 
     /// `GET /api/v3/openOrders` of the configured symbols.
     pub async fn open_orders(&self) -> Result<Vec<VenueOrder>, VenueError> {
-        let mut out = Vec::new();
-        for symbol in &self.cfg.symbols {
-            let params = vec![("symbol".to_string(), symbol.clone())];
-            let v = self
-                .signed(Method::GET, "/api/v3/openOrders", &params, false)
-                .await?;
-            out.extend(v.as_array().into_iter().flatten().map(venue_order));
-        }
-        Ok(out)
+        self.conn
+            .open_orders(|symbol| {
+                let params = vec![("symbol".to_string(), symbol.to_string())];
+                async move {
+                    let v = self
+                        .signed(Method::GET, "/api/v3/openOrders", &params, false)
+                        .await?;
+                    Ok(entries(&v).map(venue_order).collect())
+                }
+            })
+            .await
     }
 
     /// `GET /api/v3/account` balances (non-zero ones).
@@ -604,17 +509,10 @@ impl BinanceAdapter {
         let v = self
             .signed(Method::GET, "/api/v3/account", &[], false)
             .await?;
-        Ok(v["balances"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|b| Balance {
-                asset: text(&b["asset"]),
-                free: num(&b["free"]),
-                locked: num(&b["locked"]),
-            })
-            .filter(|b| b.free != 0.0 || b.locked != 0.0)
-            .collect())
+        Ok(connection::balances(
+            &v["balances"],
+            ["asset", "free", "locked"],
+        ))
     }
 }
 
@@ -637,27 +535,27 @@ mod tests {
     #[test]
     fn used_weight_and_order_count_headers_hold_requests_back_near_the_limits() {
         let a = BinanceAdapter::new(ExchangeConfig::new(vec!["BTCUSDT".into()])).unwrap();
-        a.rest.stats.weight_limit.store(1000, Ordering::Relaxed);
+        a.stats().weight_limit.store(1000, Ordering::Relaxed);
         a.order_limit_10s.store(100, Ordering::Relaxed);
         a.note_headers(&reply(&[
             ("x-mbx-used-weight-1m", "500"),
             ("x-mbx-order-count-10s", "10"),
         ]));
-        assert_eq!(a.rest.held_for(false), Duration::ZERO);
-        assert_eq!(a.rest.held_for(true), Duration::ZERO);
+        assert_eq!(a.conn.rest.held_for(false), Duration::ZERO);
+        assert_eq!(a.conn.rest.held_for(true), Duration::ZERO);
         assert!((a.stats().headroom() - 0.5).abs() < 1e-12);
         a.note_headers(&reply(&[("x-mbx-order-count-10s", "95")]));
         assert!(
-            a.rest.held_for(true) > Duration::from_secs(9),
+            a.conn.rest.held_for(true) > Duration::from_secs(9),
             "orders pause for the 10 s window"
         );
         assert_eq!(
-            a.rest.held_for(false),
+            a.conn.rest.held_for(false),
             Duration::ZERO,
             "other requests go on"
         );
         a.note_headers(&reply(&[("x-mbx-used-weight-1m", "950")]));
-        let held = a.rest.held_for(false);
+        let held = a.conn.rest.held_for(false);
         assert!(
             held > Duration::ZERO && held <= Duration::from_secs(60),
             "{held:?}: until the next minute"
@@ -666,7 +564,7 @@ mod tests {
         let mut limited = reply(&[("retry-after", "30")]);
         limited.status = 418;
         assert!(matches!(a.classify("/api/v3/order", limited), Ok(None)));
-        assert!(a.rest.held_for(false) > Duration::from_secs(29));
+        assert!(a.conn.rest.held_for(false) > Duration::from_secs(29));
     }
 
     #[test]
@@ -688,13 +586,13 @@ mod tests {
 
         let a = BinanceAdapter::new(ExchangeConfig::new(vec!["BTCUSDT".into()])).unwrap();
         assert!(a.take_weight(20), "no limit known: nothing is held back");
-        a.rest.stats.weight_limit.store(100, Ordering::Relaxed);
+        a.stats().weight_limit.store(100, Ordering::Relaxed);
         assert!(a.take_weight(85), "a new minute starts from zero");
         assert!(a.take_weight(5), "90 % is still within the margin");
-        assert_eq!(a.rest.stats.used_weight.load(Ordering::Relaxed), 90);
-        assert_eq!(a.rest.held_for(false), Duration::ZERO);
+        assert_eq!(a.stats().used_weight.load(Ordering::Relaxed), 90);
+        assert_eq!(a.conn.rest.held_for(false), Duration::ZERO);
         assert!(!a.take_weight(5), "past 90 %: wait for the next minute");
-        let held = a.rest.held_for(false);
+        let held = a.conn.rest.held_for(false);
         assert!(
             held > Duration::ZERO && held <= Duration::from_secs(60),
             "{held:?}"

@@ -12,24 +12,15 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::{BinanceAdapter, MAX_AGE};
+use super::{BinanceAdapter, VENUE};
 use crate::exchange::binance_ws::BinanceDecoder;
 use crate::exchange::books::Books;
 use crate::exchange::depth::{DepthBook, DepthUpdate};
 use crate::exchange::market::{Market, num, text};
 use crate::exchange::venue::{OrderUpdate, Stamped, UpdateKind, VenueEvent, now_ns};
-use crate::exchange::ws::{self, Flow, Opening, StreamSpec};
+use crate::exchange::ws::{self, Flow};
 
 impl BinanceAdapter {
-    fn spec(&self, name: &'static str) -> StreamSpec {
-        StreamSpec {
-            name,
-            reconnect: self.cfg.reconnect,
-            max_age: MAX_AGE,
-            keepalive: None,
-        }
-    }
-
     /// Streams `bookTicker` (or, with `depth`, the diff-depth stream kept
     /// as a local book) and `aggTrade` of every symbol as ticks, instrument
     /// ids in symbol order. One combined stream whose subscription is in
@@ -39,12 +30,13 @@ impl BinanceAdapter {
         tx: mpsc::Sender<Stamped>,
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
-        let quotes = if self.cfg.depth {
+        let quotes = if self.conn.cfg.depth {
             "depth@100ms"
         } else {
             "bookTicker"
         };
         let streams: Vec<String> = self
+            .conn
             .cfg
             .symbols
             .iter()
@@ -53,39 +45,21 @@ impl BinanceAdapter {
                 [format!("{s}@{quotes}"), format!("{s}@aggTrade")]
             })
             .collect();
-        if self.cfg.depth {
-            return self.spawn_depth(
-                format!("{}/stream?streams={}", self.ws_base, streams.join("/")),
-                tx,
-                stop,
-            );
+        let url = format!("{}/stream?streams={}", self.conn.ws_base, streams.join("/"));
+        if self.conn.cfg.depth {
+            return self.spawn_depth(url, tx, stop);
         }
-        let url = format!("{}/stream?streams={}", self.ws_base, streams.join("/"));
-        let symbols: Vec<&str> = self.cfg.symbols.iter().map(String::as_str).collect();
+        let symbols: Vec<&str> = self.conn.cfg.symbols.iter().map(String::as_str).collect();
         let mut decoder = BinanceDecoder::new(&symbols);
-        let open = move || -> Opening {
-            let url = url.clone();
-            Box::pin(async move { Ok((url, Vec::new())) })
-        };
         let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
             if msg.contains("\"serverShutdown\"") {
                 return Flow::Reconnect("serverShutdown".into());
             }
-            match decoder.decode(msg) {
-                Ok(Some(tick)) if tick.mid().is_finite() => out.push(VenueEvent::Tick(tick)),
-                Ok(_) => {}
-                Err(e) => tracing::debug!(error = %e, "binance market message skipped"),
-            }
+            ws::push_tick(VENUE, decoder.decode(msg), out);
             Flow::Continue
         };
-        tokio::spawn(ws::run(
-            self.spec("market"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
+        let open = ws::fixed(url, Vec::new());
+        self.conn.spawn_stream("market", open, handler, tx, stop)
     }
 
     /// The depth variant: the socket hands messages to a task that keeps
@@ -98,10 +72,6 @@ impl BinanceAdapter {
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
         let (raw_tx, raw_rx) = mpsc::unbounded_channel::<String>();
-        let open = move || -> Opening {
-            let url = url.clone();
-            Box::pin(async move { Ok((url, Vec::new())) })
-        };
         let handler = move |msg: &str, _: &mut Vec<VenueEvent>| {
             if msg.contains("\"serverShutdown\"") {
                 return Flow::Reconnect("serverShutdown".into());
@@ -110,14 +80,8 @@ impl BinanceAdapter {
             Flow::Continue
         };
         tokio::spawn(self.clone().depth_task(raw_rx, tx.clone()));
-        tokio::spawn(ws::run(
-            self.spec("market"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
+        let open = ws::fixed(url, Vec::new());
+        self.conn.spawn_stream("market", open, handler, tx, stop)
     }
 
     async fn depth_task(
@@ -125,7 +89,7 @@ impl BinanceAdapter {
         mut raw: mpsc::UnboundedReceiver<String>,
         tx: mpsc::Sender<Stamped>,
     ) {
-        let symbols = self.cfg.symbols.clone();
+        let symbols = self.conn.cfg.symbols.clone();
         let mut books: Vec<DepthBook> = symbols.iter().map(|_| DepthBook::default()).collect();
         let refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
         let mut trades = BinanceDecoder::new(&refs);
@@ -216,34 +180,8 @@ impl BinanceAdapter {
         tx: mpsc::Sender<Stamped>,
         stop: watch::Receiver<bool>,
     ) -> JoinHandle<()> {
-        let me = self.clone();
-        let open = move || -> Opening {
-            let me = me.clone();
-            Box::pin(async move {
-                let v = me
-                    .keyed(Method::POST, "/api/v3/userDataStream")
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let key = v["listenKey"]
-                    .as_str()
-                    .ok_or("userDataStream: no listenKey")?
-                    .to_string();
-                let renew = me.clone();
-                let k = key.clone();
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(Duration::from_secs(30 * 60)).await;
-                        let q = format!("/api/v3/userDataStream?listenKey={k}");
-                        if let Err(e) = renew.keyed(Method::PUT, &q).await {
-                            tracing::warn!(error = %e, "listen key renewal failed");
-                            return;
-                        }
-                    }
-                });
-                Ok((format!("{}/ws/{key}", me.ws_base), Vec::new()))
-            })
-        };
-        let markets = self.markets.snapshot();
+        let open = ws::per_connection(self.clone(), Self::listen);
+        let markets = self.conn.markets.snapshot();
         let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
             if msg.contains("\"serverShutdown\"") || msg.contains("\"listenKeyExpired\"") {
                 return Flow::Reconnect("serverShutdown or listenKeyExpired".into());
@@ -259,14 +197,33 @@ impl BinanceAdapter {
             }
             Flow::Continue
         };
-        tokio::spawn(ws::run(
-            self.spec("user"),
-            open,
-            handler,
-            tx,
-            self.rest.stats.clone(),
-            stop,
-        ))
+        self.conn.spawn_stream("user", open, handler, tx, stop)
+    }
+
+    /// A new listen key, renewed every 30 minutes until a renewal fails,
+    /// and the user stream's URL with it.
+    async fn listen(self: Arc<Self>) -> Result<(String, Vec<String>), String> {
+        let v = self
+            .keyed(Method::POST, "/api/v3/userDataStream")
+            .await
+            .map_err(|e| e.to_string())?;
+        let key = v["listenKey"]
+            .as_str()
+            .ok_or("userDataStream: no listenKey")?
+            .to_string();
+        let renew = self.clone();
+        let k = key.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(30 * 60)).await;
+                let q = format!("/api/v3/userDataStream?listenKey={k}");
+                if let Err(e) = renew.keyed(Method::PUT, &q).await {
+                    tracing::warn!(error = %e, "listen key renewal failed");
+                    return;
+                }
+            }
+        });
+        Ok((format!("{}/ws/{key}", self.conn.ws_base), Vec::new()))
     }
 }
 
