@@ -136,15 +136,19 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
     fs::write(&path, &rewritten).unwrap();
     wait_for("version 3 after the rewrite", || at(3, &shas[2]));
     decide("decisions by version 3");
-    // A broken file: refused, and version 3 keeps serving.
-    fs::write(&path, b"this is not an ONNX model").unwrap();
-    wait_for("the broken file refused", || {
+    // A broken file: refused, and version 3 keeps serving. (A torn read
+    // of the rewrite above may have been refused already: count from here.)
+    let failed = || {
         metric(
             &scrape(port),
             "model_swaps_total",
             &[("slot", "1"), ("result", "failed")],
-        ) == Some(1.0)
-    });
+        )
+        .unwrap_or(0.0)
+    };
+    let failed_before = failed();
+    fs::write(&path, b"this is not an ONNX model").unwrap();
+    wait_for("the broken file refused", || failed() > failed_before);
     assert_eq!(serving(port).unwrap().0, 3, "the refused file was served");
     // Rollback: the first model, out of the session's own store.
     axon(
@@ -218,9 +222,17 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
         .zip([&shas[0], &shas[1], &shas[2], &shas[0]].map(String::clone))
         .collect();
     assert_eq!(swaps, expect);
-    assert_eq!(refused.len(), 1, "{refused:?}");
-    assert_eq!(refused[0].0, 3, "refused while version 3 served");
-    assert!(refused[0].1.contains("live.onnx"), "{refused:?}");
+    // An in-place rewrite is not atomic: on a loaded machine the watcher
+    // may read it half-written, refuse that (version 2 keeps serving) and
+    // swap the whole file in once the write completes, as `swaps` shows.
+    // The broken file is refused exactly once, while version 3 serves.
+    assert!(
+        refused.iter().all(|(v, _)| *v == 2 || *v == 3),
+        "{refused:?}"
+    );
+    let broken: Vec<_> = refused.iter().filter(|(v, _)| *v == 3).collect();
+    assert_eq!(broken.len(), 1, "{refused:?}");
+    assert!(broken[0].1.contains("live.onnx"), "{refused:?}");
     for v in 1..=4 {
         assert!(
             decided.get(&v).copied().unwrap_or(0) > 0,

@@ -27,26 +27,34 @@ use axon_metrics::MetricsCollector;
 pub use error::LiveError;
 pub use session::{LiveReport, run};
 
-/// Waits for SIGINT or SIGTERM.
-pub async fn signalled() {
+/// A future that resolves on SIGINT or SIGTERM. The handlers are
+/// registered when this is called (inside a runtime), not when the future
+/// is first polled: a signal that arrives while the session is still
+/// starting then stops it cleanly instead of killing the process.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
+        let handlers = (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
-        ) else {
-            std::future::pending::<()>().await;
-            return;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
+        );
+        async move {
+            let (Ok(mut int), Ok(mut term)) = handlers else {
+                std::future::pending::<()>().await;
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -62,5 +70,8 @@ pub fn run_blocking(
         .enable_all()
         .build()
         .map_err(LiveError::Runtime)?;
-    runtime.block_on(run(plan, max_duration, metrics, signalled()))
+    runtime.block_on(async {
+        let shutdown = shutdown_signal();
+        run(plan, max_duration, metrics, shutdown).await
+    })
 }
