@@ -7,15 +7,15 @@
 //! cargo run --example exchange
 //! ```
 //! Point `rest_url`/`ws_url` at a venue's testnet (and set real keys) to
-//! run the same calls there.
+//! run the same calls there. The calls go through the `Venue` port, as a
+//! live session's do: `VenueKind::Okx` runs them against OKX's API.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axon_adapters::exchange::binance::BinanceAdapter;
 use axon_adapters::exchange::config::{ExchangeConfig, Secret};
 use axon_adapters::exchange::request::{Order, OrderType, Side};
 use axon_adapters::exchange::venue::{Placed, VenueEvent};
+use axon_adapters::VenueKind;
 use axon_mockex::{MockConfig, MockExchange};
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
@@ -30,13 +30,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     cfg.testnet = true;
     cfg.rest_url = Some(mock.rest_url());
     cfg.ws_url = Some(mock.ws_url());
-    let binance = Arc::new(BinanceAdapter::new(cfg)?);
-    binance.connect().await?;
+    let venue = VenueKind::Binance.open(cfg)?;
+    venue.connect().await?;
 
     let (tx, mut rx) = mpsc::channel(1024);
     let (stop_tx, stop) = watch::channel(false);
-    let market = binance.spawn_market(tx.clone(), stop.clone());
-    let user = binance.spawn_user(tx, stop);
+    let market = venue.clone().spawn_market(tx.clone(), stop.clone());
+    let user = venue
+        .clone()
+        .spawn_user(tx, stop)
+        .ok_or("an exchange has an order-update stream")?;
     // Both sockets up before the first order, so its updates are seen.
     let mut up = 0;
     while up < 2 {
@@ -63,14 +66,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!(
         "limit buy 0.001 @ 40000: {:?}",
-        binance.place_order(&limit).await?
+        venue.place_order(&limit).await?
     );
-    let found = binance.query_order("BTCUSDT", "example-limit-1").await?;
+    let found = venue.query_order("BTCUSDT", "example-limit-1").await?;
     println!("looked up by client id: {found:?}");
-    println!("open orders: {}", binance.open_orders().await?.len());
+    println!("open orders: {}", venue.open_orders().await?.len());
     println!(
         "cancelled: {}",
-        binance.cancel_order("BTCUSDT", "example-limit-1").await?
+        venue.cancel_order("BTCUSDT", "example-limit-1").await?
     );
 
     let market_buy = Order {
@@ -79,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client_order_id: "example-market-1".into(),
         ..limit
     };
-    match binance.place_order(&market_buy).await? {
+    match venue.place_order(&market_buy).await? {
         Placed::Accepted { venue_order_id } => {
             println!("market buy accepted: order {venue_order_id}")
         }
@@ -91,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client_order_id: "example-tiny".into(),
         ..market_buy
     };
-    println!("0.0000001 BTC: {:?}", binance.place_order(&tiny).await?);
+    println!("0.0000001 BTC: {:?}", venue.place_order(&tiny).await?);
 
     let (mut ticks, mut updates) = (0, 0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
