@@ -12,8 +12,8 @@ use std::time::Duration;
 use axon_mockex::{Fault, MockExchange};
 use support::axon;
 use support::live::{
-    KEY, PASSPHRASE, SECRET, config, finish, mock, scrape, session_dir, spawn_live, summary,
-    terminate, wait_for,
+    KEY, PASSPHRASE, SECRET, config, finish, mock, replay_verifies, scrape, session_dir,
+    spawn_live, summary, terminate, wait_for,
 };
 
 /// Every file under `dir`, read as bytes.
@@ -536,4 +536,33 @@ fn orders_still_queued_at_shutdown_are_never_sent_and_every_sent_one_is_journale
         &["replay", "--journal", j, "--verify", "--quiet"],
     )
     .ok();
+}
+
+/// A venue that stays unreachable past the reconnect budget stops the
+/// session with exit code 3 (not 2: nothing in the input was wrong), and the
+/// journal it closed replays.
+#[test]
+fn a_stream_lost_for_good_exits_3_and_the_journal_replays() {
+    let m = mock();
+    let text =
+        config("binance", "paper", "BTCUSDT", &m).replace("max_retries = 20", "max_retries = 2");
+    let dir = session_dir(&text);
+    let child = spawn_live(dir.path(), &["--max-duration", "60s"]);
+    wait_for("the market stream", || m.connections() >= 1);
+    std::thread::sleep(Duration::from_millis(300));
+    // The venue goes away: every reconnect is refused.
+    m.shutdown();
+    let (code, logs) = finish(child);
+    assert_eq!(code, 3, "{logs}");
+    let line = logs
+        .lines()
+        .find(|l| l.starts_with("axon: "))
+        .unwrap_or_else(|| panic!("no error line:\n{logs}"));
+    assert!(
+        line.contains("binance market stream lost")
+            && line.contains("the journal is closed and replays"),
+        "{line}"
+    );
+    let journal = dir.path().join("journal");
+    replay_verifies(dir.path(), &journal);
 }
