@@ -12,10 +12,10 @@
 
 use std::time::Duration;
 
+use axon_adapters::VenueKind;
 use axon_adapters::exchange::config::{ExchangeConfig, Secret};
 use axon_adapters::exchange::request::{Order, OrderType, Side};
 use axon_adapters::exchange::venue::{Placed, VenueEvent};
-use axon_adapters::VenueKind;
 use axon_mockex::{MockConfig, MockExchange};
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
