@@ -18,7 +18,7 @@ use axon_engine::{DynamicWeights, EnsembleConfig};
 use axon_inference::ModelConfig;
 use axon_journal::{Durability, JournalOptions};
 use axon_metrics::MetricsCollector;
-use axon_replay::{BacktestPlan, PlannedModel, run_backtest, verify_replay};
+use axon_replay::{BacktestPlan, PlannedModel, SessionPlan, run_backtest, verify_replay};
 use criterion::{Criterion, Throughput, criterion_group};
 
 const TICKS: u64 = 2_000_000;
@@ -32,37 +32,39 @@ fn bench_dir() -> tempfile::TempDir {
 
 fn plan(data: &Path, journal: &Path) -> BacktestPlan {
     BacktestPlan {
-        engine: EngineConfig {
-            cash: 100_000.0,
-            instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross {
-                fast: 200,
-                slow: 800,
+        session: SessionPlan {
+            engine: EngineConfig {
+                cash: 100_000.0,
+                instruments: Vec::new(),
+                strategy: StrategyConfig::SmaCross {
+                    fast: 200,
+                    slow: 800,
+                },
+                sizing: Sizing::AllIn,
+                risk: RiskLimits::default(),
+                decisions: DecisionLog::Actions,
+                year_ns: YEAR_NS,
+                ensemble: Default::default(),
             },
-            sizing: Sizing::AllIn,
-            risk: RiskLimits::default(),
-            decisions: DecisionLog::Actions,
-            year_ns: YEAR_NS,
-            ensemble: Default::default(),
+            sim: SimConfig {
+                fill: FillModel::NextTick,
+                commission_bps: 0.5,
+                slippage: 0.0,
+            },
+            journal_dir: journal.to_path_buf(),
+            journal: JournalOptions {
+                durability: Durability::None,
+                ..JournalOptions::default()
+            },
+            seed: 7,
+            config_text: String::new(),
+            config_source: String::new(),
+            models: Vec::new(),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
-        sim: SimConfig {
-            fill: FillModel::NextTick,
-            commission_bps: 0.5,
-            slippage: 0.0,
-        },
-        journal_dir: journal.to_path_buf(),
-        journal: JournalOptions {
-            durability: Durability::None,
-            ..JournalOptions::default()
-        },
-        seed: 7,
-        config_text: String::new(),
-        config_source: String::new(),
         close_at_end: true,
         metrics: None,
-        models: Vec::new(),
     }
 }
 
@@ -122,7 +124,7 @@ const ENSEMBLE_TICKS: u64 = 100_000;
 fn ensemble_plan(data: &Path, journal: &Path) -> BacktestPlan {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models");
     let mut p = plan(data, journal);
-    p.engine.ensemble = EnsembleConfig {
+    p.session.engine.ensemble = EnsembleConfig {
         threshold: 0.3,
         weights: vec![0.25; 4],
         dynamic: Some(DynamicWeights {
@@ -132,7 +134,7 @@ fn ensemble_plan(data: &Path, journal: &Path) -> BacktestPlan {
             floor: 0.05,
         }),
     };
-    p.models = [
+    p.session.models = [
         (1, "mlp_64x128.onnx"),
         (2, "mlp_64x128.safetensors"),
         (3, "mlp_64x128.onnx"),

@@ -17,8 +17,8 @@ use axon_explain::{KernelSHAP, ShapOptions};
 use axon_inference::ModelConfig;
 use axon_journal::{JournalOptions, JournalReader};
 use axon_replay::{
-    AuditOptions, AuditTarget, BacktestPlan, PlannedModel, audit, diff_journals, run_backtest,
-    verify_replay,
+    AuditOptions, AuditTarget, BacktestPlan, PlannedModel, SessionPlan, audit, diff_journals,
+    run_backtest, verify_replay,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,47 +36,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models/mlp_4.safetensors");
     let model_bytes = std::fs::read(&model_path)?;
     let plan = |journal: &str| BacktestPlan {
-        engine: EngineConfig {
-            cash: 50_000.0,
-            instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross {
-                fast: 100,
-                slow: 400,
+        session: SessionPlan {
+            engine: EngineConfig {
+                cash: 50_000.0,
+                instruments: Vec::new(),
+                strategy: StrategyConfig::SmaCross {
+                    fast: 100,
+                    slow: 400,
+                },
+                sizing: Sizing::Fraction(0.5),
+                risk: RiskLimits {
+                    max_drawdown_pct: Some(20.0),
+                    ..RiskLimits::default()
+                },
+                decisions: DecisionLog::Actions,
+                year_ns: YEAR_NS,
+                ensemble: EnsembleConfig {
+                    threshold: 0.1,
+                    weights: vec![0.5, 0.5],
+                    dynamic: None,
+                },
             },
-            sizing: Sizing::Fraction(0.5),
-            risk: RiskLimits {
-                max_drawdown_pct: Some(20.0),
-                ..RiskLimits::default()
+            sim: SimConfig {
+                fill: FillModel::NextTick,
+                commission_bps: 1.0,
+                slippage: 0.0,
             },
-            decisions: DecisionLog::Actions,
-            year_ns: YEAR_NS,
-            ensemble: EnsembleConfig {
-                threshold: 0.1,
-                weights: vec![0.5, 0.5],
-                dynamic: None,
-            },
+            journal_dir: dir.path().join(journal),
+            journal: JournalOptions::default(),
+            seed: 11,
+            config_text: String::new(),
+            config_source: String::new(), // Slot 1: the [1, 4] reference MLP on candle.
+            models: vec![PlannedModel {
+                slot: 1,
+                at_ns: None,
+                bytes: Arc::new(model_bytes.clone()),
+                config: ModelConfig::new(&model_path, vec![1, 4]),
+            }],
         },
         data_path: data.clone(),
         default_symbol: None,
-        sim: SimConfig {
-            fill: FillModel::NextTick,
-            commission_bps: 1.0,
-            slippage: 0.0,
-        },
-        journal_dir: dir.path().join(journal),
-        journal: JournalOptions::default(),
-        seed: 11,
-        config_text: String::new(),
-        config_source: String::new(),
         close_at_end: true,
         metrics: None,
-        // Slot 1: the [1, 4] reference MLP on candle.
-        models: vec![PlannedModel {
-            slot: 1,
-            at_ns: None,
-            bytes: Arc::new(model_bytes.clone()),
-            config: ModelConfig::new(&model_path, vec![1, 4]),
-        }],
     };
     let run1 = run_backtest(&plan("run1"), &mut |_, _| {})?;
     println!(

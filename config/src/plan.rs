@@ -2,37 +2,28 @@
 //! loaded (and hashed), credentials read from the environment. Parsing
 //! (`file.rs`) reads only the file; this is where the rest is read.
 
-use std::path::PathBuf;
-
 use axon_adapters::VenueKind;
 use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::config::Secret;
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_engine::EngineConfig;
-use axon_journal::JournalOptions;
-use axon_replay::{BacktestPlan, PlannedModel};
+use axon_replay::{BacktestPlan, PlannedModel, SessionPlan};
 
 use crate::canonical::canonical_settings;
 use crate::error::ConfigError;
 use crate::exchange::{Mode, credential, redact};
 use crate::file::{Config, Source};
 
-/// Everything a live session needs.
+/// Everything a live session needs: what every session runs with, and
+/// its venue.
 #[derive(Debug)]
 pub struct LivePlan {
+    /// Engine, journal, models and the journaled settings (its
+    /// `config_source` has credentials redacted).
+    pub session: SessionPlan,
     pub venue: VenueKind,
     pub mode: Mode,
     pub exchange: ExchangeConfig,
-    pub engine: EngineConfig,
-    pub sim: SimConfig,
-    pub journal_dir: PathBuf,
-    pub journal: JournalOptions,
-    pub seed: u64,
-    /// The canonical settings (no locations, no credentials), journaled.
-    pub config_text: String,
-    /// The config file with credentials redacted, kept beside the journal.
-    pub config_source: String,
-    pub models: Vec<PlannedModel>,
     /// Slots whose files are watched and hot-swapped for the whole session.
     pub watched: Vec<u16>,
 }
@@ -47,12 +38,30 @@ impl Config {
             ));
         };
         let e = &self.file.execution;
+        let engine = self.engine_config()?;
+        let models = crate::load::planned_models(self)?;
         Ok(BacktestPlan {
-            engine: self.engine_config()?,
+            session: self.session_plan(engine, e.fill, self.text.clone(), models)?,
             data_path: self.resolve(&data.path),
             default_symbol: data.symbol.clone(),
+            close_at_end: e.close_at_end,
+            metrics: None,
+        })
+    }
+
+    /// The parts every session shares.
+    fn session_plan(
+        &self,
+        engine: EngineConfig,
+        fill: FillModel,
+        config_source: String,
+        models: Vec<PlannedModel>,
+    ) -> Result<SessionPlan, ConfigError> {
+        let e = &self.file.execution;
+        Ok(SessionPlan {
+            engine,
             sim: SimConfig {
-                fill: e.fill,
+                fill,
                 commission_bps: e.commission_bps,
                 slippage: e.slippage,
             },
@@ -60,10 +69,8 @@ impl Config {
             journal: self.journal_options()?,
             seed: self.file.session.seed,
             config_text: canonical_settings(&self.text),
-            config_source: self.text.clone(),
-            close_at_end: e.close_at_end,
-            metrics: None,
-            models: crate::load::planned_models(self)?,
+            config_source,
+            models,
         })
     }
 
@@ -126,23 +133,12 @@ impl Config {
         if let Some(ms) = ex.request_timeout_ms {
             exchange.request_timeout_ms = ms;
         }
-        let e = &self.file.execution;
         Ok(LivePlan {
+            // Paper sessions fill at the next tick, as tick backtests do.
+            session: self.session_plan(engine, FillModel::NextTick, redact(&self.text), models)?,
             venue: ex.venue,
             mode: ex.mode,
             exchange,
-            engine,
-            sim: SimConfig {
-                fill: FillModel::NextTick,
-                commission_bps: e.commission_bps,
-                slippage: e.slippage,
-            },
-            journal_dir: self.resolve(&self.file.journal.path),
-            journal: self.journal_options()?,
-            seed: self.file.session.seed,
-            config_text: canonical_settings(&self.text),
-            config_source: redact(&self.text),
-            models,
             watched: self.file.models.watched_slots(),
         })
     }

@@ -39,7 +39,7 @@ impl std::fmt::Debug for Watchers {
 
 /// The model a slot was configured with (its last entry).
 fn planned(plan: &LivePlan, slot: u16) -> Option<&PlannedModel> {
-    plan.models.iter().rev().find(|m| m.slot == slot)
+    plan.session.models.iter().rev().find(|m| m.slot == slot)
 }
 
 /// Publishes the model each ML slot serves now (`model_info`), as the

@@ -161,7 +161,7 @@ impl Live {
         venue: Arc<dyn Venue>,
         collector: Option<MetricsCollector>,
     ) -> Result<(Self, Option<Reconcile>, Arc<ModelRegistry>), LiveError> {
-        let resume = plan.journal_dir.join("manifest.json").exists();
+        let resume = plan.session.journal_dir.join("manifest.json").exists();
         let opened = if resume {
             start::resume(plan, &collector)?
         } else {
@@ -321,7 +321,7 @@ fn open_venue(plan: &LivePlan) -> Result<Arc<dyn Venue>, LiveError> {
     Ok(match plan.mode {
         Mode::Paper => Arc::new(PaperVenue::new(
             exchange,
-            plan.sim,
+            plan.session.sim,
             plan.exchange.symbols.len(),
         )),
         Mode::Testnet | Mode::Production => exchange,

@@ -26,7 +26,7 @@ pub fn basis(
     venue: &dyn Venue,
     balances: Option<&[Balance]>,
 ) -> Result<Vec<Input>, LiveError> {
-    if matches!(plan.engine.sizing, Sizing::Fixed(_)) {
+    if matches!(plan.session.engine.sizing, Sizing::Fixed(_)) {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
@@ -45,7 +45,7 @@ pub fn basis(
             step: (info.filters.quantity_step(true).normalize().to_string())
                 .parse()
                 .unwrap_or(0.0),
-            fee_rate: plan.sim.commission_bps / 10_000.0,
+            fee_rate: plan.session.sim.commission_bps / 10_000.0,
             quote,
         };
         tracing::info!(

@@ -34,7 +34,7 @@ pub struct Opened {
 }
 
 fn journal_options(plan: &LivePlan, collector: &Option<MetricsCollector>) -> JournalOptions {
-    let mut opts = plan.journal.clone();
+    let mut opts = plan.session.journal.clone();
     if let Some(m) = collector {
         let m = m.clone();
         opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
@@ -60,15 +60,15 @@ fn tag_of(payload: &[u8], time_ns: i64) -> String {
 
 /// A new journal: session start, instruments, model slots.
 pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, LiveError> {
-    let journal = Journal::create(&plan.journal_dir, journal_options(plan, collector))?;
-    axon_replay::write_config_source(&plan.journal_dir, &plan.config_source)?;
+    let journal = Journal::create(&plan.session.journal_dir, journal_options(plan, collector))?;
+    axon_replay::write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
     let registry = registry(&journal, collector);
-    let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
+    let engine = Engine::new(plan.session.engine.clone(), Box::new(registry.clone()))?;
     let start = Input::SessionStart(Box::new(SessionStart {
-        config: plan.engine.clone(),
-        config_text: plan.config_text.clone(),
+        config: plan.session.engine.clone(),
+        config_text: plan.session.config_text.clone(),
         data: Vec::new(),
-        seed: plan.seed,
+        seed: plan.session.seed,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
     }));
     let t0 = now_ns();
@@ -85,7 +85,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
         seq.submit(t0, &Input::Instrument(def))?;
     }
     let mut versions = std::collections::BTreeMap::new();
-    for m in &plan.models {
+    for m in &plan.session.models {
         let sha = seq.log().artifacts().put(&m.bytes)?;
         let version = versions
             .entry(m.slot)
@@ -112,7 +112,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
 
 /// The journal of an earlier run of this session, recovered and replayed.
 pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Opened, LiveError> {
-    let dir = &plan.journal_dir;
+    let dir = &plan.session.journal_dir;
     if plan.mode == Mode::Paper {
         return Err(LiveError::PaperResume { dir: dir.clone() });
     }
@@ -130,7 +130,7 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
     let registry = registry(&journal, collector);
     let reader = JournalReader::open(dir)?;
     let mut replay = Replayer::with_registry(&reader, registry.clone())?;
-    if replay.session().config != plan.engine {
+    if replay.session().config != plan.session.engine {
         return Err(bad(
             "it was started with a different engine configuration (strategy, sizing, risk, ensemble); resume with the same file or start a new journal".into(),
         ));

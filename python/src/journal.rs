@@ -39,12 +39,12 @@ fn backtest<'py>(
         .and_then(|c| c.backtest_plan())
         .map_err(config_error)?;
     if let Some(j) = journal {
-        plan.journal_dir = j;
+        plan.session.journal_dir = j;
     }
     let report = py
         .detach(|| axon_replay::run_backtest(&plan, &mut |_, _| {}))
         .map_err(replay_error)?;
-    let summary = report.summary_json(&plan.journal_dir);
+    let summary = report.summary_json(&plan.session.journal_dir);
     from_json(py, &summary)
 }
 

@@ -2,73 +2,23 @@
 //! journal. The simulator's fills go through the sequencer like any input,
 //! so the journal alone replays the session.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axon_adapters::sim::{FillModel, SimConfig, SimExchange};
+use axon_adapters::sim::{FillModel, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, ModelSwap, SessionStart};
 use axon_engine::market::{Bar, Tick};
-use axon_engine::{Engine, EngineConfig, Input, Sequencer, Summary, Trade};
-use axon_inference::{ModelConfig, ModelRegistry, swap_record};
-use axon_journal::{Journal, JournalOptions};
-use axon_metrics::MetricsCollector;
+use axon_engine::{Engine, Input, Sequencer, Summary, Trade};
+use axon_inference::{ModelRegistry, swap_record};
+use axon_journal::Journal;
 use serde_json::json;
 
 use crate::error::ReplayError;
 use crate::feed::{Feed, Rows};
 use crate::observe::RunMetrics;
-
-/// Everything a backtest needs.
-#[derive(Debug, Clone)]
-pub struct BacktestPlan {
-    /// Engine configuration (instruments are added as the data shows them).
-    pub engine: EngineConfig,
-    /// Parquet file or directory.
-    pub data_path: PathBuf,
-    /// Symbol for bar files without a symbol column.
-    pub default_symbol: Option<String>,
-    /// Simulated exchange.
-    pub sim: SimConfig,
-    /// Journal directory (must not hold a journal yet).
-    pub journal_dir: PathBuf,
-    /// Journal options.
-    pub journal: JournalOptions,
-    /// Session seed.
-    pub seed: u64,
-    /// The session's canonical settings (no locations, no layout),
-    /// journaled in the session-start record: part of its identity.
-    pub config_text: String,
-    /// The config file's own text, written beside the journal as
-    /// `config.toml` for provenance, outside the hash chain (empty: none).
-    pub config_source: String,
-    /// Close every position at the last close when the data ends (an
-    /// `EndOfData` input); `false` leaves them open, marked at the last
-    /// close, as backtesting.py's `finalize_trades=False`. The engine never
-    /// learns the data ended then, so replay needs no setting of its own.
-    pub close_at_end: bool,
-    /// Metrics to record the run into (observed from outside the engine).
-    pub metrics: Option<MetricsCollector>,
-    /// ML models: slots loaded at session start and swaps scheduled at
-    /// event times. Each is stored in the journal's artifact store and
-    /// enters the engine as a journaled `ModelSwap`.
-    pub models: Vec<PlannedModel>,
-}
-
-/// A model to load into a slot.
-#[derive(Debug, Clone)]
-pub struct PlannedModel {
-    /// Ensemble slot (0 is the rule-based strategy).
-    pub slot: u16,
-    /// `None`: at session start; else before the first market event at or
-    /// after this time (ns).
-    pub at_ns: Option<i64>,
-    /// The model file's bytes.
-    pub bytes: Arc<Vec<u8>>,
-    /// How to load it (its `input_shape` is the model's).
-    pub config: ModelConfig,
-}
+use crate::plan::BacktestPlan;
 
 /// What a backtest produced.
 #[derive(Debug, Clone)]
@@ -129,10 +79,10 @@ pub fn run_backtest(
     let kind = reader.kind();
     let total = reader.total_rows();
     let start = SessionStart {
-        config: plan.engine.clone(),
-        config_text: plan.config_text.clone(),
+        config: plan.session.engine.clone(),
+        config_text: plan.session.config_text.clone(),
         data,
-        seed: plan.seed,
+        seed: plan.session.seed,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let (mut run, registry) = Run::open(plan)?;
@@ -179,7 +129,7 @@ fn open_data(plan: &BacktestPlan) -> Result<(MarketReader, Vec<DataSource>), Rep
             ..ReaderOptions::default()
         },
     )?;
-    match (reader.kind(), plan.sim.fill) {
+    match (reader.kind(), plan.session.sim.fill) {
         (DataKind::Bars, FillModel::NextOpen) | (DataKind::Ticks, FillModel::NextTick) => {}
         (k, f) => {
             return Err(ReplayError::Plan(format!(
@@ -207,9 +157,9 @@ fn planned_swaps(
     plan: &BacktestPlan,
     journal: &Journal,
 ) -> Result<Vec<(i64, ModelSwap)>, ReplayError> {
-    let mut swaps = Vec::with_capacity(plan.models.len());
+    let mut swaps = Vec::with_capacity(plan.session.models.len());
     let mut versions = std::collections::BTreeMap::new();
-    for m in &plan.models {
+    for m in &plan.session.models {
         let sha = journal.artifacts().put(&m.bytes)?;
         let version = versions
             .entry(m.slot)
@@ -239,23 +189,23 @@ impl Run {
     /// A new journal with the plan's engine, models and simulator; the
     /// registry reports swaps that failed to build.
     fn open(plan: &BacktestPlan) -> Result<(Self, Arc<ModelRegistry>), ReplayError> {
-        let mut journal_opts = plan.journal.clone();
+        let mut journal_opts = plan.session.journal.clone();
         if let Some(m) = &plan.metrics {
             let m = m.clone();
             journal_opts.on_sync = Some(Arc::new(move |d| m.record_fsync(d.as_secs_f64())));
         }
-        let journal = Journal::create(&plan.journal_dir, journal_opts)?;
-        write_config_source(&plan.journal_dir, &plan.config_source)?;
+        let journal = Journal::create(&plan.session.journal_dir, journal_opts)?;
+        write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
         let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
         if let Some(m) = &plan.metrics {
             registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
         }
-        let engine = Engine::new(plan.engine.clone(), Box::new(registry.clone()))?;
+        let engine = Engine::new(plan.session.engine.clone(), Box::new(registry.clone()))?;
         let swaps = planned_swaps(plan, &journal)?;
         let run = Self {
             seq: Sequencer::new(engine, journal),
-            sim: SimExchange::new(plan.sim, 0),
-            declared: plan.engine.instruments.len(),
+            sim: SimExchange::new(plan.session.sim, 0),
+            declared: plan.session.engine.instruments.len(),
             last_time: 0,
             metrics: plan.metrics.clone().map(|m| RunMetrics::new(m, "sim")),
             swaps: swaps.into(),

@@ -21,14 +21,12 @@ mod export;
 mod feed;
 mod models;
 mod observe;
+mod plan;
 mod replayer;
 mod verify;
 
 pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
-pub use backtest::{
-    BacktestPlan, BacktestReport, CONFIG_SOURCE, PlannedModel, Progress, run_backtest,
-    write_config_source,
-};
+pub use backtest::{BacktestReport, CONFIG_SOURCE, Progress, run_backtest, write_config_source};
 pub use decision_report::{
     DecisionReport, ExplainOptions, action_name, explain_decision, window_names,
 };
@@ -37,5 +35,6 @@ pub use error::ReplayError;
 pub use export::export_parquet;
 pub use models::{SwapEntry, model_history};
 pub use observe::{InferenceMetrics, RunMetrics};
+pub use plan::{BacktestPlan, PlannedModel, SessionPlan};
 pub use replayer::{ReplayStep, Replayer};
 pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};

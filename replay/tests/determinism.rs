@@ -10,7 +10,9 @@ use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_
 use axon_engine::event::{EVENT_VERSION, Output, kind};
 use axon_engine::{Engine, EngineConfig, Input, Sequencer};
 use axon_journal::{Durability, Journal, JournalOptions, JournalReader};
-use axon_replay::{BacktestPlan, BacktestReport, diff_journals, run_backtest, verify_replay};
+use axon_replay::{
+    BacktestPlan, BacktestReport, SessionPlan, diff_journals, run_backtest, verify_replay,
+};
 use proptest::prelude::*;
 
 fn plan(
@@ -22,38 +24,40 @@ fn plan(
     fill: FillModel,
 ) -> BacktestPlan {
     BacktestPlan {
-        engine: EngineConfig {
-            cash: 10_000.0,
-            instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross { fast, slow },
-            sizing,
-            risk: RiskLimits {
-                max_drawdown_pct: Some(60.0),
-                ..RiskLimits::default()
+        session: SessionPlan {
+            engine: EngineConfig {
+                cash: 10_000.0,
+                instruments: Vec::new(),
+                strategy: StrategyConfig::SmaCross { fast, slow },
+                sizing,
+                risk: RiskLimits {
+                    max_drawdown_pct: Some(60.0),
+                    ..RiskLimits::default()
+                },
+                decisions: DecisionLog::Actions,
+                year_ns: YEAR_NS,
+                ensemble: Default::default(),
             },
-            decisions: DecisionLog::Actions,
-            year_ns: YEAR_NS,
-            ensemble: Default::default(),
+            sim: SimConfig {
+                fill,
+                commission_bps: 1.0,
+                slippage: 0.0,
+            },
+            journal_dir: journal.to_path_buf(),
+            journal: JournalOptions {
+                durability: Durability::None,
+                segment_bytes: 16 << 10,
+                ..JournalOptions::default()
+            },
+            seed: 1,
+            config_text: String::new(),
+            config_source: String::new(),
+            models: Vec::new(),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
-        sim: SimConfig {
-            fill,
-            commission_bps: 1.0,
-            slippage: 0.0,
-        },
-        journal_dir: journal.to_path_buf(),
-        journal: JournalOptions {
-            durability: Durability::None,
-            segment_bytes: 16 << 10,
-            ..JournalOptions::default()
-        },
-        seed: 1,
-        config_text: String::new(),
-        config_source: String::new(),
         close_at_end: true,
         metrics: None,
-        models: Vec::new(),
     }
 }
 

@@ -14,39 +14,41 @@ use axon_engine::market::Tick;
 use axon_engine::{EngineConfig, Input, Output};
 use axon_inference::ModelRegistry;
 use axon_journal::{Durability, Journal, JournalOptions, JournalReader};
-use axon_replay::{BacktestPlan, BacktestReport, ReplayError, Replayer, run_backtest};
+use axon_replay::{BacktestPlan, BacktestReport, ReplayError, Replayer, SessionPlan, run_backtest};
 
 fn plan(data: &Path, journal: &Path) -> BacktestPlan {
     BacktestPlan {
-        engine: EngineConfig {
-            cash: 10_000.0,
-            instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross { fast: 3, slow: 8 },
-            sizing: Sizing::AllIn,
-            risk: RiskLimits::default(),
-            decisions: DecisionLog::Actions,
-            year_ns: YEAR_NS,
-            ensemble: Default::default(),
+        session: SessionPlan {
+            engine: EngineConfig {
+                cash: 10_000.0,
+                instruments: Vec::new(),
+                strategy: StrategyConfig::SmaCross { fast: 3, slow: 8 },
+                sizing: Sizing::AllIn,
+                risk: RiskLimits::default(),
+                decisions: DecisionLog::Actions,
+                year_ns: YEAR_NS,
+                ensemble: Default::default(),
+            },
+            sim: SimConfig {
+                fill: FillModel::NextOpen,
+                commission_bps: 1.0,
+                slippage: 0.0,
+            },
+            journal_dir: journal.to_path_buf(),
+            journal: JournalOptions {
+                durability: Durability::None,
+                segment_bytes: 16 << 10,
+                ..JournalOptions::default()
+            },
+            seed: 7,
+            config_text: String::new(),
+            config_source: String::new(),
+            models: Vec::new(),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
-        sim: SimConfig {
-            fill: FillModel::NextOpen,
-            commission_bps: 1.0,
-            slippage: 0.0,
-        },
-        journal_dir: journal.to_path_buf(),
-        journal: JournalOptions {
-            durability: Durability::None,
-            segment_bytes: 16 << 10,
-            ..JournalOptions::default()
-        },
-        seed: 7,
-        config_text: String::new(),
-        config_source: String::new(),
         close_at_end: true,
         metrics: None,
-        models: Vec::new(),
     }
 }
 
@@ -96,7 +98,7 @@ fn reproduces_a_backtest_and_its_engine() {
     assert_eq!(replayer.session().seed, 7);
     assert_eq!(
         replayer.session().config.strategy,
-        plan(&journal, &journal).engine.strategy
+        plan(&journal, &journal).session.engine.strategy
     );
     let first = replayer.first_record();
     assert_eq!((first.seq, first.kind), (0, kind::SESSION_START));

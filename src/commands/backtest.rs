@@ -127,7 +127,7 @@ pub struct MetricsServe {
 pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Result<()> {
     let mut plan = Config::load(config_path)?.backtest_plan()?;
     if let Some(j) = &out.journal {
-        plan.journal_dir = j.clone();
+        plan.session.journal_dir = j.clone();
     }
     let exporter = match &out.metrics {
         Some(serve) => {
@@ -146,14 +146,14 @@ pub fn backtest(config_path: &Path, out: &Outputs, quiet: bool) -> anyhow::Resul
     };
     let report = run(&plan, quiet)?;
     if let Some(p) = &out.summary_json {
-        let text = serde_json::to_string_pretty(&report.summary_json(&plan.journal_dir))?;
+        let text = serde_json::to_string_pretty(&report.summary_json(&plan.session.journal_dir))?;
         std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &out.trades_csv {
         write_trades_csv(&report, p)?;
     }
     if !quiet {
-        print_summary(&report, &plan.journal_dir);
+        print_summary(&report, &plan.session.journal_dir);
     }
     if let Some((exporter, hold)) = exporter {
         // The run is over; the last values stay up for a final scrape.
@@ -170,7 +170,7 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
     // A live session's file: credentials present (never printed), sizing
     // a venue can take, limits sane; a backtest's: its data exists.
     let (journal_dir, what) = if let Source::Exchange(_) = config.file.source {
-        (config.live_plan()?.journal_dir, "live sessions")
+        (config.live_plan()?.session.journal_dir, "live sessions")
     } else {
         let plan = config.backtest_plan()?;
         if !plan.data_path.exists() {
@@ -180,7 +180,7 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
                 plan.data_path.display()
             ));
         }
-        (plan.journal_dir, "backtests")
+        (plan.session.journal_dir, "backtests")
     };
     if journal_dir.join("manifest.json").exists() {
         problems.push(format!(

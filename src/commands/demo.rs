@@ -98,9 +98,9 @@ pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow:
     std::fs::write(dir.join("mlp_4.safetensors"), DEMO_MODEL)?;
     let plan = axon_config::Config::load(&config_path)?.backtest_plan()?;
     let report = backtest::run(&plan, quiet)?;
-    let outcome = replay::verify(&plan.journal_dir, quiet)?;
+    let outcome = replay::verify(&plan.session.journal_dir, quiet)?;
     if !quiet {
-        backtest::print_summary(&report, &plan.journal_dir);
+        backtest::print_summary(&report, &plan.session.journal_dir);
         println!();
     }
     let verified = outcome.mismatch.is_none() && outcome.head_hash == report.head_hash;
@@ -125,7 +125,7 @@ pub fn demo(out: Option<PathBuf>, ticks: u64, seed: u64, quiet: bool) -> anyhow:
     if !verified {
         return Err(Failure::differs(format!(
             "replay of {} did NOT reproduce the backtest (first difference at seq {:?})",
-            plan.journal_dir.display(),
+            plan.session.journal_dir.display(),
             outcome.mismatch.map(|m| m.seq)
         ))
         .into());

@@ -50,9 +50,9 @@ pub fn run(args: LiveArgs) -> Result<LiveReport, Failure> {
     let config = axon_config::Config::load(&args.config)?;
     let mut plan = config.live_plan()?;
     if let Some(j) = &args.journal {
-        plan.journal_dir = j.clone();
+        plan.session.journal_dir = j.clone();
     }
-    let journal_dir = plan.journal_dir.clone();
+    let journal_dir = plan.session.journal_dir.clone();
     let report = axon_live::run_blocking(plan, args.max_duration, args.metrics)?;
     if let Some(p) = &args.summary_json {
         write_summary(p, &report, &journal_dir)?;
