@@ -69,6 +69,21 @@ pub struct Explanation {
     pub background_rows: usize,
 }
 
+impl Explanation {
+    /// Feature names with their importances, largest magnitude first (a
+    /// stable sort: equal magnitudes keep the features' order).
+    pub fn ranked_features(&self) -> Vec<(&str, f64)> {
+        let mut items: Vec<(&str, f64)> = self
+            .feature_names
+            .iter()
+            .map(String::as_str)
+            .zip(self.feature_importances.iter().copied())
+            .collect();
+        items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        items
+    }
+}
+
 /// The explainer.
 #[derive(Debug, Clone)]
 pub struct KernelSHAP {

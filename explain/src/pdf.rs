@@ -252,12 +252,7 @@ fn shap(w: &mut Writer, r: &Report, e: &Explanation) {
             e.background_rows
         ),
     );
-    let mut items: Vec<(&String, f64)> = e
-        .feature_names
-        .iter()
-        .zip(e.feature_importances.iter().copied())
-        .collect();
-    items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let mut items = e.ranked_features();
     w.line(
         9.0,
         false,

@@ -75,13 +75,8 @@ pub fn audit_cmd(
 fn print_audit(r: &DecisionReport) {
     let (a, chosen, report) = (&r.audit, r.slot(), &r.report);
     let top = report.explanation.as_ref().map(|e| {
-        let mut v: Vec<(&String, f64)> = e
-            .feature_names
+        e.ranked_features()
             .iter()
-            .zip(e.feature_importances.iter().copied())
-            .collect();
-        v.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()));
-        v.iter()
             .take(3)
             .map(|(n, x)| format!("{n} {x:+.4}"))
             .collect::<Vec<_>>()
