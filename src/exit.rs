@@ -68,6 +68,7 @@ bad_input!(
     axon_journal::JournalError,
     axon_data::DataError,
     axon_config::ConfigError,
+    axon_explain::ExplainError,
 );
 
 impl From<LiveError> for Failure {

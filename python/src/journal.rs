@@ -114,13 +114,8 @@ fn audit<'py>(
         r.report
             .write_files(&files, r.provenance.clone())
             .map_err(value_error)?;
-        if !r.audit.reproduced {
-            return Err(axon_error(format!(
-                "{}: the replay did NOT reproduce the decision at seq {} (first difference at seq {:?})",
-                path.display(),
-                r.audit.seq,
-                r.audit.first_mismatch
-            )));
+        if let Some(why) = r.audit.difference() {
+            return Err(axon_error(why));
         }
     }
     let slots: Vec<serde_json::Value> = a

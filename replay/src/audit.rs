@@ -101,6 +101,22 @@ pub struct Audit {
     pub threshold: f64,
 }
 
+impl Audit {
+    /// Why the audit failed, when the replay did not reproduce the
+    /// decision: one line naming the journal, the decision and the first
+    /// differing record. `None` when it was reproduced bit for bit.
+    pub fn difference(&self) -> Option<String> {
+        (!self.reproduced).then(|| {
+            format!(
+                "{}: the replay did NOT reproduce the decision at seq {} (first difference at seq {:?})",
+                self.journal.display(),
+                self.seq,
+                self.first_mismatch
+            )
+        })
+    }
+}
+
 /// Finds the decision behind an order: the last `Decision` on the order's
 /// instrument before the order's intent.
 fn find_order(reader: &JournalReader, dir: &Path, client_id: u64) -> Result<u64, ReplayError> {

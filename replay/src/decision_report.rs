@@ -210,7 +210,7 @@ fn context(a: &Audit, explained: u16, order: Option<String>) -> ReportContext {
 }
 
 /// The engine's feature window names: horizon k's return.
-pub fn window_names(model: &dyn Backend) -> Vec<String> {
+fn window_names(model: &dyn Backend) -> Vec<String> {
     let width = model.info().input_shape.last().copied().unwrap_or(0);
     (1..=width).map(|k| format!("ret_{k}")).collect()
 }

@@ -51,24 +51,15 @@ pub fn audit_cmd(
         counterfactual_samples: args.counterfactual_samples,
     };
     let r = explain_decision(journal, target, &options)?;
-    let fail = |e: axon_explain::ExplainError| Failure::input(e.to_string());
     r.report
         .write_files(&args.files, r.provenance.clone())
-        .map_err(fail)?;
-    let a = &r.audit;
+        .map_err(Failure::from)?;
     if !quiet {
         print_audit(&r);
     }
-    if a.reproduced {
-        Ok(())
-    } else {
-        Err(Failure::differs(format!(
-            "{}: the replay did NOT reproduce the decision at seq {} (first difference at seq {:?})",
-            journal.display(),
-            a.seq,
-            a.first_mismatch
-        ))
-        .into())
+    match r.audit.difference() {
+        None => Ok(()),
+        Some(why) => Err(Failure::differs(why).into()),
     }
 }
 
@@ -184,7 +175,7 @@ pub fn explain_cmd(
     });
     report
         .write_files(&args.files, provenance.clone())
-        .map_err(|e| Failure::input(e.to_string()))?;
+        .map_err(Failure::from)?;
     if args.files.json.is_none() {
         let e = report.explanation.as_ref();
         println!(
