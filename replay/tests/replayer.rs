@@ -6,81 +6,41 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axon_adapters::sim::{FillModel, SimConfig};
-use axon_data::{BarBatch, SymbolTable, write_bars};
-use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
+use axon_adapters::sim::FillModel;
+use axon_data::write_bars;
+use axon_engine::config::Sizing;
 use axon_engine::event::{EVENT_VERSION, kind};
 use axon_engine::market::Tick;
-use axon_engine::{EngineConfig, Input, Output};
+use axon_engine::{Input, Output};
 use axon_inference::ModelRegistry;
-use axon_journal::{Durability, Journal, JournalOptions, JournalReader};
-use axon_replay::{BacktestPlan, BacktestReport, ReplayError, Replayer, SessionPlan, run_backtest};
+use axon_journal::{Journal, JournalOptions, JournalReader};
+use axon_replay::{BacktestReport, ReplayError, Replayer, run_backtest};
 
-fn plan(data: &Path, journal: &Path) -> BacktestPlan {
-    BacktestPlan {
-        session: SessionPlan {
-            engine: EngineConfig {
-                cash: 10_000.0,
-                instruments: Vec::new(),
-                strategy: StrategyConfig::SmaCross { fast: 3, slow: 8 },
-                sizing: Sizing::AllIn,
-                risk: RiskLimits::default(),
-                decisions: DecisionLog::Actions,
-                year_ns: YEAR_NS,
-                ensemble: Default::default(),
-            },
-            sim: SimConfig {
-                fill: FillModel::NextOpen,
-                commission_bps: 1.0,
-                slippage: 0.0,
-            },
-            journal_dir: journal.to_path_buf(),
-            journal: JournalOptions {
-                durability: Durability::None,
-                segment_bytes: 16 << 10,
-                ..JournalOptions::default()
-            },
-            seed: 7,
-            config_text: String::new(),
-            config_source: String::new(),
-            models: Vec::new(),
-        },
-        data_path: data.to_path_buf(),
-        default_symbol: None,
-        close_at_end: true,
-        metrics: None,
-    }
-}
+mod common;
+use common::{bars, plan};
 
-/// A zig-zag of bars for two symbols, interleaved: enough crosses to trade.
-fn bars(n: usize) -> (BarBatch, SymbolTable) {
-    let mut symbols = SymbolTable::default();
-    let ids = [symbols.intern("AAA"), symbols.intern("BBB")];
-    let mut b = BarBatch::default();
-    let mut price = [100.0f64, 50.0];
-    for i in 0..n {
-        let k = i % 2;
-        let step = ((i * 37 % 61) as f64 - 30.0) / 2000.0;
-        let open = price[k];
-        let close = (open * (1.0 + step)).max(1.0);
-        price[k] = close;
-        b.ts.push(1_700_000_000_000_000_000 + i as i64 * 60_000_000_000);
-        b.symbol.push(ids[k]);
-        b.open.push(open);
-        b.close.push(close);
-        b.high.push(open.max(close) * 1.001);
-        b.low.push(open.min(close) * 0.999);
-        b.volume.push(1000.0 + i as f64);
-    }
-    (b, symbols)
+/// A zig-zag of 400 bars for two symbols: enough crosses to trade.
+fn steps() -> Vec<i16> {
+    (0..400).map(|i| (i * 37 % 61) as i16 - 30).collect()
 }
 
 /// A backtest's journal in `dir/run`.
 fn backtest(dir: &Path) -> BacktestReport {
-    let (batch, symbols) = bars(400);
+    let (batch, symbols) = bars(&steps());
     let data = dir.join("bars.parquet");
     write_bars(&data, &batch, &symbols).unwrap();
-    let report = run_backtest(&plan(&data, &dir.join("run")), &mut |_, _| {}).unwrap();
+    let report = run_backtest(
+        &plan(
+            &data,
+            &dir.join("run"),
+            3,
+            8,
+            Sizing::AllIn,
+            FillModel::NextOpen,
+        ),
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert!(report.summary.trades > 0, "the test needs trades");
     report
 }
@@ -95,11 +55,9 @@ fn reproduces_a_backtest_and_its_engine() {
     let mut replayer = Replayer::with_registry(&reader, registry.clone()).unwrap();
     assert!(Arc::ptr_eq(replayer.registry(), &registry));
     assert_eq!(replayer.dir(), journal);
-    assert_eq!(replayer.session().seed, 7);
-    assert_eq!(
-        replayer.session().config.strategy,
-        plan(&journal, &journal).session.engine.strategy
-    );
+    let planned = plan(&journal, &journal, 3, 8, Sizing::AllIn, FillModel::NextOpen).session;
+    assert_eq!(replayer.session().seed, planned.seed);
+    assert_eq!(replayer.session().config.strategy, planned.engine.strategy);
     let first = replayer.first_record();
     assert_eq!((first.seq, first.kind), (0, kind::SESSION_START));
     assert_eq!(first.payload, {
