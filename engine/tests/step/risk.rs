@@ -2,10 +2,9 @@
 //! rejection carries its value and limit and is journaled after its intent.
 
 use axon_engine::config::Sizing;
-use axon_engine::event::{Action, InstrumentDef, OrderType, RiskReason, RiskReject, kind};
+use axon_engine::event::{Action, OrderType, RiskReason, RiskReject, kind};
 use axon_engine::market::Side;
-use axon_engine::model::RuleModels;
-use axon_engine::{Engine, Input, MemoryLog, Output, Sequencer};
+use axon_engine::{Input, MemoryLog, Output, Sequencer};
 
 use super::{
     CROSS_UP, Harness, MINUTE, THEN_DOWN, THEN_DOWN_AGAIN, THEN_UP, bar, config, decision, fill,
@@ -151,17 +150,8 @@ fn max_order_rate_counts_orders_in_one_second_of_event_time() {
 fn risk_rejects_are_journaled() {
     let mut c = config();
     c.risk.max_order_notional = Some(1_000.0);
-    let mut engine = Engine::new(c, Box::new(RuleModels)).expect("valid config");
-    let mut out = Vec::new();
-    engine.step(
-        0,
-        &Input::Instrument(InstrumentDef {
-            id: 0,
-            symbol: "SYN".into(),
-        }),
-        &mut out,
-    );
-    let mut seq = Sequencer::new(engine, MemoryLog::default());
+    // The harness's engine, instrument declared, behind a sequencer.
+    let mut seq = Sequencer::new(Harness::new(c).engine, MemoryLog::default());
     for (i, &c) in CROSS_UP.iter().enumerate() {
         seq.submit(i as i64 * MINUTE, &bar(c)).expect("memory log");
     }
