@@ -84,15 +84,12 @@ impl From<LiveError> for Failure {
     }
 }
 
-/// Turns an error from anywhere into a failure: a typed error by its kind,
-/// anything else as bad input.
+/// Turns an error from anywhere into a failure: one already classified
+/// (typed errors become failures through the `From`s above where a command
+/// returns them), anything else as bad input.
 pub fn classify(err: anyhow::Error) -> Failure {
-    let err = match err.downcast::<Failure>() {
-        Ok(f) => return f,
-        Err(e) => e,
-    };
-    match err.downcast::<LiveError>() {
-        Ok(e) => e.into(),
+    match err.downcast::<Failure>() {
+        Ok(f) => f,
         Err(other) => Failure::input(format!("{other:#}")),
     }
 }
