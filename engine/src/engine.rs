@@ -8,98 +8,38 @@
 //! enter through the risk checks).
 
 use crate::error::EngineError;
-use std::collections::BTreeMap;
 
-use crate::config::{ALL_IN_FRACTION, DecisionLog, EngineConfig, Sizing, StrategyConfig};
-use crate::ensemble::{Ensemble, Evaluation};
+use crate::config::{EngineConfig, StrategyConfig};
+use crate::desk::{Desk, OrderRequest};
+use crate::ensemble::Ensemble;
 use crate::event::{
-    Action, CancelRequest, Decision, Fill, Input, KillSwitch, ModelSwap, OrderIntent,
-    OrderSubmitted, OrderType, Output, Quantity, SessionStart, WeightChange,
+    CancelRequest, Fill, Input, KillSwitch, ModelSwap, OrderType, Output, SessionStart,
+    WeightChange,
 };
 use crate::instrument::InstrumentState;
-use crate::market::{InstrumentId, Side};
-use crate::model::{ModelFactory, ModelInput, RuleModels, SmaCross};
+use crate::market::InstrumentId;
+use crate::model::{ModelFactory, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
-use crate::risk::{Risk, RiskBook};
-use crate::sizing::LiveSizing;
+use crate::risk::Risk;
 use crate::stats::{EquityStats, Summary};
-
-/// An order the engine submitted and the venue has not finished.
-#[derive(Debug, Clone)]
-struct OpenOrder {
-    intent: OrderIntent,
-    filled: f64,
-}
-
-/// An order the engine means to send, before it has a client id.
-#[derive(Debug, Clone, Copy)]
-struct OrderRequest {
-    instrument: InstrumentId,
-    side: Side,
-    quantity: Quantity,
-    order_type: OrderType,
-    reference_price: f64,
-    reduce_only: bool,
-}
-
-impl OrderRequest {
-    /// A reduce-only order that closes `position` (non-zero) in full.
-    fn close(
-        instrument: InstrumentId,
-        position: f64,
-        order_type: OrderType,
-        reference_price: f64,
-    ) -> Self {
-        Self {
-            instrument,
-            side: if position > 0.0 {
-                Side::Sell
-            } else {
-                Side::Buy
-            },
-            quantity: Quantity::Units(position.abs()),
-            order_type,
-            reference_price,
-            reduce_only: true,
-        }
-    }
-
-    fn into_intent(self, client_id: u64) -> OrderIntent {
-        OrderIntent {
-            client_id,
-            instrument: self.instrument,
-            side: self.side,
-            quantity: self.quantity,
-            order_type: self.order_type,
-            reference_price: self.reference_price,
-            reduce_only: self.reduce_only,
-        }
-    }
-}
+use crate::strategy::{Context, EnsembleStrategy, MarketEvent, Strategy};
 
 /// The engine's whole state.
 #[derive(Debug)]
 pub struct Engine {
     config: EngineConfig,
     factory: Box<dyn ModelFactory>,
+    /// The model slots, which swaps and weight overrides change and the
+    /// strategy calls.
     ensemble: Ensemble,
     portfolio: Portfolio,
-    risk: Risk,
+    desk: Desk,
     stats: EquityStats,
-    orders: BTreeMap<u64, OpenOrder>,
-    next_client_id: u64,
     /// Indexed by instrument id; grows as instruments are declared.
     instruments: Vec<InstrumentState>,
-    eval: Evaluation,
-    /// Scratch for each slot's return at a market event.
-    returns: Vec<f64>,
+    strategy: Box<dyn Strategy>,
     /// End of data or a margin call: no more decisions.
     ended: bool,
-    /// Submitting the close-out of a margin call or the end of data, which
-    /// even a halted kill switch lets through.
-    forcing: bool,
-    /// Live sessions: relative entries sized when they are created.
-    sizing: LiveSizing,
 }
 
 impl Engine {
@@ -124,20 +64,11 @@ impl Engine {
         Ok(Self {
             ensemble,
             portfolio: Portfolio::new(config.cash, n),
-            risk: Risk::new(config.risk),
+            desk: Desk::new(Risk::new(config.risk)),
             stats: EquityStats::new(config.cash, warmup),
-            orders: BTreeMap::new(),
-            next_client_id: 1,
             instruments: vec![InstrumentState::default(); n],
-            returns: Vec::with_capacity(4),
-            eval: Evaluation {
-                models: Vec::with_capacity(4),
-                score: 0.0,
-                action: Action::Hold,
-            },
+            strategy: Box::new(EnsembleStrategy::default()),
             ended: false,
-            forcing: false,
-            sizing: LiveSizing::default(),
             factory,
             config,
         })
@@ -155,7 +86,7 @@ impl Engine {
 
     /// Whether the kill switch is engaged.
     pub fn kill_switch_engaged(&self) -> bool {
-        self.risk.killed()
+        self.desk.risk.killed()
     }
 
     /// The ensemble (slots, weights, performance).
@@ -190,12 +121,12 @@ impl Engine {
             }
             Input::Tick(t) => self.on_market(time_ns, t.instrument, t.mid(), out),
             Input::Bar(b) => self.on_market(time_ns, b.instrument, b.close, out),
-            Input::Fill(f) => self.on_fill(time_ns, f),
+            Input::Fill(f) => self.on_fill(time_ns, f, out),
             Input::Reject(r) => {
-                self.orders.remove(&r.client_id);
+                self.desk.orders.remove(&r.client_id);
             }
             Input::CancelAck(c) => {
-                self.orders.remove(&c.client_id);
+                self.desk.orders.remove(&c.client_id);
             }
             Input::ModelSwap(s) => self.on_swap(s, out),
             Input::ModelRejected(r) => {
@@ -218,7 +149,7 @@ impl Engine {
                     }));
                 }
             }
-            Input::SizingBasis(b) => self.sizing.set(b),
+            Input::SizingBasis(b) => self.desk.sizing.set(b),
             Input::EndOfData => self.on_end(time_ns, out),
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
@@ -263,8 +194,8 @@ impl Engine {
         }
     }
 
-    /// A tick or bar: mark; then, until trading ends, score, decide and
-    /// order (or liquidate on a margin call).
+    /// A tick or bar: mark; then, until trading ends, the strategy's turn
+    /// (or a liquidation on a margin call).
     fn on_market(
         &mut self,
         time_ns: i64,
@@ -272,7 +203,7 @@ impl Engine {
         price: f64,
         out: &mut Vec<Output>,
     ) {
-        let Some((bar_index, equity)) = self.mark(time_ns, instrument, price, out) else {
+        let Some((index, equity)) = self.mark(time_ns, instrument, price, out) else {
             return;
         };
         if self.ended {
@@ -282,14 +213,25 @@ impl Engine {
             // As a broker would (and backtesting.py does): liquidate at this
             // price and stop trading.
             out.push(Output::MarginCall(crate::event::MarginCall { equity }));
-            self.risk.engage();
+            self.desk.risk.engage();
             self.flatten(time_ns, out);
             return;
         }
-        self.score(time_ns, instrument, price, out);
-        if let Some(side) = self.decide(instrument, bar_index, price, out) {
-            self.order(time_ns, instrument, side, price, out);
-        }
+        let event = MarketEvent {
+            time_ns,
+            instrument,
+            index,
+            price,
+        };
+        let mut ctx = Context {
+            time_ns,
+            config: &self.config,
+            portfolio: &self.portfolio,
+            desk: &mut self.desk,
+            models: &mut self.ensemble,
+            out,
+        };
+        self.strategy.on_market(&mut ctx, &event);
     }
 
     /// Counts the event, marks the account at `price`, samples the equity
@@ -307,188 +249,23 @@ impl Engine {
         self.portfolio.set_mark(instrument, price);
         let equity = self.portfolio.equity();
         self.stats.sample(time_ns, equity, instrument, price);
-        if let Some(limit) = self.risk.check_drawdown(self.stats.drawdown_pct(equity)) {
+        if let Some(limit) = self
+            .desk
+            .risk
+            .check_drawdown(self.stats.drawdown_pct(equity))
+        {
             out.push(Output::KillSwitch(KillSwitch {
                 drawdown_pct: self.stats.drawdown_pct(equity),
                 limit_pct: limit,
-                mode: self.risk.kill_mode(),
+                mode: self.desk.risk.kill_mode(),
             }));
         }
         Some((bar_index, equity))
     }
 
-    /// Credits the models' last votes with the price change, then runs every
-    /// slot and the ensemble on this event into `self.eval` and keeps the
-    /// new votes.
-    fn score(&mut self, time_ns: i64, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
-        self.credit_models(instrument, price, out);
-        let input = ModelInput {
-            instrument,
-            time_ns,
-            price,
-        };
-        self.ensemble.predict(&input, &mut self.eval);
-        self.instruments[instrument as usize].record_votes(&self.eval.models);
-    }
-
-    /// Credits each slot with its virtual position's return since the last
-    /// event on this instrument, and lets the ensemble re-weight.
-    fn credit_models(&mut self, instrument: InstrumentId, price: f64, out: &mut Vec<Output>) {
-        let state = &mut self.instruments[instrument as usize];
-        let Some(change) = state.reprice(price) else {
-            return;
-        };
-        state.credit(self.ensemble.len(), change, &mut self.returns);
-        if let Some(w) = self.ensemble.update_weights(&self.returns) {
-            out.push(Output::WeightChange(WeightChange {
-                weights: w.to_vec(),
-                reason: "performance".into(),
-            }));
-        }
-    }
-
-    /// Journals the ensemble's decision (holds only when the decision log
-    /// asks for every event); returns the side it wants to trade, if any.
-    fn decide(
-        &mut self,
-        instrument: InstrumentId,
-        bar_index: u64,
-        price: f64,
-        out: &mut Vec<Output>,
-    ) -> Option<Side> {
-        let action = self.eval.action;
-        if action == Action::Hold && self.config.decisions == DecisionLog::Actions {
-            return None;
-        }
-        self.ensemble.annotate(&mut self.eval);
-        out.push(Output::Decision(Decision {
-            instrument,
-            bar_index,
-            price,
-            models: self.eval.models.clone(),
-            weights: self.ensemble.weights().to_vec(),
-            score: self.eval.score,
-            action,
-        }));
-        match action {
-            Action::Buy => Some(Side::Buy),
-            Action::Sell => Some(Side::Sell),
-            Action::Hold => None,
-        }
-    }
-
-    /// Trades the decided side unless already positioned or entering that
-    /// way: as backtesting.py's SmaCross, closes what is open, then enters.
-    fn order(
-        &mut self,
-        time_ns: i64,
-        instrument: InstrumentId,
-        side: Side,
-        price: f64,
-        out: &mut Vec<Output>,
-    ) {
-        let position = self.portfolio.position(instrument);
-        if self.holds_or_enters(instrument, side, position) {
-            return;
-        }
-        if position != 0.0 {
-            let close = OrderRequest::close(instrument, position, OrderType::Market, price);
-            self.submit(time_ns, close, out);
-        }
-        let entry = OrderRequest {
-            instrument,
-            side,
-            quantity: self.entry_quantity(instrument, price),
-            order_type: OrderType::Market,
-            reference_price: price,
-            reduce_only: false,
-        };
-        self.submit(time_ns, entry, out);
-    }
-
-    /// Whether the instrument is already positioned (or entering) the way
-    /// `side` wants, so a new signal places no order.
-    fn holds_or_enters(&self, instrument: InstrumentId, side: Side, position: f64) -> bool {
-        // The newest working entry order counts; a later opposite signal
-        // supersedes an older one.
-        let entering = self
-            .orders
-            .values()
-            .rev()
-            .find(|o| o.intent.instrument == instrument && !o.intent.reduce_only)
-            .is_some_and(|o| o.intent.side == side);
-        // backtesting.py's SmaCross closes and re-enters on every crossover,
-        // also one in the direction held (after a tie swallowed the opposite
-        // crossover). Models that vote a state repeat their signal at every
-        // event, so while any of them votes, a held position stays.
-        let reenter = self
-            .ensemble
-            .slots()
-            .iter()
-            .all(|s| s.model.signals_events());
-        entering || (position * side.sign() > 0.0 && !reenter)
-    }
-
-    /// An entry's size as configured; a relative one in units where a live
-    /// sizing basis resolves it, else as the equity fraction.
-    fn entry_quantity(&self, instrument: InstrumentId, price: f64) -> Quantity {
-        let relative = |f: f64| {
-            self.sizing
-                .units(instrument, f, price, &self.portfolio)
-                .map_or(Quantity::EquityFraction(f), Quantity::Units)
-        };
-        match self.config.sizing {
-            Sizing::AllIn => relative(ALL_IN_FRACTION),
-            Sizing::Fraction(f) => relative(f),
-            Sizing::Fixed(u) => Quantity::Units(u),
-        }
-    }
-
-    /// Gives the order the next client id and journals the intent; risk
-    /// then either passes it (submitted, now working) or rejects it.
-    fn submit(&mut self, time_ns: i64, request: OrderRequest, out: &mut Vec<Output>) {
-        let intent = request.into_intent(self.next_client_id);
-        self.next_client_id += 1;
-        out.push(Output::OrderIntent(intent.clone()));
-        let book = RiskBook {
-            equity: self.portfolio.equity(),
-            projected_position: self.projected_position(request.instrument),
-            open_orders: self.orders.len(),
-            mark: self.portfolio.mark(request.instrument),
-            forced: self.forcing,
-        };
-        match self.risk.check(time_ns, &intent, &book) {
-            Ok(()) => {
-                self.orders.insert(
-                    intent.client_id,
-                    OpenOrder {
-                        intent: intent.clone(),
-                        filled: 0.0,
-                    },
-                );
-                out.push(Output::OrderSubmitted(OrderSubmitted { order: intent }));
-            }
-            Err(reject) => out.push(Output::RiskReject(reject)),
-        }
-    }
-
-    /// Position plus what open fixed-size orders would add.
-    fn projected_position(&self, instrument: InstrumentId) -> f64 {
-        let mut p = self.portfolio.position(instrument);
-        for o in self
-            .orders
-            .values()
-            .filter(|o| o.intent.instrument == instrument)
-        {
-            if let Quantity::Units(u) = o.intent.quantity {
-                p += (u - o.filled) * o.intent.side.sign();
-            }
-        }
-        p
-    }
-
-    fn on_fill(&mut self, time_ns: i64, f: &Fill) {
+    fn on_fill(&mut self, time_ns: i64, f: &Fill, out: &mut Vec<Output>) {
         let moc = self
+            .desk
             .orders
             .get(&f.client_id)
             .is_some_and(|o| o.intent.order_type == OrderType::MarketOnClose);
@@ -500,12 +277,16 @@ impl Engine {
             next_bar
         };
         self.portfolio.apply_fill(f, time_ns, bar);
-        self.sizing.on_fill(f);
-        if f.last {
-            self.orders.remove(&f.client_id);
-        } else if let Some(o) = self.orders.get_mut(&f.client_id) {
-            o.filled += f.quantity;
-        }
+        self.desk.on_fill(f);
+        let mut ctx = Context {
+            time_ns,
+            config: &self.config,
+            portfolio: &self.portfolio,
+            desk: &mut self.desk,
+            models: &mut self.ensemble,
+            out,
+        };
+        self.strategy.on_fill(&mut ctx, f);
         if self.ended {
             self.stats.revalue_last(self.portfolio.equity());
         }
@@ -520,8 +301,8 @@ impl Engine {
     /// Cancels working orders and closes every position at the current mark.
     fn flatten(&mut self, time_ns: i64, out: &mut Vec<Output>) {
         self.ended = true;
-        self.forcing = true;
-        let open: Vec<u64> = self.orders.keys().copied().collect();
+        self.desk.forcing = true;
+        let open: Vec<u64> = self.desk.orders.keys().copied().collect();
         for client_id in open {
             out.push(Output::CancelRequest(CancelRequest { client_id }));
         }
@@ -531,9 +312,9 @@ impl Engine {
                 let mark = self.portfolio.mark(instrument);
                 let close =
                     OrderRequest::close(instrument, position, OrderType::MarketOnClose, mark);
-                self.submit(time_ns, close, out);
+                self.desk.submit(time_ns, close, &self.portfolio, out);
             }
         }
-        self.forcing = false;
+        self.desk.forcing = false;
     }
 }

@@ -19,6 +19,7 @@
 pub mod calendar;
 mod codec;
 pub mod config;
+mod desk;
 mod engine;
 pub mod ensemble;
 pub mod error;
@@ -33,9 +34,11 @@ pub mod rolling;
 mod sequencer;
 pub mod sizing;
 mod stats;
+pub mod strategy;
 
 pub use codec::{DecodeError, Event};
 pub use config::EngineConfig;
+pub use desk::OrderRequest;
 pub use engine::Engine;
 pub use ensemble::{
     DynamicWeightedEnsemble, DynamicWeights, Ensemble, EnsembleConfig, EnsembleMetrics, Evaluation,
