@@ -173,12 +173,11 @@ def _drawdown_episodes(dd: np.ndarray, index: pd.Index):
         no_zero = pd.Series(dd, index=index).replace(0, np.nan)
         return no_zero, no_zero
 
+    # Peak of each episode: max over dd[start..=end], NaNs skipped. The
+    # reduceat segments run from one mark up to (excluding) the next.
+    segment_max = np.fmax.reduceat(dd, marks[:-1])[episode]
     start, end = start[episode], end[episode]
-    if len(marks) > 1:
-        seg_max = np.fmax.reduceat(dd, marks[:-1])[episode]
-    else:
-        seg_max = np.empty(0)
-    peaks_at_end = np.fmax(seg_max, dd[end])
+    peaks_at_end = np.fmax(segment_max, dd[end])
 
     if isinstance(index, pd.DatetimeIndex):
         index_ns = index.as_unit("ns")
@@ -211,8 +210,10 @@ def _strategy_indicator_attrs(strategy) -> list:
 
 
 def indicator_warmup(strategy) -> int:
-    """Bars before the first all-defined value, over the indicators stored
-    directly as strategy attributes (scatter ones excluded); 0 without."""
+    """The strategy's warmup: its `_warmup` attribute if it has an integer
+    one, else (as backtesting.py computes it) the largest index of a first
+    non-NaN value over the indicators stored directly as strategy attributes
+    (objects with an `_opts` mapping; `scatter` ones excluded); 0 without."""
     if strategy is None:
         return 0
     explicit = getattr(strategy, "_warmup", None)
