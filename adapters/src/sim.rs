@@ -12,6 +12,10 @@ use axon_engine::market::{Bar, Side, Tick};
 use axon_engine::{Input, Output, Portfolio};
 use serde::{Deserialize, Serialize};
 
+/// Python's float floor division, which sizes relative orders as
+/// backtesting.py does; it lives in the engine next to the broker port.
+pub use axon_engine::pymath::py_floor_div;
+
 /// When market orders fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,23 +49,6 @@ pub struct SimExchange {
     last: Vec<f64>,
     /// Smallest quantity filled: whole units, as backtesting.py trades.
     min_units: f64,
-}
-
-/// Python's float floor division (`a // b`), bit for bit: backtesting.py
-/// sizes relative orders with it, and matching its rounding keeps the
-/// units identical.
-pub fn py_floor_div(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
-        div -= 1.0;
-    }
-    if div != 0.0 {
-        let f = div.floor();
-        if div - f > 0.5 { f + 1.0 } else { f }
-    } else {
-        0.0f64.copysign(a / b)
-    }
 }
 
 impl SimExchange {
@@ -227,16 +214,6 @@ impl SimExchange {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn floor_div_matches_python() {
-        // Values checked against CPython: 7.0 // 2.0, -7.0 // 2.0, 0.3 // 0.1, 1e16 // 3.0
-        assert_eq!(py_floor_div(7.0, 2.0), 3.0);
-        assert_eq!(py_floor_div(-7.0, 2.0), -4.0);
-        assert_eq!(py_floor_div(0.3, 0.1), 2.0);
-        assert_eq!(py_floor_div(1e16, 3.0), 3333333333333333.0);
-        assert_eq!(py_floor_div(9999.999999999998, 100.34), 99.0);
-    }
 
     fn order(id: u64, side: Side, q: Quantity, t: OrderType) -> OrderIntent {
         OrderIntent {

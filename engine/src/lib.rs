@@ -29,6 +29,7 @@ mod instrument;
 pub mod market;
 pub mod model;
 mod portfolio;
+pub mod pymath;
 mod risk;
 pub mod rolling;
 mod sequencer;
