@@ -16,6 +16,7 @@
 //! Every input is journaled before the engine acts on it, and every output
 //! after; see [`Sequencer`].
 
+pub mod broker;
 pub mod calendar;
 mod codec;
 pub mod config;
