@@ -50,6 +50,9 @@ __all__ = [
     "audit",
     "Journal",
     "JournalIterator",
+    "_Clock",
+    "_View",
+    "_Broker",
     "__version__",
 ]
 
@@ -845,3 +848,102 @@ class JournalIterator:
     def __iter__(self) -> Self: ...
     def __next__(self) -> dict[str, Any]:
         """The next record as a dict."""
+
+# The native half of axon_quant.backtesting (private: import from there).
+
+@final
+class _Clock:
+    """How many bars a run has revealed; shared by its views and its loop."""
+
+    def __new__(cls, len: int) -> Self: ...
+    @property
+    def len(self) -> int:
+        """The number of bars revealed."""
+
+    @len.setter
+    def len(self, value: int) -> None: ...
+
+@disjoint_base
+class _View:
+    """A 1-D or 2-D array whose last axis is revealed up to a clock's length."""
+
+    def __new__(cls, array: Any, clock: _Clock | None = None, *_args: Any, **_kwargs: Any) -> Self: ...
+    def _attach(self, clock: _Clock | None) -> None:
+        """Follows ``clock`` from now on (``None``: shows the whole array)."""
+
+    @property
+    def _full(self) -> Any:
+        """The full array, whatever the clock says."""
+
+    def _revealed(self) -> Any:
+        """The revealed part as a numpy array (a view, not a copy)."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: Any) -> Any: ...
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any: ...
+
+@final
+class _Broker:
+    """The engine's backtesting.py-compatible broker and its bar loop."""
+
+    def __new__(
+        cls,
+        open: npt.NDArray[np.float64],
+        high: npt.NDArray[np.float64],
+        low: npt.NDArray[np.float64],
+        close: npt.NDArray[np.float64],
+        *,
+        cash: float,
+        commission: Any,
+        spread: float,
+        margin: float,
+        trade_on_close: bool,
+        hedging: bool,
+        exclusive_orders: bool,
+        clock: _Clock,
+        index: Any,
+    ) -> Self: ...
+    def run(self, strategy: Any, start: int) -> bool:
+        """Runs bars ``start..``; returns whether the account ran out of money."""
+
+    def finalize(self) -> None:
+        """Closes every open trade and runs the broker once more on the last bar."""
+
+    def new_order(
+        self,
+        size: float,
+        limit: float | None,
+        stop: float | None,
+        sl: float | None,
+        tp: float | None,
+        tag: Any | None,
+    ) -> int: ...
+    def cancel_order(self, id: int) -> bool: ...
+    def close_trade(self, id: int, portion: float) -> None: ...
+    def close_position(self, portion: float) -> None: ...
+    def set_sl(self, id: int, price: float | None) -> None: ...
+    def set_tp(self, id: int, price: float | None) -> None: ...
+    def order_ids(self) -> list[int]: ...
+    def trade_ids(self) -> list[int]: ...
+    def closed_trade_ids(self) -> list[int]: ...
+    def order(self, id: int) -> tuple[Any, ...] | None: ...
+    def trade(self, id: int) -> tuple[Any, ...] | None: ...
+    def trade_orders(self, id: int) -> tuple[int | None, int | None]: ...
+    @property
+    def equity(self) -> float: ...
+    @property
+    def cash(self) -> float: ...
+    @property
+    def margin_available(self) -> float: ...
+    @property
+    def last_price(self) -> float: ...
+    @property
+    def position_size(self) -> float: ...
+    @property
+    def position_pl(self) -> float: ...
+    @property
+    def position_pl_pct(self) -> float: ...
+    @property
+    def open_trades(self) -> int: ...
+    def equity_curve(self) -> npt.NDArray[np.float64]: ...
+    def closed_columns(self) -> dict[str, Any]: ...

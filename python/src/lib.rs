@@ -3,6 +3,7 @@
 //! theirs. The Python modules in `axon_quant/` arrange these names the way
 //! users import them.
 
+mod backtesting;
 mod ensemble;
 mod errors;
 mod exchange;
@@ -25,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exchange::register(m)?;
     metrics::register(m)?;
     journal::register(m)?;
+    backtesting::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
