@@ -74,6 +74,7 @@ TRADING = (
     "LimitExpiry",
     "SignalCross",
     "TrailingCross",
+    "EndOfData",
 )
 
 #: `BadOrders.mode` values and the exception backtesting.py raises for each.
@@ -266,7 +267,8 @@ def make_strategies(Strategy, lib):
         """A fixed 8-step cycle, one step every `every` bars: buy(size=0.3)
         with an SL, buy(size=7) units with a TP, trades[0].close(0.5),
         position.close(0.3), sell(size=0.2) (nets the oldest longs without
-        hedging), trades[-1].close(0.5), sell(size=3) with an SL, then
+        hedging), trades[-1].close(0.5) with trades[0].close(0.01) (at least
+        one unit), sell(size=3) with an SL, then
         position.close(). Exercises relative and unit sizes, half-to-even
         rounding of close portions, pieces with NaN SL/TP, FIFO netting, and
         several close orders in one next() (executed last call first)."""
@@ -297,7 +299,9 @@ def make_strategies(Strategy, lib):
                 self.sell(size=0.2, tag="short-frac")
             elif step == 5:
                 if self.trades:
+                    # Two closes in one next(): executed last call first.
                     self.trades[-1].close(0.5)
+                    self.trades[0].close(0.01)
             elif step == 6:
                 self.sell(size=3, sl=close * (1 + self.sl_pct), tag="short-units")
             else:
@@ -479,6 +483,40 @@ def make_strategies(Strategy, lib):
                 if barssince(data.Close > data.Open) > 0:
                     self.sell(size=0.5, tag="trail-short")
 
+    class EndOfData(Strategy):
+        """Trades a little all along (buy(size=0.25) when flat, position.close()
+        after `hold` bars), then targets the end of the data, which it reads
+        ahead in init(): on the second-to-last bar a buy limit that must fill
+        on the last bar (so with finalize_trades and trade_on_close its
+        ExitBar comes before its EntryBar), and on the last bar a market buy
+        and a 1-unit sell stop above the price, which only the finalize pass
+        executes: the buy opens a trade that stays open, and the stop,
+        triggered at once, nets one unit off it (without hedging)."""
+
+        every = 6
+        hold = 3
+
+        def init(self):
+            self.n_bars = len(self.data)
+            self.last_low = self.data.Low[-1]
+            self.last_high = self.data.High[-1]
+            self.ma = self.I(SMA, self.data.Close, 4)
+
+        def next(self):
+            bar = len(self.data) - 1
+            if bar == self.n_bars - 2:
+                self.buy(size=0.2, limit=(self.last_low + self.last_high) / 2, tag="last-bar-limit")
+                return
+            if bar == self.n_bars - 1:
+                self.buy(size=0.1, tag="after-end")
+                self.sell(size=1, stop=self.data.Close[-1] * 1.01, tag="after-end-stop")
+                return
+            for trade in self.trades:
+                if bar - trade.entry_bar >= self.hold:
+                    trade.close()
+            if not self.position and bar % self.every == 0:
+                self.buy(size=0.25, tag="regular")
+
     class BadOrders(Strategy):
         """Places one invalid order (or SL / close) on bar 10, per `mode`
         (see BAD_ORDER_MODES); a long trade is opened on bar 5 first."""
@@ -527,6 +565,7 @@ def make_strategies(Strategy, lib):
             LimitExpiry,
             SignalCross,
             TrailingCross,
+            EndOfData,
             BadOrders,
         )
     }

@@ -175,6 +175,7 @@ SHORT_DATA_PARAMS = {
     "LimitExpiry": dict(n=6, n_atr=5, depth=0.25, df_every=3),
     "SignalCross": dict(n1=3, n2=8),
     "TrailingCross": dict(n1=3, n2=8, atr_periods=10, n_atr=2.0),
+    "EndOfData": dict(every=3, hold=1),
 }
 
 
@@ -227,7 +228,8 @@ def _matrix():
 
 
 #: Extra cases: parameters overridden through run(**params), a leveraged
-#: account that runs out of money, and an account poorer than one unit.
+#: account that runs out of money, an account poorer than one unit, hedging
+#: and finalize_trades with trade_on_close on every data set.
 EXTRA_CASES = [
     (SYNTH, "SmaCross", "plain", dict(n1=5, n2=15), {}),
     (SYNTH, "MultiTrades", "margin.5-onclose", {}, dict(margin=0.02)),  # out of money
@@ -245,6 +247,10 @@ EXTRA_CASES = [
 ] + [
     # Opposite trades side by side, on every data set.
     (dataset, "MultiTrades", "hedging-margin.5", {}, {})
+    for dataset in DATASETS
+] + [
+    # Finalizing with trade_on_close: exits stamped before their entries.
+    (dataset, "EndOfData", "margin.5-onclose", {}, dict(finalize_trades=True))
     for dataset in DATASETS
 ]
 
@@ -531,11 +537,15 @@ def test_invalid_orders_raise_like_backtesting_py(mode, profile):
 # --- The reference exercises each feature (backtesting.py only) -------------------
 
 #: backtesting.py runs checked by test_reference_exercises_feature: every
-#: strategy on every data set without options (shared with the matrix), and
-#: MultiTrades with hedging.
-SANITY_CASES = [(d, s, "plain", {}, {}) for d in DATASETS for s in TRADING] + [
-    (d, "MultiTrades", "hedging-margin.5", {}, {}) for d in DATASETS
-]
+#: strategy on every data set without options (shared with the matrix),
+#: MultiTrades with hedging, and EndOfData with finalize_trades.
+SANITY_CASES = (
+    [(d, s, "plain", {}, {}) for d in DATASETS for s in TRADING]
+    + [(d, "MultiTrades", "hedging-margin.5", {}, {}) for d in DATASETS]
+    + [(d, "EndOfData", "fixedfee-finalize", {}, {}) for d in DATASETS]
+    + [(d, "EndOfData", "hedging-onclose-feefn-finalize", {}, {}) for d in DATASETS]
+    + [(d, "EndOfData", "margin.5-onclose", {}, dict(finalize_trades=True)) for d in DATASETS]
+)
 
 
 def _param(stats, name):
@@ -687,6 +697,31 @@ def sane_trailing(stats, df, options):
     assert (longs.SL > longs.EntryPrice * _param(stats, "initial_sl")).any(), "the SL trails"
 
 
+def sane_end_of_data(stats, df, options):
+    t = stats["_trades"]
+    n = len(df)
+    assert (t.Tag == "regular").sum() >= 3
+    last = t[t.Tag == "last-bar-limit"]
+    on_close = options.get("trade_on_close", False)
+    if options.get("finalize_trades"):
+        # The limit fills on the last bar; finalize closes it at Open[n-1],
+        # or at Close[n-2] (bar n-2) with trade_on_close.
+        assert len(last) == 1 and last.EntryBar.iloc[0] == n - 1
+        assert last.ExitBar.iloc[0] == (n - 2 if on_close else n - 1)
+    else:
+        assert last.empty, "left open without finalize_trades"
+    after = t[t.Tag.isin(["after-end", "after-end-stop"])]
+    if options.get("finalize_trades") and not options.get("hedging"):
+        # The finalize pass also runs the last next()'s orders: the stop sells
+        # one unit of the new 'after-end' trade.
+        # With trade_on_close the market buy is stamped bar n-2, at Close[n-2].
+        assert list(after.Tag) == ["after-end"] and after.Size.iloc[0] == 1
+        assert after.EntryBar.iloc[0] == (n - 2 if on_close else n - 1)
+        assert after.ExitBar.iloc[0] == n - 1
+    else:
+        assert after.empty
+
+
 SANITY = {
     "SmaCross": sane_smacross,
     "BollingerLimits": sane_bollinger,
@@ -697,6 +732,7 @@ SANITY = {
     "LimitExpiry": sane_limit_expiry,
     "SignalCross": sane_signal,
     "TrailingCross": sane_trailing,
+    "EndOfData": sane_end_of_data,
 }
 
 
@@ -708,7 +744,9 @@ def test_reference_exercises_feature(case):
     t = stats["_trades"]
     least = 20 if len(df) >= 500 else 5
     assert len(t) >= least, f"{len(t)} trades, fewer than {least}"
-    assert (t.EntryBar >= 1).all() and (t.ExitBar >= t.EntryBar).all()
+    assert (t.EntryBar >= 1).all()
+    if not (options.get("finalize_trades") and options.get("trade_on_close")):
+        assert (t.ExitBar >= t.EntryBar).all()
     SANITY[strategy](stats, df, options)
 
 
