@@ -17,6 +17,7 @@
 //! after; see [`Sequencer`].
 
 pub mod broker;
+pub mod bars;
 pub mod calendar;
 mod codec;
 pub mod config;

@@ -214,6 +214,7 @@ class Trade:
 
     @sl.setter
     def sl(self, price: float | None) -> None:
+        _check_contingent(price)
         self._book.broker.set_sl(self._id, price)
 
     @property
@@ -222,6 +223,7 @@ class Trade:
 
     @tp.setter
     def tp(self, price: float | None) -> None:
+        _check_contingent(price)
         self._book.broker.set_tp(self._id, price)
 
     @property
@@ -437,6 +439,11 @@ class Strategy(metaclass=ABCMeta):
     def closed_trades(self) -> tuple[Trade, ...]:
         book = self._book
         return tuple(book.trade(i) for i in self._broker.closed_trade_ids())
+
+
+def _check_contingent(price: Any) -> None:
+    # Here, not in the broker, so the message shows the value as given.
+    assert price is None or 0 < price < np.inf, f"Make sure 0 < price < inf! price: {price}"
 
 
 def _price(value: Any) -> float | None:

@@ -21,6 +21,7 @@ from typing import Callable, Generator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from ._data import _Column, _Indicator
 from ._stats import compute_stats as _compute_stats
 from ._stats import indicator_warmup as _indicator_warmup
 
@@ -64,6 +65,7 @@ TRADES_AGG = OrderedDict((
 # remembered: numbers become a constant pair, pandas Series their values.
 _POSITIONAL_TYPES = {np.ndarray, list, tuple}
 _NUMBER_TYPES = {int, float, bool, np.float64, np.float32, np.int64, np.int32, np.bool_}
+_VIEW_TYPES = {_Indicator, _Column}
 
 
 def crossover(series1: Sequence, series2: Sequence) -> bool:
@@ -76,6 +78,11 @@ def crossover(series1: Sequence, series2: Sequence) -> bool:
         >>> crossover(self.data.Close, self.sma)
         True
     """
+    if type(series1) in _VIEW_TYPES:
+        # Indicators and data columns in next(): compared natively.
+        result = series1._crossover(series2)
+        if result is not None:
+            return result
     if type(series1) in _POSITIONAL_TYPES and type(series2) in _POSITIONAL_TYPES:
         try:
             return series1[-2] < series2[-2] and series1[-1] > series2[-1]

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::{PyEllipsis, PySlice, PyTuple};
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::types::{PyEllipsis, PyFloat, PyInt, PySlice, PyTuple};
 
 /// How many bars are revealed; shared by a run's views and its loop.
 #[pyclass(module = "axon_quant._native", name = "_Clock", frozen)]
@@ -54,10 +55,26 @@ pub struct View {
     /// Bars in the full array.
     full: usize,
     ndim: usize,
+    /// The same array when it is 1-D float64, for reads without numpy.
+    floats: Option<Py<PyArray1<f64>>>,
     clock: Option<Arc<AtomicUsize>>,
 }
 
 impl View {
+    /// The last two revealed values, when the array is 1-D float64 and
+    /// has at least two.
+    fn last_two(&self, py: Python<'_>) -> Option<(f64, f64)> {
+        let floats = self.floats.as_ref()?.bind(py);
+        let n = self.revealed();
+        if n < 2 {
+            return None;
+        }
+        // SAFETY: read-only access to two elements, under the GIL, with no
+        // Rust reference to the data kept past this call.
+        let a = unsafe { floats.as_array() };
+        Some((a[n - 2], a[n - 1]))
+    }
+
     fn revealed(&self) -> usize {
         self.clock
             .as_ref()
@@ -85,10 +102,16 @@ impl View {
                 )));
             }
         };
+        let floats = array
+            .cast::<PyArray1<f64>>()
+            .ok()
+            .filter(|a| a.is_contiguous())
+            .map(|a| a.clone().unbind());
         Ok(Self {
             array: array.unbind(),
             full,
             ndim,
+            floats,
             clock: clock.map(|c| c.len.clone()),
         })
     }
@@ -120,6 +143,33 @@ impl View {
                 [PyEllipsis::get(py).as_any(), cut.as_any()],
             )?)
         }
+    }
+
+    /// `crossover(self, other)` for float views and numbers, read without
+    /// creating numpy scalars: `self[-2] < other[-2] and self[-1] >
+    /// other[-1]` (NaN compares false; fewer than two values: false).
+    /// `None` where it does not apply (other dtypes, other types).
+    fn _crossover(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Option<bool> {
+        if self.floats.is_none() {
+            return None;
+        }
+        let (b2, b1) = if let Ok(v) = other.cast::<View>() {
+            let v = v.borrow();
+            v.floats.as_ref()?;
+            match v.last_two(py) {
+                Some(x) => x,
+                None => return Some(false),
+            }
+        } else if other.is_instance_of::<PyFloat>() || other.is_instance_of::<PyInt>() {
+            let x: f64 = other.extract().ok()?;
+            (x, x)
+        } else {
+            return None;
+        };
+        let Some((a2, a1)) = self.last_two(py) else {
+            return Some(false);
+        };
+        Some(a2 < b2 && a1 > b1)
     }
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
