@@ -17,7 +17,7 @@ use crate::event::{
 };
 use crate::instrument::InstrumentState;
 use crate::market::InstrumentId;
-use crate::model::{Model, ModelFactory, RuleModels, SmaCross};
+use crate::model::{Abstain, Model, ModelFactory, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
 use crate::risk::Risk;
 use crate::stats::{EquityStats, Summary};
@@ -65,11 +65,16 @@ impl Engine {
     ) -> Result<Self, EngineError> {
         config.validate()?;
         let n = config.instruments.len();
-        let StrategyConfig::SmaCross { fast, slow } = config.strategy;
-        // Buy & hold starts where the slow mean is first defined, as
+        // Slot 0 is the strategy's: the SMA rule the ensemble strategy
+        // trades on, or an abstaining placeholder for strategies that trade
+        // on their own rule.
+        let slot0: Box<dyn Model> = match config.strategy {
+            StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, n)),
+            StrategyConfig::Donchian { .. } | StrategyConfig::Bollinger { .. } => Box::new(Abstain),
+        };
+        // Buy & hold starts where the strategy's rule is first defined, as
         // backtesting.py starts it after its indicators' warm-up.
-        let warmup = slow.saturating_sub(1) as u64;
-        let slot0: Box<dyn Model> = Box::new(SmaCross::new(fast, slow, n));
+        let warmup = config.strategy.warmup();
         let ensemble = Ensemble::with_config(
             vec![slot0],
             vec![config.ensemble.weights.first().copied().unwrap_or(1.0)],

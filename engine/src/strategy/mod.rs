@@ -22,10 +22,15 @@
 //! How brackets behave (one-cancels-other, cancelled with their position)
 //! is described in the desk's documentation (`engine/src/desk.rs`); how the
 //! simulated exchange fills each type, in `adapters/src/sim.rs`. The
-//! built-in [`EnsembleStrategy`] uses nothing else.
+//! built-in strategies ([`EnsembleStrategy`], [`Donchian`], [`Bollinger`])
+//! use nothing else, so each is an example to copy.
 
+mod bollinger;
+mod donchian;
 mod ensemble;
 
+pub use bollinger::Bollinger;
+pub use donchian::Donchian;
 pub use ensemble::EnsembleStrategy;
 
 pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
@@ -39,8 +44,16 @@ use crate::portfolio::Portfolio;
 
 /// The strategy a configuration names.
 pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
-    let StrategyConfig::SmaCross { .. } = config;
-    Box::new(EnsembleStrategy::default())
+    match *config {
+        StrategyConfig::SmaCross { .. } => Box::new(EnsembleStrategy::default()),
+        StrategyConfig::Donchian { n, exit_n, short } => Box::new(Donchian::new(n, exit_n, short)),
+        StrategyConfig::Bollinger {
+            n,
+            k,
+            k_stop,
+            short,
+        } => Box::new(Bollinger::new(n, k, k_stop, short)),
+    }
 }
 
 /// A market event as a strategy sees it, after the account was marked.

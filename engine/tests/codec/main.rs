@@ -4,7 +4,7 @@
 //! decoding arbitrary bytes as any kind never panics, and unknown kinds and
 //! other payload versions are refused.
 
-use axon_engine::config::Sizing;
+use axon_engine::config::{Sizing, StrategyConfig};
 use axon_engine::event::{
     CancelAck, CancelRequest, EVENT_VERSION, MarginCall, OrderIntent, Quantity, Timer, kind,
 };
@@ -49,6 +49,9 @@ fn input_bits(i: &Input) -> Vec<u64> {
         Input::SessionStart(s) => {
             let c = &s.config;
             b.extend([c.cash.to_bits(), c.year_ns.to_bits()]);
+            if let StrategyConfig::Bollinger { k, k_stop, .. } = c.strategy {
+                b.extend([k.to_bits(), k_stop.to_bits()]);
+            }
             match c.sizing {
                 Sizing::AllIn => {}
                 Sizing::Fixed(v) | Sizing::Fraction(v) => b.push(v.to_bits()),

@@ -90,8 +90,20 @@ pub fn engine_config() -> BoxedStrategy<EngineConfig> {
             },
         });
     let decisions = prop_oneof![Just(DecisionLog::Actions), Just(DecisionLog::All)];
-    let strategy = (any::<usize>(), any::<usize>())
-        .prop_map(|(fast, slow)| StrategyConfig::SmaCross { fast, slow });
+    let strategy = prop_oneof![
+        (any::<usize>(), any::<usize>())
+            .prop_map(|(fast, slow)| StrategyConfig::SmaCross { fast, slow }),
+        (any::<usize>(), any::<usize>(), any::<bool>())
+            .prop_map(|(n, exit_n, short)| { StrategyConfig::Donchian { n, exit_n, short } }),
+        (any::<usize>(), float(), float(), any::<bool>()).prop_map(|(n, k, k_stop, short)| {
+            StrategyConfig::Bollinger {
+                n,
+                k,
+                k_stop,
+                short,
+            }
+        }),
+    ];
     (
         float(),
         prop::collection::vec(text(), 0..4),

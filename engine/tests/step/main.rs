@@ -5,6 +5,7 @@
 //! golden cross (Buy on bar 6); 14, 4 then give a death cross (Sell on bar
 //! 8), 20, 22 another golden cross (bar 10) and 0 another death cross (bar 11).
 
+mod builtins;
 mod decisions;
 mod ensemble;
 mod kill_switch;
