@@ -16,7 +16,7 @@
 //! | market | always | `O` |
 //! | limit `Lm` | `L <= Lm` | `min(O, Lm)` |
 //! | stop `S` | `H >= S` | `max(O, S)`: a gap through the stop fills at the open |
-//! | stop-limit `S`, `Lm` | triggered when `H >= S` (for good); on the trigger bar it fills if `Lm > S` and `L <= Lm`, at `min(S, Lm)`; from the next bar on it is a limit order | |
+//! | stop-limit `S`, `Lm` | triggered once `H >= S` (for good); on the trigger bar only if `Lm > S` and `L <= Lm`, later bars as a limit | trigger bar: `min(S, Lm)`, even after a gap (backtesting.py's rule); later: `min(O, Lm)` |
 //!
 //! A reduce-only stop (a stop-loss) is checked before the other orders,
 //! so when a stop-loss and a take-profit are both reached within one bar

@@ -81,7 +81,7 @@ impl Bollinger {
 }
 
 /// Mean and sample standard deviation of `xs` (two passes, in order).
-pub(crate) fn mean_std(xs: &VecDeque<f64>) -> (f64, f64) {
+fn mean_std(xs: &VecDeque<f64>) -> (f64, f64) {
     let n = xs.len() as f64;
     let mut sum = 0.0;
     for &x in xs {
