@@ -4,6 +4,44 @@
 //! [`SimExchange::before_tick`], [`SimExchange::immediate`]) and steps each
 //! through the sequencer before asking for the next, so a fill is in the
 //! portfolio before the next order is sized.
+//!
+//! ## Fills on bars
+//!
+//! Working orders are checked in the order they were submitted, against
+//! the bar before the engine sees it (`O`, `H`, `L`: its open, high, low),
+//! by backtesting.py 0.6's rules (docs/backtesting-py-semantics.md §1.3):
+//!
+//! | order | fills when (buy; a sell mirrors) | at (buy; a sell takes `max`↔`min`) |
+//! |---|---|---|
+//! | market | always | `O` |
+//! | limit `Lm` | `L <= Lm` | `min(O, Lm)` |
+//! | stop `S` | `H >= S` | `max(O, S)`: a gap through the stop fills at the open |
+//! | stop-limit `S`, `Lm` | triggered once `H >= S` (for good); on the trigger bar only if `Lm > S` and `L <= Lm`, later bars as a limit | trigger bar: `min(S, Lm)`, even after a gap (backtesting.py's rule); later: `min(O, Lm)` |
+//!
+//! A reduce-only stop (a stop-loss) is checked before the other orders,
+//! so when a stop-loss and a take-profit are both reached within one bar
+//! the stop-loss fills. An order submitted while a bar's fills are
+//! delivered (a bracket leg, placed when its entry filled) is first
+//! checked on the next bar, since where the bar went after the fill is
+//! unknown; except after a market order's fill at the open, after which the
+//! whole bar is still to come (backtesting.py checks a market entry's
+//! stop-loss and take-profit on its entry bar too).
+//!
+//! ## Fills on ticks
+//!
+//! A market order fills at the next tick's ask (buys) or bid (sells); a
+//! limit buy when the ask is at or below its limit, at the ask; a stop buy
+//! when the ask reaches the stop, at the ask; a stop-limit buy is triggered
+//! when the ask reaches the stop and is a limit order from then on (the
+//! same tick included). Sells mirror on the bid. Orders submitted while a
+//! tick's fills are delivered are first checked at the next tick.
+//!
+//! ## Quantities
+//!
+//! Relative orders are sized at the fill price in whole units (as
+//! backtesting.py does); an order the account cannot pay for is rejected.
+//! A reduce-only order fills at most the position it reduces, and is
+//! rejected when there is none.
 
 use std::collections::VecDeque;
 
@@ -37,18 +75,41 @@ pub struct SimConfig {
     pub slippage: f64,
 }
 
+/// An order working at the simulated exchange.
+#[derive(Debug, Clone)]
+struct Working {
+    order: OrderIntent,
+    /// The market event at which a stop-limit's stop was reached; it is a
+    /// limit order from then on.
+    triggered: Option<u64>,
+    /// Submitted while the current market event's fills were delivered:
+    /// first checked at the next event.
+    waiting: bool,
+}
+
 /// The simulated exchange.
 #[derive(Debug)]
 pub struct SimExchange {
     cfg: SimConfig,
     /// Working orders, in submission order.
-    working: Vec<OrderIntent>,
+    working: Vec<Working>,
     /// Events to deliver before anything else (cancel acks).
     immediate: VecDeque<Input>,
     /// Last close (bars) or mid (ticks) per instrument, for close-outs.
     last: Vec<f64>,
     /// Smallest quantity filled: whole units, as backtesting.py trades.
     min_units: f64,
+    /// Market events finished (`after_bar`, `after_tick`).
+    events: u64,
+    /// Between the first `before_*` of a market event and its `after_*`.
+    in_event: bool,
+    /// The last fill delivered was a market order's at a bar's open.
+    open_fill: bool,
+}
+
+/// Whether an order is a stop-loss: a reduce-only stop, checked first.
+fn is_stop_loss(o: &OrderIntent) -> bool {
+    o.reduce_only && matches!(o.order_type, OrderType::Stop(_))
 }
 
 impl SimExchange {
@@ -60,6 +121,9 @@ impl SimExchange {
             immediate: VecDeque::new(),
             last: vec![f64::NAN; instruments],
             min_units: 1.0,
+            events: 0,
+            in_event: false,
+            open_fill: false,
         }
     }
 
@@ -76,9 +140,17 @@ impl SimExchange {
     pub fn on_outputs(&mut self, outputs: &[Output]) {
         for o in outputs {
             match o {
-                Output::OrderSubmitted(s) => self.working.push(s.order.clone()),
+                Output::OrderSubmitted(s) => self.working.push(Working {
+                    order: s.order.clone(),
+                    triggered: None,
+                    waiting: self.in_event && !self.open_fill,
+                }),
                 Output::CancelRequest(c) => {
-                    if let Some(i) = self.working.iter().position(|w| w.client_id == c.client_id) {
+                    if let Some(i) = self
+                        .working
+                        .iter()
+                        .position(|w| w.order.client_id == c.client_id)
+                    {
                         self.working.remove(i);
                         self.immediate.push_back(Input::CancelAck(CancelAck {
                             client_id: c.client_id,
@@ -110,8 +182,8 @@ impl SimExchange {
         let i = self
             .working
             .iter()
-            .position(|o| o.order_type == OrderType::MarketOnClose)?;
-        let order = self.working.remove(i);
+            .position(|w| w.order.order_type == OrderType::MarketOnClose)?;
+        let order = self.working.remove(i).order;
         let price = self
             .last
             .get(order.instrument as usize)
@@ -120,27 +192,77 @@ impl SimExchange {
         Some(self.fill(order, price, portfolio))
     }
 
-    /// The next fill due at this bar's open (before the engine sees the bar).
+    /// Marks the stop-limits of `instrument` whose stop `reached` says was
+    /// reached as triggered at this event.
+    fn trigger(&mut self, instrument: u32, reached: impl Fn(Side, f64) -> bool) {
+        let now = self.events;
+        for w in &mut self.working {
+            if let OrderType::StopLimit { stop, .. } = w.order.order_type
+                && w.order.instrument == instrument
+                && !w.waiting
+                && w.triggered.is_none()
+                && reached(w.order.side, stop)
+            {
+                w.triggered = Some(now);
+            }
+        }
+    }
+
+    /// Takes the first order `price_of` fills (stop-losses first) and its
+    /// price.
+    fn take(
+        &mut self,
+        instrument: u32,
+        price_of: impl Fn(&Working) -> Option<f64>,
+    ) -> Option<(OrderIntent, f64)> {
+        let eligible = |w: &Working| w.order.instrument == instrument && !w.waiting;
+        let i = self
+            .working
+            .iter()
+            .position(|w| eligible(w) && is_stop_loss(&w.order) && price_of(w).is_some())
+            .or_else(|| {
+                self.working
+                    .iter()
+                    .position(|w| eligible(w) && price_of(w).is_some())
+            })?;
+        let w = self.working.remove(i);
+        let price = price_of(&w)?;
+        Some((w.order, price))
+    }
+
+    /// The next fill due at this bar (before the engine sees the bar).
     pub fn before_bar(&mut self, bar: &Bar, portfolio: &Portfolio) -> Option<Input> {
-        let i = self.working.iter().position(|o| {
-            o.instrument == bar.instrument
-                && match o.order_type {
-                    OrderType::Market => true,
-                    OrderType::Limit(limit) => match o.side {
-                        Side::Buy => bar.low <= limit,
-                        Side::Sell => bar.high >= limit,
+        self.in_event = true;
+        self.trigger(bar.instrument, |side, stop| match side {
+            Side::Buy => bar.high >= stop,
+            Side::Sell => bar.low <= stop,
+        });
+        let now = self.events;
+        let (order, price) = self.take(bar.instrument, |w| {
+            let o = &w.order;
+            let buy = o.side == Side::Buy;
+            match o.order_type {
+                OrderType::Market => Some(bar.open),
+                OrderType::MarketOnClose => None,
+                OrderType::Limit(limit) => limit_on_bar(buy, limit, bar),
+                OrderType::Stop(stop) => match o.side {
+                    Side::Buy => (bar.high >= stop).then(|| bar.open.max(stop)),
+                    Side::Sell => (bar.low <= stop).then(|| bar.open.min(stop)),
+                },
+                OrderType::StopLimit { stop, limit } => match w.triggered {
+                    None => None,
+                    // Triggered on this bar: a limit at or beyond the stop
+                    // might have been touched before the stop, so it waits
+                    // (backtesting.py's pessimistic rule).
+                    Some(t) if t == now => match o.side {
+                        Side::Buy => (limit > stop && bar.low <= limit).then(|| stop.min(limit)),
+                        Side::Sell => (limit < stop && bar.high >= limit).then(|| stop.max(limit)),
                     },
-                    OrderType::MarketOnClose => false,
-                }
+                    Some(_) => limit_on_bar(buy, limit, bar),
+                },
+            }
         })?;
-        let order = self.working.remove(i);
-        let price = match order.order_type {
-            OrderType::Limit(limit) => match order.side {
-                Side::Buy => bar.open.min(limit),
-                Side::Sell => bar.open.max(limit),
-            },
-            _ => bar.open,
-        };
+        self.open_fill = order.order_type == OrderType::Market;
         Some(self.fill(order, price, portfolio))
     }
 
@@ -149,22 +271,35 @@ impl SimExchange {
         if let Some(l) = self.last.get_mut(bar.instrument as usize) {
             *l = bar.close;
         }
+        self.end_event();
     }
 
     /// The next fill due at this tick (before the engine sees it).
     pub fn before_tick(&mut self, tick: &Tick, portfolio: &Portfolio) -> Option<Input> {
-        let i = self.working.iter().position(|o| {
-            o.instrument == tick.instrument
-                && match o.order_type {
-                    OrderType::Market => true,
-                    OrderType::Limit(limit) => match o.side {
-                        Side::Buy => tick.ask <= limit,
-                        Side::Sell => tick.bid >= limit,
-                    },
-                    OrderType::MarketOnClose => false,
-                }
+        self.in_event = true;
+        self.open_fill = false;
+        self.trigger(tick.instrument, |side, stop| match side {
+            Side::Buy => tick.ask >= stop,
+            Side::Sell => tick.bid <= stop,
+        });
+        let limit = |side: Side, limit: f64| match side {
+            Side::Buy => tick.ask <= limit,
+            Side::Sell => tick.bid >= limit,
+        };
+        let (order, _) = self.take(tick.instrument, |w| {
+            let o = &w.order;
+            let fills = match o.order_type {
+                OrderType::Market => true,
+                OrderType::Limit(l) => limit(o.side, l),
+                OrderType::MarketOnClose => false,
+                OrderType::Stop(stop) => match o.side {
+                    Side::Buy => tick.ask >= stop,
+                    Side::Sell => tick.bid <= stop,
+                },
+                OrderType::StopLimit { limit: l, .. } => w.triggered.is_some() && limit(o.side, l),
+            };
+            fills.then_some(0.0)
         })?;
-        let order = self.working.remove(i);
         let price = match order.side {
             Side::Buy => tick.ask,
             Side::Sell => tick.bid,
@@ -177,17 +312,42 @@ impl SimExchange {
         if let Some(l) = self.last.get_mut(tick.instrument as usize) {
             *l = tick.mid();
         }
+        self.end_event();
+    }
+
+    /// A market event is over: what waited for the next one works.
+    fn end_event(&mut self) {
+        self.events += 1;
+        self.in_event = false;
+        self.open_fill = false;
+        for w in &mut self.working {
+            w.waiting = false;
+        }
     }
 
     fn fill(&self, order: OrderIntent, market_price: f64, portfolio: &Portfolio) -> Input {
         let price = market_price + self.cfg.slippage * order.side.sign();
         let cost_factor = 1.0 + self.cfg.commission_bps / 10_000.0;
-        let units = match order.quantity {
+        let mut units = match order.quantity {
             Quantity::Units(u) => u,
             Quantity::EquityFraction(f) => {
                 py_floor_div(portfolio.margin_available() * f, price * cost_factor)
             }
         };
+        if order.reduce_only {
+            let position = portfolio.position(order.instrument);
+            let reduces = position * order.side.sign() < 0.0;
+            if !reduces {
+                return Input::Reject(OrderReject {
+                    client_id: order.client_id,
+                    reason: format!(
+                        "reduce-only {:?} order: no position to reduce (position {position})",
+                        order.side
+                    ),
+                });
+            }
+            units = units.min(position.abs());
+        }
         let affordable =
             order.reduce_only || units * price * cost_factor <= portfolio.margin_available();
         if !(units >= self.min_units && price.is_finite() && price > 0.0 && affordable) {
@@ -208,6 +368,15 @@ impl SimExchange {
             commission: units * price * self.cfg.commission_bps / 10_000.0,
             last: true,
         })
+    }
+}
+
+/// A limit order's fill price on a bar, if the bar reaches the limit.
+fn limit_on_bar(buy: bool, limit: f64, bar: &Bar) -> Option<f64> {
+    if buy {
+        (bar.low <= limit).then(|| bar.open.min(limit))
+    } else {
+        (bar.high >= limit).then(|| bar.open.max(limit))
     }
 }
 

@@ -77,18 +77,72 @@ pub struct Data {
     pub symbol: Option<String>,
 }
 
+/// `[strategy]`: `kind` and the keys of that kind (see
+/// [`StrategyKind`]); a key of another kind is an error.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Strategy {
     pub kind: StrategyKind,
-    pub fast: usize,
-    pub slow: usize,
+    /// `sma_cross`: fast window.
+    pub fast: Option<usize>,
+    /// `sma_cross`: slow window.
+    pub slow: Option<usize>,
+    /// `donchian`: entry channel; `bollinger`: window.
+    pub n: Option<usize>,
+    /// `donchian`: exit channel.
+    pub exit_n: Option<usize>,
+    /// `bollinger`: band width in standard deviations.
+    pub k: Option<f64>,
+    /// `bollinger`: stop-loss distance in standard deviations.
+    pub k_stop: Option<f64>,
+    /// `donchian`, `bollinger`: trade the short side too (default false).
+    pub short: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy)]
+/// The built-in strategies, by `[strategy] kind`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyKind {
+    /// SMA crossover through the ensemble: `fast`, `slow`.
     SmaCross,
+    /// Donchian channel breakout: `n`, `exit_n`, `short`.
+    Donchian,
+    /// Bollinger band mean reversion: `n`, `k`, `k_stop`, `short`.
+    Bollinger,
+}
+
+impl StrategyKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::SmaCross => "sma_cross",
+            Self::Donchian => "donchian",
+            Self::Bollinger => "bollinger",
+        }
+    }
+
+    /// The keys this kind reads, required first.
+    fn keys(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Self::SmaCross => (&["fast", "slow"], &[]),
+            Self::Donchian => (&["n", "exit_n"], &["short"]),
+            Self::Bollinger => (&["n", "k", "k_stop"], &["short"]),
+        }
+    }
+}
+
+impl Strategy {
+    /// The keys given, by name.
+    fn given(&self) -> [(&'static str, bool); 7] {
+        [
+            ("fast", self.fast.is_some()),
+            ("slow", self.slow.is_some()),
+            ("n", self.n.is_some()),
+            ("exit_n", self.exit_n.is_some()),
+            ("k", self.k.is_some()),
+            ("k_stop", self.k_stop.is_some()),
+            ("short", self.short.is_some()),
+        ]
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,14 +347,10 @@ impl Config {
         if !(e.slippage.is_finite() && e.slippage >= 0.0) {
             return Err(self.key_error("execution.slippage", "must be >= 0"));
         }
-        let StrategyKind::SmaCross = f.strategy.kind;
         let engine = EngineConfig {
             cash: f.session.cash,
             instruments: Vec::new(),
-            strategy: StrategyConfig::SmaCross {
-                fast: f.strategy.fast,
-                slow: f.strategy.slow,
-            },
+            strategy: self.strategy_config()?,
             sizing,
             risk: f.risk,
             decisions: e.decisions,
@@ -312,6 +362,76 @@ impl Config {
             source,
         })?;
         Ok(engine)
+    }
+
+    /// The strategy `[strategy]` describes: the keys of its kind present,
+    /// no key of another kind, values in range (each error names its key).
+    pub fn strategy_config(&self) -> Result<StrategyConfig, ConfigError> {
+        let s = &self.file.strategy;
+        let kind = s.kind.name();
+        let (required, optional) = s.kind.keys();
+        for (key, given) in s.given() {
+            if given && !required.contains(&key) && !optional.contains(&key) {
+                return Err(self.key_error(
+                    &format!("strategy.{key}"),
+                    format!(
+                        "not a key of kind = \"{kind}\" (its keys: {})",
+                        [required, optional].concat().join(", ")
+                    ),
+                ));
+            }
+        }
+        let missing = |key: &str| {
+            self.key_error(
+                &format!("strategy.{key}"),
+                format!("required for kind = \"{kind}\""),
+            )
+        };
+        let count = |key: &str, v: Option<usize>, min: usize| {
+            let v = v.ok_or_else(|| missing(key))?;
+            if v < min {
+                return Err(self.key_error(
+                    &format!("strategy.{key}"),
+                    format!("must be >= {min}, found {v}"),
+                ));
+            }
+            Ok(v)
+        };
+        let positive = |key: &str, v: Option<f64>| {
+            let v = v.ok_or_else(|| missing(key))?;
+            if !(v.is_finite() && v > 0.0) {
+                return Err(self.key_error(
+                    &format!("strategy.{key}"),
+                    format!("must be a finite number > 0, found {v}"),
+                ));
+            }
+            Ok(v)
+        };
+        let short = s.short.unwrap_or(false);
+        Ok(match s.kind {
+            StrategyKind::SmaCross => {
+                let fast = count("fast", s.fast, 1)?;
+                let slow = count("slow", s.slow, 2)?;
+                if fast >= slow {
+                    return Err(self.key_error(
+                        "strategy.fast",
+                        format!("must be below strategy.slow ({slow}), found {fast}"),
+                    ));
+                }
+                StrategyConfig::SmaCross { fast, slow }
+            }
+            StrategyKind::Donchian => StrategyConfig::Donchian {
+                n: count("n", s.n, 1)?,
+                exit_n: count("exit_n", s.exit_n, 1)?,
+                short,
+            },
+            StrategyKind::Bollinger => StrategyConfig::Bollinger {
+                n: count("n", s.n, 2)?,
+                k: positive("k", s.k)?,
+                k_stop: positive("k_stop", s.k_stop)?,
+                short,
+            },
+        })
     }
 
     /// Journal options from `[journal]`.

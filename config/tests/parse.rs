@@ -7,7 +7,7 @@ use std::path::Path;
 
 use axon_adapters::exchange::config::{RateLimitConfig, ReconnectConfig};
 use axon_config::{Config, ConfigError, Source};
-use axon_engine::config::{DecisionLog, KillMode, RiskLimits};
+use axon_engine::config::{DecisionLog, KillMode, RiskLimits, StrategyConfig};
 
 const HEAD: &str = "[session]\ncash = 1000.0\n\n[strategy]\nkind = \"sma_cross\"\nfast = 2\nslow = 5\n\n[journal]\npath = \"j\"\n";
 const DATA: &str = "\n[data]\npath = \"missing.parquet\"\n";
@@ -116,4 +116,51 @@ fn relative_paths_resolve_against_the_file_folder() {
         c.resolve(Path::new("/abs/m.onnx")),
         Path::new("/abs/m.onnx")
     );
+}
+
+#[test]
+fn each_strategy_kind_reads_its_own_keys() {
+    let with = |strategy: &str| {
+        let text = format!("{HEAD}{DATA}").replace(
+            "kind = \"sma_cross\"\nfast = 2\nslow = 5\n",
+            &format!("{strategy}\n"),
+        );
+        parse(&text).expect("parses").strategy_config()
+    };
+    let ok = |strategy: &str| with(strategy).expect("a valid [strategy]");
+    assert_eq!(
+        ok("kind = \"donchian\"\nn = 20\nexit_n = 10"),
+        StrategyConfig::Donchian {
+            n: 20,
+            exit_n: 10,
+            short: false
+        }
+    );
+    assert_eq!(
+        ok("kind = \"bollinger\"\nn = 20\nk = 2.0\nk_stop = 1.5\nshort = true"),
+        StrategyConfig::Bollinger {
+            n: 20,
+            k: 2.0,
+            k_stop: 1.5,
+            short: true
+        }
+    );
+    assert_eq!(
+        ok("kind = \"sma_cross\"\nfast = 2\nslow = 5"),
+        StrategyConfig::SmaCross { fast: 2, slow: 5 }
+    );
+    for (strategy, key) in [
+        ("kind = \"bollinger\"\nn = 20\nk = 2.0", "strategy.k_stop"),
+        ("kind = \"sma_cross\"\nfast = 5\nslow = 5", "strategy.fast"),
+        (
+            "kind = \"donchian\"\nn = 20\nexit_n = 10\nk = 1.0",
+            "strategy.k",
+        ),
+    ] {
+        let e = with(strategy).unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::Key { key: k, .. } if k == key),
+            "{strategy}: {e}"
+        );
+    }
 }

@@ -162,6 +162,7 @@ impl Output {
             Self::KillSwitch(_) => kind::KILL_SWITCH,
             Self::SwapRejected(_) => kind::SWAP_REJECTED,
             Self::MarginCall(_) => kind::MARGIN_CALL,
+            Self::Bracket(_) => kind::BRACKET,
         }
     }
 
@@ -177,6 +178,7 @@ impl Output {
             Self::KillSwitch(v) => put(v, buf),
             Self::SwapRejected(v) => put(v, buf),
             Self::MarginCall(v) => put(v, buf),
+            Self::Bracket(v) => put(v, buf),
         }
     }
 
@@ -193,6 +195,7 @@ impl Output {
             kind::KILL_SWITCH => Self::KillSwitch(get(kind_, version, payload)?),
             kind::SWAP_REJECTED => Self::SwapRejected(get(kind_, version, payload)?),
             kind::MARGIN_CALL => Self::MarginCall(get(kind_, version, payload)?),
+            kind::BRACKET => Self::Bracket(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

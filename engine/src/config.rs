@@ -14,7 +14,7 @@ pub struct EngineConfig {
     pub cash: f64,
     /// Instrument symbols; `InstrumentId` indexes this list.
     pub instruments: Vec<String>,
-    /// The rule-based strategy (slot 0 of the ensemble).
+    /// The built-in strategy and its settings (see [`StrategyConfig`]).
     pub strategy: StrategyConfig,
     /// Position sizing.
     pub sizing: Sizing,
@@ -29,16 +29,100 @@ pub struct EngineConfig {
     pub ensemble: EnsembleConfig,
 }
 
-/// The rule-based model.
+/// The built-in strategy. Ensemble slot 0 is the strategy's: the SMA rule
+/// for `SmaCross` (which the ensemble strategy trades on, with any model
+/// slots after it), an inert placeholder for the price-action strategies
+/// (which trade on their own rule and leave the model slots, numbered from
+/// 1 either way, to strategies that consult them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
 pub enum StrategyConfig {
-    /// Simple moving-average crossover on the bar close (or the tick mid).
+    /// Simple moving-average crossover on the bar close (or the tick mid),
+    /// traded through the ensemble ([`crate::strategy::EnsembleStrategy`]).
     SmaCross {
         /// Fast window.
         fast: usize,
         /// Slow window.
         slow: usize,
     },
+    /// Donchian channel breakout ([`crate::strategy::Donchian`]).
+    Donchian {
+        /// Entry channel: a buy stop at the highest high of the last `n`
+        /// bars (a sell stop at the lowest low).
+        n: usize,
+        /// Exit channel: the stop-loss trails the lowest low (a short's:
+        /// the highest high) of the last `exit_n` bars.
+        exit_n: usize,
+        /// Whether to trade downside breakouts too.
+        short: bool,
+    },
+    /// Bollinger band mean reversion ([`crate::strategy::Bollinger`]).
+    Bollinger {
+        /// Window of the mean and standard deviation of closes.
+        n: usize,
+        /// Band width in standard deviations: entries at the mean ± k·σ.
+        k: f64,
+        /// Stop-loss distance beyond the entry, in standard deviations.
+        k_stop: f64,
+        /// Whether to sell the upper band too.
+        short: bool,
+    },
+}
+
+impl StrategyConfig {
+    /// The name a config file gives the strategy (`[strategy] kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SmaCross { .. } => "sma_cross",
+            Self::Donchian { .. } => "donchian",
+            Self::Bollinger { .. } => "bollinger",
+        }
+    }
+
+    /// Market events before the strategy's rule is defined: the statistics'
+    /// buy & hold starts after them, as backtesting.py starts it after its
+    /// indicators' warm-up.
+    pub fn warmup(&self) -> u64 {
+        let bars = match *self {
+            Self::SmaCross { slow, .. } => slow,
+            Self::Donchian { n, exit_n, .. } => n.max(exit_n),
+            Self::Bollinger { n, .. } => n,
+        };
+        bars.saturating_sub(1) as u64
+    }
+
+    fn check(&self) -> Result<(), String> {
+        match *self {
+            Self::SmaCross { fast, slow } => {
+                if fast == 0 || slow == 0 || fast >= slow {
+                    return Err(format!(
+                        "sma_cross needs 0 < fast < slow, found fast {fast}, slow {slow}"
+                    ));
+                }
+            }
+            Self::Donchian { n, exit_n, .. } => {
+                if n == 0 || exit_n == 0 {
+                    return Err(format!(
+                        "donchian needs n >= 1 and exit_n >= 1, found n {n}, exit_n {exit_n}"
+                    ));
+                }
+            }
+            Self::Bollinger { n, k, k_stop, .. } => {
+                if n < 2 {
+                    return Err(format!(
+                        "bollinger needs n >= 2 (a standard deviation), found n {n}"
+                    ));
+                }
+                for (name, v) in [("k", k), ("k_stop", k_stop)] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(format!(
+                            "bollinger needs {name} to be a finite number > 0, found {v}"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How entry orders are sized.
@@ -130,12 +214,7 @@ impl EngineConfig {
                 self.cash
             ));
         }
-        let StrategyConfig::SmaCross { fast, slow } = self.strategy;
-        if fast == 0 || slow == 0 || fast >= slow {
-            return Err(format!(
-                "sma_cross needs 0 < fast < slow, found fast {fast}, slow {slow}"
-            ));
-        }
+        self.strategy.check()?;
         match self.sizing {
             Sizing::Fixed(u) if !(u.is_finite() && u > 0.0) => {
                 return Err(format!("fixed sizing needs units > 0, found {u}"));

@@ -13,16 +13,15 @@ use crate::config::{EngineConfig, StrategyConfig};
 use crate::desk::{Desk, OrderRequest};
 use crate::ensemble::Ensemble;
 use crate::event::{
-    CancelRequest, Fill, Input, KillSwitch, ModelSwap, OrderType, Output, SessionStart,
-    WeightChange,
+    Fill, Input, KillSwitch, ModelSwap, OrderType, Output, SessionStart, WeightChange,
 };
 use crate::instrument::InstrumentState;
 use crate::market::InstrumentId;
-use crate::model::{ModelFactory, RuleModels, SmaCross};
+use crate::model::{Abstain, Model, ModelFactory, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
 use crate::risk::Risk;
 use crate::stats::{EquityStats, Summary};
-use crate::strategy::{Context, EnsembleStrategy, MarketEvent, Strategy};
+use crate::strategy::{Context, MarketEvent, Strategy};
 
 /// The engine's whole state.
 #[derive(Debug)]
@@ -48,16 +47,36 @@ impl Engine {
         Self::new(start.config.clone(), Box::new(RuleModels))
     }
 
-    /// Builds an engine with a model factory for swaps.
+    /// Builds an engine with a model factory for swaps, trading with the
+    /// built-in strategy its configuration names.
     pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, EngineError> {
+        let strategy = crate::strategy::from_config(&config.strategy);
+        Self::with_strategy(config, factory, strategy)
+    }
+
+    /// Builds an engine that trades with `strategy` rather than the
+    /// built-in one its configuration names (whose settings still choose
+    /// ensemble slot 0 and the statistics' warm-up). Its journal replays
+    /// only with the same strategy.
+    pub fn with_strategy(
+        config: EngineConfig,
+        factory: Box<dyn ModelFactory>,
+        strategy: Box<dyn Strategy>,
+    ) -> Result<Self, EngineError> {
         config.validate()?;
         let n = config.instruments.len();
-        let StrategyConfig::SmaCross { fast, slow } = config.strategy;
-        // Buy & hold starts where the slow mean is first defined, as
+        // Slot 0 is the strategy's: the SMA rule the ensemble strategy
+        // trades on, or an abstaining placeholder for strategies that trade
+        // on their own rule.
+        let slot0: Box<dyn Model> = match config.strategy {
+            StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, n)),
+            StrategyConfig::Donchian { .. } | StrategyConfig::Bollinger { .. } => Box::new(Abstain),
+        };
+        // Buy & hold starts where the strategy's rule is first defined, as
         // backtesting.py starts it after its indicators' warm-up.
-        let warmup = slow.saturating_sub(1) as u64;
+        let warmup = config.strategy.warmup();
         let ensemble = Ensemble::with_config(
-            vec![Box::new(SmaCross::new(fast, slow, n))],
+            vec![slot0],
             vec![config.ensemble.weights.first().copied().unwrap_or(1.0)],
             config.ensemble.clone(),
         )?;
@@ -67,7 +86,7 @@ impl Engine {
             desk: Desk::new(Risk::new(config.risk)),
             stats: EquityStats::new(config.cash, warmup),
             instruments: vec![InstrumentState::default(); n],
-            strategy: Box::new(EnsembleStrategy::default()),
+            strategy,
             ended: false,
             factory,
             config,
@@ -119,15 +138,17 @@ impl Engine {
         match input {
             Input::SessionStart(_) | Input::Timer(_) | Input::OrderAck(_) | Input::Reconcile(_) => {
             }
-            Input::Tick(t) => self.on_market(time_ns, t.instrument, t.mid(), out),
-            Input::Bar(b) => self.on_market(time_ns, b.instrument, b.close, out),
+            Input::Tick(t) => {
+                let mid = t.mid();
+                self.on_market(time_ns, t.instrument, [mid; 4], out);
+            }
+            Input::Bar(b) => {
+                let ohlc = [b.open, b.high, b.low, b.close];
+                self.on_market(time_ns, b.instrument, ohlc, out);
+            }
             Input::Fill(f) => self.on_fill(time_ns, f, out),
-            Input::Reject(r) => {
-                self.desk.orders.remove(&r.client_id);
-            }
-            Input::CancelAck(c) => {
-                self.desk.orders.remove(&c.client_id);
-            }
+            Input::Reject(r) => self.desk.on_gone(r.client_id),
+            Input::CancelAck(c) => self.desk.on_gone(c.client_id),
             Input::ModelSwap(s) => self.on_swap(s, out),
             Input::ModelRejected(r) => {
                 let version = self
@@ -194,13 +215,14 @@ impl Engine {
         }
     }
 
-    /// A tick or bar: mark; then, until trading ends, the strategy's turn
-    /// (or a liquidation on a margin call).
+    /// A tick or bar (`[open, high, low, close]`; a tick's mid four times):
+    /// mark at the close; then, until trading ends, the strategy's turn (or
+    /// a liquidation on a margin call).
     fn on_market(
         &mut self,
         time_ns: i64,
         instrument: InstrumentId,
-        price: f64,
+        [open, high, low, price]: [f64; 4],
         out: &mut Vec<Output>,
     ) {
         let Some((index, equity)) = self.mark(time_ns, instrument, price, out) else {
@@ -222,6 +244,9 @@ impl Engine {
             instrument,
             index,
             price,
+            open,
+            high,
+            low,
         };
         let mut ctx = Context {
             time_ns,
@@ -277,7 +302,7 @@ impl Engine {
             next_bar
         };
         self.portfolio.apply_fill(f, time_ns, bar);
-        self.desk.on_fill(f);
+        self.desk.on_fill(time_ns, f, &self.portfolio, out);
         let mut ctx = Context {
             time_ns,
             config: &self.config,
@@ -302,17 +327,15 @@ impl Engine {
     fn flatten(&mut self, time_ns: i64, out: &mut Vec<Output>) {
         self.ended = true;
         self.desk.forcing = true;
-        let open: Vec<u64> = self.desk.orders.keys().copied().collect();
-        for client_id in open {
-            out.push(Output::CancelRequest(CancelRequest { client_id }));
-        }
+        self.desk.cancel_all(out);
         for instrument in 0..self.instruments.len() as InstrumentId {
             let position = self.portfolio.position(instrument);
             if position != 0.0 {
                 let mark = self.portfolio.mark(instrument);
                 let close =
                     OrderRequest::close(instrument, position, OrderType::MarketOnClose, mark);
-                self.desk.submit(time_ns, close, &self.portfolio, out);
+                // A refused close-out is journaled with its reason.
+                let _ = self.desk.submit(time_ns, close, &self.portfolio, out);
             }
         }
         self.desk.forcing = false;

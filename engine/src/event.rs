@@ -143,6 +143,21 @@ pub enum Output {
     /// Equity fell to zero or below: working orders are cancelled, every
     /// position is closed at this event's price and trading stops.
     MarginCall(MarginCall),
+    /// An entry order carries a stop-loss and/or take-profit: when it fills,
+    /// the engine submits them (reduce-only, for the filled quantity) as
+    /// orders of their own. Journaled after the entry's intent.
+    Bracket(Bracket),
+}
+
+/// The contingent orders attached to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct Bracket {
+    /// The entry's client order id.
+    pub entry: u64,
+    /// Stop price of the stop-loss (a stop order on the other side).
+    pub stop_loss: Option<f64>,
+    /// Limit price of the take-profit (a limit order on the other side).
+    pub take_profit: Option<f64>,
 }
 
 /// The account ran out of equity.
@@ -335,6 +350,38 @@ pub enum OrderType {
     Limit(f64),
     /// Market-on-close: fills at the close of the current bar (the close-out at end of data).
     MarketOnClose,
+    /// Stop (market-if-touched): once the market reaches the stop price (a
+    /// buy: at or above it; a sell: at or below), a market order.
+    Stop(f64),
+    /// Stop-limit: once the market reaches `stop`, a limit order at `limit`.
+    StopLimit {
+        /// The trigger price.
+        stop: f64,
+        /// The limit price once triggered.
+        limit: f64,
+    },
+}
+
+impl OrderType {
+    /// The prices the order carries (none for market orders): a limit, a
+    /// stop, or a stop and a limit.
+    pub fn prices(&self) -> impl Iterator<Item = f64> {
+        let (a, b) = match *self {
+            Self::Market | Self::MarketOnClose => (None, None),
+            Self::Limit(p) | Self::Stop(p) => (Some(p), None),
+            Self::StopLimit { stop, limit } => (Some(stop), Some(limit)),
+        };
+        a.into_iter().chain(b)
+    }
+
+    /// The price an order of this type is expected to fill at, if it names
+    /// one: the limit of a limit or stop-limit order, a stop's trigger.
+    pub fn price(&self) -> Option<f64> {
+        match *self {
+            Self::Market | Self::MarketOnClose => None,
+            Self::Limit(p) | Self::Stop(p) | Self::StopLimit { limit: p, .. } => Some(p),
+        }
+    }
 }
 
 /// An order the engine wants.
@@ -374,6 +421,18 @@ pub enum RiskReason {
     PriceBand,
     /// The kill switch halted trading: no new orders at all.
     Halted,
+    /// A price of the order (limit, stop, stop-loss, take-profit, or the
+    /// reference price of a market entry with a bracket) is NaN, infinite
+    /// or not positive; `value` is the price, `limit` 0.
+    InvalidPrice,
+    /// The quantity is NaN, infinite or not positive (an equity fraction:
+    /// not in (0, 1]); `value` is the quantity, `limit` 0 (the fraction: 1).
+    InvalidQuantity,
+    /// A stop-loss or take-profit on the wrong side of the entry (a buy's
+    /// stop-loss must be below its entry price and its take-profit above;
+    /// a sell's the other way round); `value` is the stop-loss or
+    /// take-profit, `limit` the entry price.
+    BracketSide,
 }
 
 /// A refused order.
@@ -452,6 +511,7 @@ pub mod kind {
     pub const KILL_SWITCH: u16 = 70;
     pub const SWAP_REJECTED: u16 = 71;
     pub const MARGIN_CALL: u16 = 72;
+    pub const BRACKET: u16 = 73;
 
     /// Whether a kind is an engine input.
     pub fn is_input(kind: u16) -> bool {
@@ -485,6 +545,7 @@ pub mod kind {
             KILL_SWITCH => "KillSwitch",
             SWAP_REJECTED => "SwapRejected",
             MARGIN_CALL => "MarginCall",
+            BRACKET => "Bracket",
             _ => "Unknown",
         }
     }

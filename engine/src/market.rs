@@ -70,4 +70,13 @@ impl Side {
             Self::Sell => -1.0,
         }
     }
+
+    /// The other side.
+    #[inline]
+    pub fn opposite(self) -> Self {
+        match self {
+            Self::Buy => Self::Sell,
+            Self::Sell => Self::Buy,
+        }
+    }
 }

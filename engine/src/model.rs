@@ -123,6 +123,19 @@ impl Model for SmaCross {
     }
 }
 
+/// A model that always votes Hold: ensemble slot 0 of the strategies that
+/// trade on their own rule (Donchian, Bollinger), so model slots are
+/// numbered from 1 whatever the strategy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Abstain;
+
+impl Model for Abstain {
+    fn evaluate(&mut self, _input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3] {
+        features.clear();
+        [0.0, 0.0, 1.0]
+    }
+}
+
 /// Builds rule-based models from swap parameters (`backend = "rule"`,
 /// params `fast` and `slow`).
 #[derive(Debug, Default, Clone, Copy)]

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::config::{KillMode, RiskLimits};
-use crate::event::{OrderIntent, OrderType, Quantity, RiskReason, RiskReject};
+use crate::event::{OrderIntent, Quantity, RiskReason, RiskReject};
 
 /// Risk state: the order-rate window and the kill switch.
 #[derive(Debug, Clone)]
@@ -100,12 +100,15 @@ impl Risk {
                 f64::from(limit),
             ));
         }
-        if let (Some(band), OrderType::Limit(px)) = (self.limits.price_band_pct, intent.order_type)
+        // Limit, stop and stop-limit prices alike.
+        if let Some(band) = self.limits.price_band_pct
             && book.mark > 0.0
         {
-            let off = (px - book.mark).abs() / book.mark * 100.0;
-            if off > band {
-                return Err(reject(RiskReason::PriceBand, off, band));
+            for px in intent.order_type.prices() {
+                let off = (px - book.mark).abs() / book.mark * 100.0;
+                if off > band {
+                    return Err(reject(RiskReason::PriceBand, off, band));
+                }
             }
         }
         let (equity, projected_position) = (book.equity, book.projected_position);
@@ -150,6 +153,7 @@ impl Risk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::OrderType;
     use crate::market::Side;
 
     fn order(client_id: u64, order_type: OrderType) -> OrderIntent {

@@ -350,6 +350,15 @@ fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Or
             (request::OrderType::Market, intent.reference_price)
         }
         OrderType::Limit(p) => (request::OrderType::Limit, p),
+        // Venues' stop orders differ (trigger price sources, OKX's algo
+        // orders); until they are mapped, a stop is refused here and the
+        // refusal journaled. Paper sessions fill them in the simulator.
+        OrderType::Stop(_) | OrderType::StopLimit { .. } => {
+            return Err(format!(
+                "{:?} orders are not sent to a venue; they fill in paper and backtest sessions",
+                intent.order_type
+            ));
+        }
     };
     Ok(Order {
         symbol: symbol.clone(),

@@ -79,6 +79,9 @@ fn reason_label(reason: RiskReason) -> &'static str {
         RiskReason::MaxOpenOrders => "max_open_orders",
         RiskReason::PriceBand => "price_band",
         RiskReason::Halted => "halted",
+        RiskReason::InvalidPrice => "invalid_price",
+        RiskReason::InvalidQuantity => "invalid_quantity",
+        RiskReason::BracketSide => "bracket_side",
     }
 }
 

@@ -21,7 +21,7 @@ pub struct RunMetrics {
     m: MetricsCollector,
     venue: &'static str,
     instruments: Vec<InstrumentMetrics>,
-    rejections: [IntCounter; 7],
+    rejections: [IntCounter; 10],
     /// Event time each working order was submitted at.
     submitted_at: BTreeMap<u64, i64>,
     pending_events: u64,
@@ -38,6 +38,9 @@ fn reason_index(r: RiskReason) -> usize {
         RiskReason::MaxOpenOrders => 4,
         RiskReason::PriceBand => 5,
         RiskReason::Halted => 6,
+        RiskReason::InvalidPrice => 7,
+        RiskReason::InvalidQuantity => 8,
+        RiskReason::BracketSide => 9,
     }
 }
 
@@ -52,6 +55,9 @@ impl RunMetrics {
             RiskReason::MaxOpenOrders,
             RiskReason::PriceBand,
             RiskReason::Halted,
+            RiskReason::InvalidPrice,
+            RiskReason::InvalidQuantity,
+            RiskReason::BracketSide,
         ]
         .map(|r| m.rejections_for(r));
         Self {

@@ -160,8 +160,9 @@ impl EnsembleStrategy {
         if Self::holds_or_enters(ctx, instrument, side, position) {
             return;
         }
+        // A refused order is journaled with its reason; the signal stands.
         if position != 0.0 {
-            ctx.submit(OrderRequest::close(
+            let _ = ctx.submit(OrderRequest::close(
                 instrument,
                 position,
                 OrderType::Market,
@@ -169,14 +170,7 @@ impl EnsembleStrategy {
             ));
         }
         let quantity = ctx.entry_quantity(instrument, price);
-        ctx.submit(OrderRequest {
-            instrument,
-            side,
-            quantity,
-            order_type: OrderType::Market,
-            reference_price: price,
-            reduce_only: false,
-        });
+        let _ = ctx.submit(OrderRequest::market(instrument, side, quantity, price));
     }
 
     /// Whether the instrument is already positioned (or entering) the way

@@ -3,21 +3,58 @@
 //!
 //! The engine marks the account on every market event and then hands the
 //! event to its strategy through a [`Context`]: the account, the working
-//! orders, the model slots, and [`Context::submit`], through which every
-//! order goes to the risk checks and into the journal. A strategy sees no
+//! orders, the model slots, and the order operations, through which every
+//! order goes to the checks and into the journal. A strategy sees no
 //! clock (time is the event's), no I/O and no randomness it did not seed
 //! from its inputs, so it replays bit for bit like the rest of the engine.
+//!
+//! ## Orders
+//!
+//! | want | call | journaled |
+//! |---|---|---|
+//! | market, limit, stop, stop-limit order | [`Context::submit`] with [`OrderRequest::market`], [`OrderRequest::limit`], [`OrderRequest::stop`], [`OrderRequest::stop_limit`] | `OrderIntent`, then `OrderSubmitted` or `RiskReject` |
+//! | size in units or a fraction of equity | [`Quantity`]; the session's sizing: [`Context::entry_quantity`] | in the intent |
+//! | stop-loss and take-profit on an entry | [`OrderRequest::with_stop_loss`], [`OrderRequest::with_take_profit`] | `Bracket` after the entry's intent; the legs' intents when it fills |
+//! | cancel | [`Context::cancel`] | `CancelRequest` |
+//! | close a position, or part of it | [`Context::close_position`], [`Context::reduce_position`] (reduce-only market orders) | as any order |
+//! | change an order, a stop-loss, a take-profit | [`Context::modify`], [`Context::set_stop_loss`], [`Context::set_take_profit`] (the new order, then the old one's cancel) | as any order, and `CancelRequest` |
+//!
+//! How brackets behave (one-cancels-other, cancelled with their position)
+//! is described in the desk's documentation (`engine/src/desk.rs`); how the
+//! simulated exchange fills each type, in `adapters/src/sim.rs`. The
+//! built-in strategies ([`EnsembleStrategy`], [`Donchian`], [`Bollinger`])
+//! use nothing else, so each is an example to copy.
 
+mod bollinger;
+mod donchian;
 mod ensemble;
 
+pub use bollinger::Bollinger;
+pub use donchian::Donchian;
 pub use ensemble::EnsembleStrategy;
 
-use crate::config::{ALL_IN_FRACTION, EngineConfig, Sizing};
-use crate::desk::{Desk, OrderRequest};
+pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
+
+use crate::config::{ALL_IN_FRACTION, EngineConfig, Sizing, StrategyConfig};
+use crate::desk::Desk;
 use crate::ensemble::Ensemble;
-use crate::event::{Fill, OrderIntent, Output, Quantity};
+use crate::event::{Fill, OrderIntent, OrderType, Output, Quantity};
 use crate::market::InstrumentId;
 use crate::portfolio::Portfolio;
+
+/// The strategy a configuration names.
+pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
+    match *config {
+        StrategyConfig::SmaCross { .. } => Box::new(EnsembleStrategy::default()),
+        StrategyConfig::Donchian { n, exit_n, short } => Box::new(Donchian::new(n, exit_n, short)),
+        StrategyConfig::Bollinger {
+            n,
+            k,
+            k_stop,
+            short,
+        } => Box::new(Bollinger::new(n, k, k_stop, short)),
+    }
+}
 
 /// A market event as a strategy sees it, after the account was marked.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +67,12 @@ pub struct MarketEvent {
     pub index: u64,
     /// The price the account was marked at: a bar's close, a tick's mid.
     pub price: f64,
+    /// A bar's open (a tick's mid).
+    pub open: f64,
+    /// A bar's high (a tick's mid).
+    pub high: f64,
+    /// A bar's low (a tick's mid).
+    pub low: f64,
 }
 
 /// A strategy: called on market events and fills; trades through the
@@ -38,7 +81,8 @@ pub trait Strategy: std::fmt::Debug + Send {
     /// A tick or bar, after the engine marked the account with it.
     fn on_market(&mut self, ctx: &mut Context<'_>, event: &MarketEvent);
 
-    /// A fill of one of the engine's orders, after the account booked it.
+    /// A fill of one of the engine's orders, after the account booked it
+    /// and the desk placed or cancelled what brackets ask for.
     fn on_fill(&mut self, _ctx: &mut Context<'_>, _fill: &Fill) {}
 }
 
@@ -74,9 +118,25 @@ impl Context<'_> {
         self.portfolio.position(instrument)
     }
 
-    /// Orders submitted and not finished, oldest first.
+    /// Orders submitted and not finished, oldest first; orders whose cancel
+    /// was requested are left out.
     pub fn open_orders(&self) -> impl DoubleEndedIterator<Item = &OrderIntent> {
-        self.desk.orders.values().map(|o| &o.intent)
+        self.desk
+            .orders
+            .values()
+            .filter(|o| !o.cancelling)
+            .map(|o| &o.intent)
+    }
+
+    /// A working order (not finished, no cancel requested).
+    pub fn order(&self, client_id: u64) -> Option<&OrderIntent> {
+        self.desk.working(client_id).map(|o| &o.intent)
+    }
+
+    /// The working stop-losses and take-profits of an instrument, oldest
+    /// first.
+    pub fn bracket_legs(&self, instrument: InstrumentId) -> impl Iterator<Item = BracketLeg> + '_ {
+        self.desk.legs(instrument)
     }
 
     /// The model slots (configured, swapped in, weighted).
@@ -89,11 +149,105 @@ impl Context<'_> {
         self.out.push(output);
     }
 
-    /// Sends an order through the risk checks; the intent and the verdict
-    /// are journaled.
-    pub fn submit(&mut self, request: OrderRequest) {
+    /// Sends an order through the checks (its prices, quantity and
+    /// bracket, then the risk limits); the intent and the verdict are
+    /// journaled. Returns the order's client id.
+    pub fn submit(&mut self, request: OrderRequest) -> Result<u64, OrderError> {
         self.desk
-            .submit(self.time_ns, request, self.portfolio, self.out);
+            .submit(self.time_ns, request, self.portfolio, self.out)
+            .map_err(OrderError::Rejected)
+    }
+
+    /// Asks the venue to cancel a working order (a `CancelRequest`). A
+    /// cancelled entry drops the bracket it has not placed; a cancelled
+    /// stop-loss or take-profit leaves its sibling working.
+    pub fn cancel(&mut self, client_id: u64) -> Result<(), OrderError> {
+        self.desk.cancel(client_id, self.out)
+    }
+
+    /// Replaces a working order by one of `order_type` for the quantity it
+    /// has left, on the same side: the new order goes through the checks
+    /// first, and only once it passed is the old one cancelled. A stop-loss
+    /// or take-profit stays paired with its sibling, an entry keeps its
+    /// bracket. Returns the new order's client id.
+    pub fn modify(&mut self, client_id: u64, order_type: OrderType) -> Result<u64, OrderError> {
+        self.desk.modify(
+            self.time_ns,
+            client_id,
+            order_type,
+            self.portfolio,
+            self.out,
+        )
+    }
+
+    /// Moves every working stop-loss of an instrument to `stop` (see
+    /// [`Context::modify`]); returns how many moved.
+    pub fn set_stop_loss(
+        &mut self,
+        instrument: InstrumentId,
+        stop: f64,
+    ) -> Result<usize, OrderError> {
+        self.move_legs(instrument, LegKind::StopLoss, OrderType::Stop(stop))
+    }
+
+    /// Moves every working take-profit of an instrument to `limit`; returns
+    /// how many moved.
+    pub fn set_take_profit(
+        &mut self,
+        instrument: InstrumentId,
+        limit: f64,
+    ) -> Result<usize, OrderError> {
+        self.move_legs(instrument, LegKind::TakeProfit, OrderType::Limit(limit))
+    }
+
+    fn move_legs(
+        &mut self,
+        instrument: InstrumentId,
+        kind: LegKind,
+        order_type: OrderType,
+    ) -> Result<usize, OrderError> {
+        let ids: Vec<u64> = self
+            .desk
+            .legs(instrument)
+            .filter(|l| l.kind == kind)
+            .map(|l| l.client_id)
+            .collect();
+        for &id in &ids {
+            self.modify(id, order_type)?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Closes the whole position in an instrument with a reduce-only
+    /// market order, valued at the instrument's mark.
+    pub fn close_position(&mut self, instrument: InstrumentId) -> Result<u64, OrderError> {
+        self.reduce_position(instrument, f64::INFINITY)
+    }
+
+    /// Closes `units` of the position in an instrument (all of it if it
+    /// holds fewer) with a reduce-only market order, valued at the
+    /// instrument's mark. A NaN or non-positive `units` is refused by the
+    /// checks (journaled).
+    pub fn reduce_position(
+        &mut self,
+        instrument: InstrumentId,
+        units: f64,
+    ) -> Result<u64, OrderError> {
+        let position = self.position(instrument);
+        if position == 0.0 || position.is_nan() {
+            return Err(OrderError::NoPosition(instrument));
+        }
+        let units = if units.is_nan() {
+            units
+        } else {
+            units.min(position.abs())
+        };
+        let mark = self.portfolio.mark(instrument);
+        let request = OrderRequest::close(instrument, position, OrderType::Market, mark);
+        self.submit(OrderRequest {
+            quantity: Quantity::Units(units),
+            ..request
+        })
     }
 
     /// An entry's size as the session's sizing says: units, or a fraction of

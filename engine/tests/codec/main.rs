@@ -4,10 +4,9 @@
 //! decoding arbitrary bytes as any kind never panics, and unknown kinds and
 //! other payload versions are refused.
 
-use axon_engine::config::Sizing;
+use axon_engine::config::{Sizing, StrategyConfig};
 use axon_engine::event::{
-    CancelAck, CancelRequest, EVENT_VERSION, MarginCall, OrderIntent, OrderType, Quantity, Timer,
-    kind,
+    CancelAck, CancelRequest, EVENT_VERSION, MarginCall, OrderIntent, Quantity, Timer, kind,
 };
 use axon_engine::{Event, Input, Output};
 use proptest::prelude::*;
@@ -40,9 +39,7 @@ fn intent_bits(bits: &mut Vec<u64>, o: &OrderIntent) {
     match o.quantity {
         Quantity::Units(u) | Quantity::EquityFraction(u) => bits.push(u.to_bits()),
     }
-    if let OrderType::Limit(p) = o.order_type {
-        bits.push(p.to_bits());
-    }
+    bits.extend(o.order_type.prices().map(f64::to_bits));
     bits.push(o.reference_price.to_bits());
 }
 
@@ -52,6 +49,9 @@ fn input_bits(i: &Input) -> Vec<u64> {
         Input::SessionStart(s) => {
             let c = &s.config;
             b.extend([c.cash.to_bits(), c.year_ns.to_bits()]);
+            if let StrategyConfig::Bollinger { k, k_stop, .. } = c.strategy {
+                b.extend([k.to_bits(), k_stop.to_bits()]);
+            }
             match c.sizing {
                 Sizing::AllIn => {}
                 Sizing::Fixed(v) | Sizing::Fraction(v) => b.push(v.to_bits()),
@@ -110,6 +110,10 @@ fn output_bits(o: &Output) -> Vec<u64> {
         Output::OrderSubmitted(s) => intent_bits(&mut b, &s.order),
         Output::KillSwitch(k) => b.extend([k.drawdown_pct, k.limit_pct].map(f64::to_bits)),
         Output::MarginCall(m) => b.push(m.equity.to_bits()),
+        Output::Bracket(x) => {
+            push_opt(&mut b, x.stop_loss);
+            push_opt(&mut b, x.take_profit);
+        }
         Output::CancelRequest(_) | Output::SwapRejected(_) => {}
     }
     b
@@ -145,7 +149,7 @@ const INPUT_KINDS: [u16; 15] = [
     kind::RECONCILE,
     kind::SIZING_BASIS,
 ];
-const OUTPUT_KINDS: [u16; 9] = [
+const OUTPUT_KINDS: [u16; 10] = [
     kind::DECISION,
     kind::WEIGHT_CHANGE,
     kind::ORDER_INTENT,
@@ -155,6 +159,7 @@ const OUTPUT_KINDS: [u16; 9] = [
     kind::KILL_SWITCH,
     kind::SWAP_REJECTED,
     kind::MARGIN_CALL,
+    kind::BRACKET,
 ];
 
 proptest! {
@@ -238,7 +243,7 @@ proptest! {
         other_kind in any::<u16>(),
         version in prop_oneof![Just(EVENT_VERSION), any::<u16>()],
     ) {
-        let kinds = INPUT_KINDS.iter().chain(&OUTPUT_KINDS).copied().chain([0, 13, 63, 73, other_kind]);
+        let kinds = INPUT_KINDS.iter().chain(&OUTPUT_KINDS).copied().chain([0, 13, 63, 74, other_kind]);
         for k in kinds {
             // Ok or Err are both fine; a panic (or an abort) is not.
             let _ = Input::decode(k, version, &bytes);
@@ -350,7 +355,7 @@ fn kind_numbers_are_stable() {
         assert_eq!(got, want);
     }
     assert_eq!(INPUT_KINDS.to_vec(), (1..=15).collect::<Vec<u16>>());
-    assert_eq!(OUTPUT_KINDS.to_vec(), (64..=72).collect::<Vec<u16>>());
+    assert_eq!(OUTPUT_KINDS.to_vec(), (64..=73).collect::<Vec<u16>>());
     assert_eq!(
         Output::MarginCall(MarginCall { equity: 0.0 }).kind(),
         kind::MARGIN_CALL

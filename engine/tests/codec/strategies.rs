@@ -3,10 +3,10 @@
 
 use axon_engine::config::{DecisionLog, EngineConfig, RiskLimits, Sizing, StrategyConfig};
 use axon_engine::event::{
-    Action, CancelAck, CancelRequest, DataSource, Decision, Fill, InstrumentDef, KillSwitch,
-    MarginCall, ModelOutput, ModelSwap, OrderAck, OrderIntent, OrderReject, OrderSubmitted,
-    OrderType, Quantity, RiskReason, RiskReject, SessionStart, SwapRejected, Timer, WeightChange,
-    WeightOverride,
+    Action, Bracket, CancelAck, CancelRequest, DataSource, Decision, Fill, InstrumentDef,
+    KillSwitch, MarginCall, ModelOutput, ModelSwap, OrderAck, OrderIntent, OrderReject,
+    OrderSubmitted, OrderType, Quantity, RiskReason, RiskReject, SessionStart, SwapRejected, Timer,
+    WeightChange, WeightOverride,
 };
 use axon_engine::market::{Bar, Side, Tick};
 use axon_engine::{Input, Output};
@@ -90,35 +90,50 @@ pub fn engine_config() -> BoxedStrategy<EngineConfig> {
             },
         });
     let decisions = prop_oneof![Just(DecisionLog::Actions), Just(DecisionLog::All)];
+    let strategy = prop_oneof![
+        (any::<usize>(), any::<usize>())
+            .prop_map(|(fast, slow)| StrategyConfig::SmaCross { fast, slow }),
+        (any::<usize>(), any::<usize>(), any::<bool>())
+            .prop_map(|(n, exit_n, short)| { StrategyConfig::Donchian { n, exit_n, short } }),
+        (any::<usize>(), float(), float(), any::<bool>()).prop_map(|(n, k, k_stop, short)| {
+            StrategyConfig::Bollinger {
+                n,
+                k,
+                k_stop,
+                short,
+            }
+        }),
+    ];
     (
         float(),
         prop::collection::vec(text(), 0..4),
-        any::<usize>(),
-        any::<usize>(),
+        (any::<usize>(), any::<usize>(), strategy),
         sizing,
         risk,
         decisions,
         float(),
     )
         .prop_map(
-            |(cash, instruments, fast, slow, sizing, risk, decisions, year_ns)| EngineConfig {
-                cash,
-                instruments,
-                strategy: StrategyConfig::SmaCross { fast, slow },
-                sizing,
-                risk,
-                decisions,
-                year_ns,
-                ensemble: axon_engine::EnsembleConfig {
-                    threshold: year_ns.abs(),
-                    weights: vec![cash],
-                    dynamic: Some(axon_engine::DynamicWeights {
-                        performance_window: fast,
-                        min_observations: slow,
-                        rebalance_every: fast as u64,
-                        floor: cash,
-                    }),
-                },
+            |(cash, instruments, (fast, slow, strategy), sizing, risk, decisions, year_ns)| {
+                EngineConfig {
+                    cash,
+                    instruments,
+                    strategy,
+                    sizing,
+                    risk,
+                    decisions,
+                    year_ns,
+                    ensemble: axon_engine::EnsembleConfig {
+                        threshold: year_ns.abs(),
+                        weights: vec![cash],
+                        dynamic: Some(axon_engine::DynamicWeights {
+                            performance_window: fast,
+                            min_observations: slow,
+                            rebalance_every: fast as u64,
+                            floor: cash,
+                        }),
+                    },
+                }
             },
         )
         .boxed()
@@ -329,6 +344,8 @@ pub fn order_intent() -> BoxedStrategy<OrderIntent> {
         Just(OrderType::Market),
         float().prop_map(OrderType::Limit),
         Just(OrderType::MarketOnClose),
+        float().prop_map(OrderType::Stop),
+        (float(), float()).prop_map(|(stop, limit)| OrderType::StopLimit { stop, limit }),
     ];
     (
         any::<u64>(),
@@ -403,6 +420,9 @@ pub fn output() -> BoxedStrategy<Output> {
         Just(RiskReason::MaxOpenOrders),
         Just(RiskReason::PriceBand),
         Just(RiskReason::Halted),
+        Just(RiskReason::InvalidPrice),
+        Just(RiskReason::InvalidQuantity),
+        Just(RiskReason::BracketSide),
     ];
     Union::new(vec![
         decision.boxed(),
@@ -450,6 +470,15 @@ pub fn output() -> BoxedStrategy<Output> {
             .boxed(),
         float()
             .prop_map(|equity| Output::MarginCall(MarginCall { equity }))
+            .boxed(),
+        (any::<u64>(), opt_float(), opt_float())
+            .prop_map(|(entry, stop_loss, take_profit)| {
+                Output::Bracket(Bracket {
+                    entry,
+                    stop_loss,
+                    take_profit,
+                })
+            })
             .boxed(),
     ])
     .boxed()

@@ -5,10 +5,12 @@
 //! golden cross (Buy on bar 6); 14, 4 then give a death cross (Sell on bar
 //! 8), 20, 22 another golden cross (bar 10) and 0 another death cross (bar 11).
 
+mod builtins;
 mod decisions;
 mod ensemble;
 mod kill_switch;
 mod liquidation;
+mod orders;
 mod risk;
 
 use axon_engine::config::{EngineConfig, Sizing};
@@ -17,6 +19,7 @@ use axon_engine::event::{
 };
 use axon_engine::market::{Bar, Side};
 use axon_engine::model::RuleModels;
+use axon_engine::strategy::Strategy;
 use axon_engine::{Engine, Input, Output};
 
 /// Closes ending in a golden cross on the last one (bar 6, price 12).
@@ -72,7 +75,18 @@ impl Harness {
     }
 
     fn with_spacing(config: EngineConfig, step_ns: i64) -> Self {
-        let mut engine = Engine::new(config, Box::new(RuleModels)).expect("valid config");
+        let engine = Engine::new(config, Box::new(RuleModels)).expect("valid config");
+        Self::with_engine(engine, step_ns)
+    }
+
+    /// An engine trading with `strategy`.
+    fn with_strategy(config: EngineConfig, strategy: Box<dyn Strategy>) -> Self {
+        let engine =
+            Engine::with_strategy(config, Box::new(RuleModels), strategy).expect("valid config");
+        Self::with_engine(engine, MINUTE)
+    }
+
+    fn with_engine(mut engine: Engine, step_ns: i64) -> Self {
         let mut out = Vec::new();
         engine.step(
             0,

@@ -69,10 +69,7 @@ impl View {
         if n < 2 {
             return None;
         }
-        // SAFETY: read-only access to two elements, under the GIL, with no
-        // Rust reference to the data kept past this call.
-        let a = unsafe { floats.as_array() };
-        Some((a[n - 2], a[n - 1]))
+        Some((floats.get_owned([n - 2])?, floats.get_owned([n - 1])?))
     }
 
     fn revealed(&self) -> usize {
