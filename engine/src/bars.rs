@@ -64,7 +64,9 @@ impl FromStr for BarSpec {
             return Ok(Self::Volume(v));
         }
         if let Some(n) = t.strip_suffix("ticks") {
-            let n: u64 = n.parse().map_err(|_| err("the tick count is not a whole number"))?;
+            let n: u64 = n
+                .parse()
+                .map_err(|_| err("the tick count is not a whole number"))?;
             if n == 0 {
                 return Err(err("the tick count must be at least 1"));
             }
@@ -252,7 +254,9 @@ mod tests {
             let spec: BarSpec = s.parse().unwrap();
             assert_eq!(spec.to_string(), printed, "{s}");
         }
-        for bad in ["", "1", "m", "0s", "-1m", "1w", "0ticks", "xticks", "vol:", "vol:-1"] {
+        for bad in [
+            "", "1", "m", "0s", "-1m", "1w", "0ticks", "xticks", "vol:", "vol:-1",
+        ] {
             let e = bad.parse::<BarSpec>().unwrap_err().to_string();
             assert!(e.contains(&format!("{bad:?}")), "{e}");
         }
@@ -266,7 +270,10 @@ mod tests {
         assert_eq!(b.on_tick(30 * SECOND_NS, &tick(103.0, 2.0)), None);
         assert_eq!(b.on_tick(59 * SECOND_NS, &tick(99.0, 1.0)), None);
         let bar = b.on_tick(m + 1, &tick(101.0, 4.0)).unwrap();
-        assert_eq!((bar.start_ns, bar.last_ns, bar.ticks), (0, 59 * SECOND_NS, 3));
+        assert_eq!(
+            (bar.start_ns, bar.last_ns, bar.ticks),
+            (0, 59 * SECOND_NS, 3)
+        );
         let Bar {
             open,
             high,
@@ -275,7 +282,10 @@ mod tests {
             volume,
             ..
         } = bar.bar;
-        assert_eq!((open, high, low, close, volume), (100.0, 103.0, 99.0, 99.0, 4.0));
+        assert_eq!(
+            (open, high, low, close, volume),
+            (100.0, 103.0, 99.0, 99.0, 4.0)
+        );
         // A gap of several intervals makes no empty bars.
         let bar = b.on_tick(5 * m, &tick(98.0, 1.0)).unwrap();
         assert_eq!((bar.start_ns, bar.ticks, bar.bar.close), (m, 1, 101.0));
@@ -288,7 +298,10 @@ mod tests {
         assert!(b.on_tick(1, &tick(1.0, 1.0)).is_none());
         assert!(b.on_tick(2, &tick(3.0, 1.0)).is_none());
         let bar = b.on_tick(3, &tick(2.0, 1.0)).unwrap();
-        assert_eq!((bar.start_ns, bar.last_ns, bar.ticks, bar.bar.high), (1, 3, 3, 3.0));
+        assert_eq!(
+            (bar.start_ns, bar.last_ns, bar.ticks, bar.bar.high),
+            (1, 3, 3, 3.0)
+        );
         assert!(b.open_bar().is_none());
 
         let mut v = BarBuilder::new("vol:5".parse().unwrap());

@@ -16,8 +16,8 @@
 //! Every input is journaled before the engine acts on it, and every output
 //! after; see [`Sequencer`].
 
-pub mod broker;
 pub mod bars;
+pub mod broker;
 pub mod calendar;
 mod codec;
 pub mod config;

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::types::{PyEllipsis, PyFloat, PyInt, PySlice, PyTuple};
 
 /// How many bars are revealed; shared by a run's views and its loop.
@@ -147,9 +147,7 @@ impl View {
     /// other[-1]` (NaN compares false; fewer than two values: false).
     /// `None` where it does not apply (other dtypes, other types).
     fn _crossover(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Option<bool> {
-        if self.floats.is_none() {
-            return None;
-        }
+        self.floats.as_ref()?;
         let (b2, b1) = if let Ok(v) = other.cast::<View>() {
             let v = v.borrow();
             v.floats.as_ref()?;
