@@ -171,7 +171,7 @@ fn donchian_backtests_and_replays_on_bars_and_ticks() {
     );
     assert_eq!(
         strategy_of(&recs),
-        &serde_json::json!({"Donchian": {"n": 20, "exit_n": 10, "short": true}})
+        &serde_json::json!({"Donchian": {"n": 20, "exit_n": 10, "short": true, "bars": []}})
     );
     let k = kinds(&recs);
     for want in ["Bracket", "CancelRequest", "CancelAck", "Fill"] {
@@ -196,6 +196,43 @@ fn donchian_backtests_and_replays_on_bars_and_ticks() {
     assert!(kinds(&recs).contains(&"Bracket"));
 }
 
+/// On ticks with `bars = ["30ticks"]`, the strategy trades on the bars the
+/// engine builds from the ticks; the journal holds the ticks and replays.
+#[test]
+fn donchian_trades_on_bars_built_from_ticks() {
+    let dir = tempdir();
+    let d = dir.path();
+    ticks(d);
+    let strategy =
+        "kind = \"donchian\"\nn = 10\nexit_n = 5\nshort = true\nbars = [\"30ticks\", \"1m\"]";
+    let recs = backtest_and_verify(
+        d,
+        "donchian-built",
+        &config("ticks.parquet", "next_tick", strategy, "j-donchian-built"),
+    );
+    assert_eq!(
+        strategy_of(&recs),
+        &serde_json::json!({"Donchian": {"n": 10, "exit_n": 5, "short": true, "bars": ["30ticks", "1m"]}})
+    );
+    let types = submitted_types(&recs);
+    assert!(types.iter().any(|t| t == "Stop"), "{types:?}");
+    // Orders change only when a bar closes: every 30th tick at most.
+    let ticks = kinds(&recs).iter().filter(|k| **k == "Tick").count();
+    let intents = kinds(&recs).iter().filter(|k| **k == "OrderIntent").count();
+    assert!(
+        ticks >= 6000 && intents < ticks / 30 * 4,
+        "{intents} intents for {ticks} ticks"
+    );
+    let bad = config(
+        "ticks.parquet",
+        "next_tick",
+        "kind = \"donchian\"\nn = 10\nexit_n = 5\nbars = [\"1w\"]",
+        "j-bad",
+    );
+    fs::write(d.join("bad.toml"), bad).expect("writing the config");
+    axon(d, &["validate-config", "-c", "bad.toml"]).error(2, &["strategy.bars", "\"1w\""]);
+}
+
 #[test]
 fn bollinger_backtests_and_replays_on_bars_and_ticks() {
     let dir = tempdir();
@@ -214,7 +251,7 @@ fn bollinger_backtests_and_replays_on_bars_and_ticks() {
     );
     assert_eq!(
         strategy_of(&recs),
-        &serde_json::json!({"Bollinger": {"n": 20, "k": 2.0, "k_stop": 1.5, "short": true}})
+        &serde_json::json!({"Bollinger": {"n": 20, "k": 2.0, "k_stop": 1.5, "short": true, "bars": []}})
     );
     let types = submitted_types(&recs);
     // Limit entries and take-profits, stop-losses.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axon_adapters::sim::FillModel;
 use axon_engine::EngineConfig;
+use axon_engine::bars::BarSpec;
 use axon_engine::config::{DecisionLog, RiskLimits, Sizing, StrategyConfig, YEAR_NS};
 use axon_journal::{Durability, JournalOptions};
 use serde::Deserialize;
@@ -97,6 +98,9 @@ pub struct Strategy {
     pub k_stop: Option<f64>,
     /// `donchian`, `bollinger`: trade the short side too (default false).
     pub short: Option<bool>,
+    /// `donchian`, `bollinger`: trade on bars built from ticks (`"1m"`,
+    /// `"1000ticks"`, `"vol:50"`; the first is the one they trade on).
+    pub bars: Option<Vec<String>>,
 }
 
 /// The built-in strategies, by `[strategy] kind`.
@@ -124,15 +128,15 @@ impl StrategyKind {
     fn keys(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             Self::SmaCross => (&["fast", "slow"], &[]),
-            Self::Donchian => (&["n", "exit_n"], &["short"]),
-            Self::Bollinger => (&["n", "k", "k_stop"], &["short"]),
+            Self::Donchian => (&["n", "exit_n"], &["short", "bars"]),
+            Self::Bollinger => (&["n", "k", "k_stop"], &["short", "bars"]),
         }
     }
 }
 
 impl Strategy {
     /// The keys given, by name.
-    fn given(&self) -> [(&'static str, bool); 7] {
+    fn given(&self) -> [(&'static str, bool); 8] {
         [
             ("fast", self.fast.is_some()),
             ("slow", self.slow.is_some()),
@@ -141,6 +145,7 @@ impl Strategy {
             ("k", self.k.is_some()),
             ("k_stop", self.k_stop.is_some()),
             ("short", self.short.is_some()),
+            ("bars", self.bars.is_some()),
         ]
     }
 }
@@ -408,6 +413,15 @@ impl Config {
             Ok(v)
         };
         let short = s.short.unwrap_or(false);
+        let bars = s
+            .bars
+            .iter()
+            .flatten()
+            .map(|b| {
+                b.parse::<BarSpec>()
+                    .map_err(|e| self.key_error("strategy.bars", e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(match s.kind {
             StrategyKind::SmaCross => {
                 let fast = count("fast", s.fast, 1)?;
@@ -424,12 +438,14 @@ impl Config {
                 n: count("n", s.n, 1)?,
                 exit_n: count("exit_n", s.exit_n, 1)?,
                 short,
+                bars,
             },
             StrategyKind::Bollinger => StrategyConfig::Bollinger {
                 n: count("n", s.n, 2)?,
                 k: positive("k", s.k)?,
                 k_stop: positive("k_stop", s.k_stop)?,
                 short,
+                bars,
             },
         })
     }

@@ -133,7 +133,8 @@ fn each_strategy_kind_reads_its_own_keys() {
         StrategyConfig::Donchian {
             n: 20,
             exit_n: 10,
-            short: false
+            short: false,
+            bars: vec![]
         }
     );
     assert_eq!(
@@ -142,7 +143,8 @@ fn each_strategy_kind_reads_its_own_keys() {
             n: 20,
             k: 2.0,
             k_stop: 1.5,
-            short: true
+            short: true,
+            bars: vec![]
         }
     );
     assert_eq!(

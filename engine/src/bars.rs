@@ -15,6 +15,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 use crate::market::{Bar, Tick};
@@ -22,7 +23,7 @@ use crate::market::{Bar, Tick};
 const SECOND_NS: i64 = 1_000_000_000;
 
 /// How ticks are grouped into bars.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
 #[serde(try_from = "String", into = "String")]
 pub enum BarSpec {
     /// Fixed intervals of event time, aligned to the epoch.

@@ -4,6 +4,7 @@
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
+use crate::bars::BarSpec;
 use crate::ensemble::EnsembleConfig;
 use crate::error::EngineError;
 
@@ -54,6 +55,9 @@ pub enum StrategyConfig {
         exit_n: usize,
         /// Whether to trade downside breakouts too.
         short: bool,
+        /// Bars built from ticks to trade on (see [`crate::bars`]); empty:
+        /// every market event is a bar.
+        bars: Vec<BarSpec>,
     },
     /// Bollinger band mean reversion ([`crate::strategy::Bollinger`]).
     Bollinger {
@@ -65,6 +69,9 @@ pub enum StrategyConfig {
         k_stop: f64,
         /// Whether to sell the upper band too.
         short: bool,
+        /// Bars built from ticks to trade on (see [`crate::bars`]); empty:
+        /// every market event is a bar.
+        bars: Vec<BarSpec>,
     },
 }
 
@@ -75,6 +82,15 @@ impl StrategyConfig {
             Self::SmaCross { .. } => "sma_cross",
             Self::Donchian { .. } => "donchian",
             Self::Bollinger { .. } => "bollinger",
+        }
+    }
+
+    /// The bars the strategy trades on, built from ticks; empty: it trades
+    /// on every market event.
+    pub fn bars(&self) -> &[BarSpec] {
+        match self {
+            Self::SmaCross { .. } => &[],
+            Self::Donchian { bars, .. } | Self::Bollinger { bars, .. } => bars,
         }
     }
 

@@ -16,12 +16,12 @@ use crate::event::{
     Fill, Input, KillSwitch, ModelSwap, OrderType, Output, SessionStart, WeightChange,
 };
 use crate::instrument::InstrumentState;
-use crate::market::InstrumentId;
+use crate::market::{InstrumentId, Tick};
 use crate::model::{Abstain, Model, ModelFactory, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
 use crate::risk::Risk;
 use crate::stats::{EquityStats, Summary};
-use crate::strategy::{Context, MarketEvent, Strategy};
+use crate::strategy::{BarEvent, Context, MarketEvent, Strategy};
 
 /// The engine's whole state.
 #[derive(Debug)]
@@ -85,7 +85,7 @@ impl Engine {
             portfolio: Portfolio::new(config.cash, n),
             desk: Desk::new(Risk::new(config.risk)),
             stats: EquityStats::new(config.cash, warmup),
-            instruments: vec![InstrumentState::default(); n],
+            instruments: vec![InstrumentState::new(config.strategy.bars()); n],
             strategy,
             ended: false,
             factory,
@@ -140,11 +140,11 @@ impl Engine {
             }
             Input::Tick(t) => {
                 let mid = t.mid();
-                self.on_market(time_ns, t.instrument, [mid; 4], out);
+                self.on_market(time_ns, t.instrument, [mid; 4], Some(t), out);
             }
             Input::Bar(b) => {
                 let ohlc = [b.open, b.high, b.low, b.close];
-                self.on_market(time_ns, b.instrument, ohlc, out);
+                self.on_market(time_ns, b.instrument, ohlc, None, out);
             }
             Input::Fill(f) => self.on_fill(time_ns, f, out),
             Input::Reject(r) => self.desk.on_gone(r.client_id),
@@ -175,7 +175,9 @@ impl Engine {
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
                 if self.instruments.len() < n {
-                    self.instruments.resize_with(n, InstrumentState::default);
+                    let specs = self.config.strategy.bars();
+                    self.instruments
+                        .resize_with(n, || InstrumentState::new(specs));
                     self.portfolio.ensure(n);
                 }
             }
@@ -223,6 +225,7 @@ impl Engine {
         time_ns: i64,
         instrument: InstrumentId,
         [open, high, low, price]: [f64; 4],
+        tick: Option<&Tick>,
         out: &mut Vec<Output>,
     ) {
         let Some((index, equity)) = self.mark(time_ns, instrument, price, out) else {
@@ -256,7 +259,26 @@ impl Engine {
             models: &mut self.ensemble,
             out,
         };
-        self.strategy.on_market(&mut ctx, &event);
+        let state = &mut self.instruments[instrument as usize];
+        match tick {
+            // A strategy configured with bars trades on the bars its ticks
+            // build, not on the ticks.
+            Some(tick) if !state.built.is_empty() => {
+                for (timeframe, (builder, count)) in state.built.iter_mut().enumerate() {
+                    if let Some(built) = builder.on_tick(time_ns, tick) {
+                        let bar = BarEvent {
+                            timeframe,
+                            spec: builder.spec(),
+                            index: *count,
+                            built,
+                        };
+                        *count += 1;
+                        self.strategy.on_bar(&mut ctx, &bar);
+                    }
+                }
+            }
+            _ => self.strategy.on_market(&mut ctx, &event),
+        }
     }
 
     /// Counts the event, marks the account at `price`, samples the equity

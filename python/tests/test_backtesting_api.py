@@ -64,7 +64,7 @@ def test_crossover_reads_views():
                 self.hits += 1
                 self.buy()
 
-    stats = Backtest(frame(), Cross).run()
+    stats = Backtest(frame(), Cross, finalize_trades=True).run()
     assert stats._strategy.hits > 0
     assert stats["# Trades"] >= 1
 

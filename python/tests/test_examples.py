@@ -67,3 +67,19 @@ def test_backtest_journal_replay_audit(tmp_path):
     assert out["outcome"]["mismatch"] is None
     assert out["outcome"]["records"] == summary["events"]
     assert out["audit"]["reproduced"] is True
+
+
+def test_backtesting_port_matches_backtesting_py():
+    import backtesting
+
+    example = load_example("backtesting_port")
+    ours = example.main()
+    # The same class body, on backtesting.py's own base class.
+    Theirs = type("SmaCross", (backtesting.Strategy,), {
+        k: v for k, v in vars(example.SmaCross).items() if not k.startswith("__")
+    })
+    theirs = backtesting.Backtest(example.goog(), Theirs, cash=10_000, commission=.002,
+                                  finalize_trades=True).run(n1=5)
+    assert ours["# Trades"] == theirs["# Trades"] > 10
+    assert list(ours.index) == list(theirs.index)
+    assert ours["Equity Final [$]"] == theirs["Equity Final [$]"]

@@ -35,6 +35,7 @@ pub use ensemble::EnsembleStrategy;
 
 pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
 
+use crate::bars::{BarSpec, BuiltBar};
 use crate::config::{ALL_IN_FRACTION, EngineConfig, Sizing, StrategyConfig};
 use crate::desk::Desk;
 use crate::ensemble::Ensemble;
@@ -44,14 +45,17 @@ use crate::portfolio::Portfolio;
 
 /// The strategy a configuration names.
 pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
-    match *config {
+    match config.clone() {
         StrategyConfig::SmaCross { .. } => Box::new(EnsembleStrategy::default()),
-        StrategyConfig::Donchian { n, exit_n, short } => Box::new(Donchian::new(n, exit_n, short)),
+        StrategyConfig::Donchian {
+            n, exit_n, short, ..
+        } => Box::new(Donchian::new(n, exit_n, short)),
         StrategyConfig::Bollinger {
             n,
             k,
             k_stop,
             short,
+            ..
         } => Box::new(Bollinger::new(n, k, k_stop, short)),
     }
 }
@@ -84,6 +88,40 @@ pub trait Strategy: std::fmt::Debug + Send {
     /// A fill of one of the engine's orders, after the account booked it
     /// and the desk placed or cancelled what brackets ask for.
     fn on_fill(&mut self, _ctx: &mut Context<'_>, _fill: &Fill) {}
+
+    /// A bar built from ticks, for a strategy configured with bars
+    /// (`[strategy] bars`): it then gets these instead of the ticks. The
+    /// default hands bars of the first timeframe to [`Strategy::on_market`],
+    /// so a strategy written for bars runs on bars built from ticks as is.
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &BarEvent) {
+        if bar.timeframe == 0 {
+            let b = &bar.built.bar;
+            let event = MarketEvent {
+                time_ns: ctx.time_ns(),
+                instrument: b.instrument,
+                index: bar.index,
+                price: b.close,
+                open: b.open,
+                high: b.high,
+                low: b.low,
+            };
+            self.on_market(ctx, &event);
+        }
+    }
+}
+
+/// A bar built from ticks, delivered at the event time of the tick that
+/// closed it (after the account was marked with that tick).
+#[derive(Debug, Clone, Copy)]
+pub struct BarEvent {
+    /// Which of the configured bar specs (`[strategy] bars`) built it.
+    pub timeframe: usize,
+    /// The spec.
+    pub spec: BarSpec,
+    /// The bar's index among the instrument's bars of this timeframe.
+    pub index: u64,
+    /// The bar.
+    pub built: BuiltBar,
 }
 
 /// What a strategy may read and do during one call.

@@ -1,6 +1,7 @@
 //! proptest strategies for every engine input and output, with the
 //! awkward floats (NaN payloads, signed zeros, subnormals) over-represented.
 
+use axon_engine::bars::BarSpec;
 use axon_engine::config::{DecisionLog, EngineConfig, RiskLimits, Sizing, StrategyConfig};
 use axon_engine::event::{
     Action, Bracket, CancelAck, CancelRequest, DataSource, Decision, Fill, InstrumentDef,
@@ -93,14 +94,26 @@ pub fn engine_config() -> BoxedStrategy<EngineConfig> {
     let strategy = prop_oneof![
         (any::<usize>(), any::<usize>())
             .prop_map(|(fast, slow)| StrategyConfig::SmaCross { fast, slow }),
-        (any::<usize>(), any::<usize>(), any::<bool>())
-            .prop_map(|(n, exit_n, short)| { StrategyConfig::Donchian { n, exit_n, short } }),
+        (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(n, exit_n, short)| {
+            StrategyConfig::Donchian {
+                n,
+                exit_n,
+                short,
+                bars: vec![BarSpec::Ticks(n as u64)],
+            }
+        }),
         (any::<usize>(), float(), float(), any::<bool>()).prop_map(|(n, k, k_stop, short)| {
             StrategyConfig::Bollinger {
                 n,
                 k,
                 k_stop,
                 short,
+                bars: vec![
+                    BarSpec::Volume(k),
+                    BarSpec::Time {
+                        interval_ns: n as i64,
+                    },
+                ],
             }
         }),
     ];

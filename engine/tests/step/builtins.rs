@@ -66,6 +66,7 @@ fn donchian_enters_on_breakouts_and_trails_its_stop() {
         n: 3,
         exit_n: 2,
         short: true,
+        bars: vec![],
     });
     assert!(ohlc(&mut h, 10.0, 11.0, 9.0, 10.0).is_empty());
     assert!(ohlc(&mut h, 10.0, 12.0, 9.5, 11.0).is_empty());
@@ -165,6 +166,7 @@ fn bollinger_buys_the_lower_band_and_takes_profit_at_the_mean() {
         k: 1.0,
         k_stop: 0.5,
         short: false,
+        bars: vec![],
     });
     assert!(h.bar(10.0).is_empty());
     assert!(h.bar(12.0).is_empty());
@@ -236,4 +238,106 @@ fn bollinger_buys_the_lower_band_and_takes_profit_at_the_mean() {
         )]
     );
     assert!(h.engine.portfolio().trades()[0].pnl > 0.0);
+}
+
+/// A strategy that records what it is called with.
+#[derive(Debug, Default)]
+struct Recorder {
+    markets: usize,
+    bars: Vec<(usize, u64, axon_engine::bars::BuiltBar)>,
+}
+
+impl axon_engine::strategy::Strategy for Recorder {
+    fn on_market(
+        &mut self,
+        _ctx: &mut axon_engine::strategy::Context<'_>,
+        _event: &axon_engine::strategy::MarketEvent,
+    ) {
+        self.markets += 1;
+    }
+
+    fn on_bar(
+        &mut self,
+        _ctx: &mut axon_engine::strategy::Context<'_>,
+        bar: &axon_engine::strategy::BarEvent,
+    ) {
+        self.bars.push((bar.timeframe, bar.index, bar.built));
+    }
+}
+
+#[test]
+fn a_strategy_with_bars_gets_the_bars_its_ticks_build_and_not_the_ticks() {
+    use axon_engine::bars::{BarBuilder, BarSpec};
+    use axon_engine::market::Tick;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug)]
+    struct Shared(Arc<Mutex<Recorder>>);
+    impl axon_engine::strategy::Strategy for Shared {
+        fn on_market(
+            &mut self,
+            ctx: &mut axon_engine::strategy::Context<'_>,
+            e: &axon_engine::strategy::MarketEvent,
+        ) {
+            self.0.lock().unwrap().on_market(ctx, e);
+        }
+        fn on_bar(
+            &mut self,
+            ctx: &mut axon_engine::strategy::Context<'_>,
+            b: &axon_engine::strategy::BarEvent,
+        ) {
+            self.0.lock().unwrap().on_bar(ctx, b);
+        }
+    }
+
+    let specs: Vec<BarSpec> = ["4ticks", "1m"]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let mut config = EngineConfig::sma(10_000.0, vec!["X".into()], 2, 4);
+    config.strategy = StrategyConfig::Donchian {
+        n: 3,
+        exit_n: 2,
+        short: false,
+        bars: specs.clone(),
+    };
+    let recorder = Arc::new(Mutex::new(Recorder::default()));
+    let mut engine = axon_engine::Engine::with_strategy(
+        config,
+        Box::new(axon_engine::model::RuleModels),
+        Box::new(Shared(recorder.clone())),
+    )
+    .unwrap();
+    let mut expected = Vec::new();
+    let mut builders: Vec<(BarBuilder, u64)> =
+        specs.iter().map(|s| (BarBuilder::new(*s), 0)).collect();
+    let mut out = Vec::new();
+    for i in 0..200i64 {
+        let time = i * 7_000_000_000; // a tick every 7 s
+        let price = 100.0 + ((i as f64) / 5.0).sin();
+        let tick = Tick {
+            instrument: 0,
+            bid: price - 0.01,
+            ask: price + 0.01,
+            bid_size: 1.0,
+            ask_size: 1.0,
+            last: price,
+            volume: 1.0 + (i % 3) as f64,
+        };
+        engine.step(time, &Input::Tick(tick), &mut out);
+        for (tf, (b, count)) in builders.iter_mut().enumerate() {
+            if let Some(bar) = b.on_tick(time, &tick) {
+                expected.push((tf, *count, bar));
+                *count += 1;
+            }
+        }
+    }
+    let r = recorder.lock().unwrap();
+    assert_eq!(
+        r.markets, 0,
+        "ticks go to the bar builders, not to on_market"
+    );
+    assert_eq!(r.bars, expected);
+    assert_eq!(r.bars.iter().filter(|b| b.0 == 0).count(), 50);
+    assert!(r.bars.iter().filter(|b| b.0 == 1).count() >= 20);
 }

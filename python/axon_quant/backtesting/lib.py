@@ -21,6 +21,8 @@ from typing import Callable, Generator, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from axon_quant._native import _View
+
 from ._data import _Column, _Indicator
 from ._stats import compute_stats as _compute_stats
 from ._stats import indicator_warmup as _indicator_warmup
@@ -66,6 +68,9 @@ TRADES_AGG = OrderedDict((
 _POSITIONAL_TYPES = {np.ndarray, list, tuple}
 _NUMBER_TYPES = {int, float, bool, np.float64, np.float32, np.int64, np.int32, np.bool_}
 _VIEW_TYPES = {_Indicator, _Column}
+# Called unbound: the views' own attribute lookup passes through their
+# `__getattr__` fallback, which costs more than the comparison.
+_view_crossover = _View._crossover
 
 
 def crossover(series1: Sequence, series2: Sequence) -> bool:
@@ -80,7 +85,7 @@ def crossover(series1: Sequence, series2: Sequence) -> bool:
     """
     if type(series1) in _VIEW_TYPES:
         # Indicators and data columns in next(): compared natively.
-        result = series1._crossover(series2)
+        result = _view_crossover(series1, series2)
         if result is not None:
             return result
     if type(series1) in _POSITIONAL_TYPES and type(series2) in _POSITIONAL_TYPES:
