@@ -274,7 +274,7 @@ fn bollinger_backtests_and_replays_on_bars_and_ticks() {
     );
     assert_eq!(
         strategy_of(&recs),
-        &serde_json::json!({"Bollinger": {"n": 100, "k": 2.0, "k_stop": 2.0, "short": false}})
+        &serde_json::json!({"Bollinger": {"n": 100, "k": 2.0, "k_stop": 2.0, "short": false, "bars": []}})
     );
 }
 
