@@ -324,3 +324,82 @@ fn strategy_keys_are_checked_by_kind() {
         axon(d, &["validate-config", "-c", &file]).error(2, &[&file, key, words]);
     }
 }
+
+/// 400 days of two related instruments in one file: `B` a random walk,
+/// `A` twice `B` times a mean-reverting factor.
+fn pair(dir: &Path) {
+    use axon_data::{BarBatch, SymbolTable, write_bars};
+    let mut symbols = SymbolTable::new();
+    let (a, b) = (symbols.intern("A"), symbols.intern("B"));
+    let mut batch = BarBatch::with_capacity(800);
+    let (mut price_b, mut factor) = (50.0_f64, 0.0_f64);
+    for day in 0..400i64 {
+        let wave = (day as f64 / 3.0).sin();
+        price_b *= 1.0 + 0.01 * (day as f64 / 7.0).cos();
+        factor += -0.2 * factor + 0.02 * wave;
+        for (symbol, close) in [(a, 2.0 * price_b * factor.exp()), (b, price_b)] {
+            batch
+                .ts
+                .push(1_600_000_000_000_000_000 + day * 86_400_000_000_000);
+            batch.symbol.push(symbol);
+            batch.open.push(close);
+            batch.high.push(close * 1.001);
+            batch.low.push(close * 0.999);
+            batch.close.push(close);
+            batch.volume.push(100.0);
+        }
+    }
+    write_bars(&dir.join("pair.parquet"), &batch, &symbols).expect("writing pair.parquet");
+}
+
+/// One strategy trading two instruments from one account: each entry is
+/// two orders on the same event, opposite sides, one per leg; both legs
+/// close together; the journal replays.
+#[test]
+fn pairs_trades_both_legs_from_one_account() {
+    let dir = tempdir();
+    let d = dir.path();
+    pair(d);
+    let strategy = "kind = \"pairs\"\nlegs = [\"A\", \"B\"]\nn = 20\nentry_z = 1.2\nexit_z = 0.3";
+    let recs = backtest_and_verify(
+        d,
+        "pairs",
+        &config("pair.parquet", "next_open", strategy, "j-pairs"),
+    );
+    assert_eq!(
+        strategy_of(&recs),
+        &serde_json::json!({"Pairs": {"legs": ["A", "B"], "n": 20, "entry_z": 1.2, "exit_z": 0.3, "fraction": 0.5}})
+    );
+    // Entries (not reduce-only) come in pairs: same record time, one per
+    // instrument, opposite sides.
+    let entries: Vec<(i64, u64, String)> = recs
+        .iter()
+        .filter(|r| r["kind"] == "OrderSubmitted")
+        .filter_map(|r| {
+            let o = &r["event"]["Output"]["OrderSubmitted"]["order"];
+            (o["reduce_only"] == false).then(|| {
+                (
+                    r["time_ns"].as_i64().expect("time"),
+                    o["instrument"].as_u64().expect("instrument"),
+                    o["side"].as_str().expect("side").to_string(),
+                )
+            })
+        })
+        .collect();
+    assert!(entries.len() >= 4, "{entries:?}");
+    for pair in entries.chunks(2) {
+        let [(t0, i0, s0), (t1, i1, s1)] = pair else {
+            panic!("an entry without its other leg: {entries:?}");
+        };
+        assert_eq!((t0, i0, i1), (t1, &0, &1), "{pair:?}");
+        assert_ne!(s0, s1, "{pair:?}");
+    }
+    let bad = config(
+        "pair.parquet",
+        "next_open",
+        "kind = \"pairs\"\nlegs = [\"A\", \"A\"]\nn = 20\nentry_z = 1.5\nexit_z = 0.3",
+        "j-bad",
+    );
+    fs::write(d.join("bad.toml"), bad).expect("writing the config");
+    axon(d, &["validate-config", "-c", "bad.toml"]).error(2, &["strategy.legs", "two different"]);
+}

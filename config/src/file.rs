@@ -101,6 +101,14 @@ pub struct Strategy {
     /// `donchian`, `bollinger`: trade on bars built from ticks (`"1m"`,
     /// `"1000ticks"`, `"vol:50"`; the first is the one they trade on).
     pub bars: Option<Vec<String>>,
+    /// `pairs`: the two legs' symbols.
+    pub legs: Option<Vec<String>>,
+    /// `pairs`: the spread's z-score that enters.
+    pub entry_z: Option<f64>,
+    /// `pairs`: the z-score back within which it exits.
+    pub exit_z: Option<f64>,
+    /// `pairs`: equity fraction per leg (default 0.5).
+    pub fraction: Option<f64>,
 }
 
 /// The built-in strategies, by `[strategy] kind`.
@@ -113,6 +121,9 @@ pub enum StrategyKind {
     Donchian,
     /// Bollinger band mean reversion: `n`, `k`, `k_stop`, `short`.
     Bollinger,
+    /// Pairs trading on two instruments: `legs`, `n`, `entry_z`, `exit_z`,
+    /// `fraction`.
+    Pairs,
 }
 
 impl StrategyKind {
@@ -121,6 +132,7 @@ impl StrategyKind {
             Self::SmaCross => "sma_cross",
             Self::Donchian => "donchian",
             Self::Bollinger => "bollinger",
+            Self::Pairs => "pairs",
         }
     }
 
@@ -130,13 +142,14 @@ impl StrategyKind {
             Self::SmaCross => (&["fast", "slow"], &[]),
             Self::Donchian => (&["n", "exit_n"], &["short", "bars"]),
             Self::Bollinger => (&["n", "k", "k_stop"], &["short", "bars"]),
+            Self::Pairs => (&["legs", "n", "entry_z", "exit_z"], &["fraction"]),
         }
     }
 }
 
 impl Strategy {
     /// The keys given, by name.
-    fn given(&self) -> [(&'static str, bool); 8] {
+    fn given(&self) -> [(&'static str, bool); 12] {
         [
             ("fast", self.fast.is_some()),
             ("slow", self.slow.is_some()),
@@ -146,6 +159,10 @@ impl Strategy {
             ("k_stop", self.k_stop.is_some()),
             ("short", self.short.is_some()),
             ("bars", self.bars.is_some()),
+            ("legs", self.legs.is_some()),
+            ("entry_z", self.entry_z.is_some()),
+            ("exit_z", self.exit_z.is_some()),
+            ("fraction", self.fraction.is_some()),
         ]
     }
 }
@@ -447,6 +464,42 @@ impl Config {
                 short,
                 bars,
             },
+            StrategyKind::Pairs => {
+                let legs = match s.legs.as_deref() {
+                    Some([a, b]) if a != b => [a.clone(), b.clone()],
+                    Some(other) => {
+                        return Err(self.key_error(
+                            "strategy.legs",
+                            format!("must name two different symbols, found {other:?}"),
+                        ));
+                    }
+                    None => return Err(missing("legs")),
+                };
+                let entry_z = positive("entry_z", s.entry_z)?;
+                let exit_z = s.exit_z.ok_or_else(|| missing("exit_z"))?;
+                if !(exit_z >= 0.0 && exit_z < entry_z) {
+                    return Err(self.key_error(
+                        "strategy.exit_z",
+                        format!(
+                            "must be >= 0 and below strategy.entry_z ({entry_z}), found {exit_z}"
+                        ),
+                    ));
+                }
+                let fraction = s.fraction.unwrap_or(0.5);
+                if !(fraction > 0.0 && fraction <= 1.0) {
+                    return Err(self.key_error(
+                        "strategy.fraction",
+                        format!("must be in (0, 1], found {fraction}"),
+                    ));
+                }
+                StrategyConfig::Pairs {
+                    legs,
+                    n: count("n", s.n, 2)?,
+                    entry_z,
+                    exit_z,
+                    fraction,
+                }
+            }
         })
     }
 

@@ -148,6 +148,25 @@ fn each_strategy_kind_reads_its_own_keys() {
         }
     );
     assert_eq!(
+        ok("kind = \"pairs\"\nlegs = [\"X\", \"Y\"]\nn = 10\nentry_z = 2.0\nexit_z = 0.5"),
+        StrategyConfig::Pairs {
+            legs: ["X".into(), "Y".into()],
+            n: 10,
+            entry_z: 2.0,
+            exit_z: 0.5,
+            fraction: 0.5
+        }
+    );
+    assert_eq!(
+        ok("kind = \"donchian\"\nn = 20\nexit_n = 10\nbars = [\"1m\", \"500ticks\"]"),
+        StrategyConfig::Donchian {
+            n: 20,
+            exit_n: 10,
+            short: false,
+            bars: vec!["1m".parse().unwrap(), "500ticks".parse().unwrap()]
+        }
+    );
+    assert_eq!(
         ok("kind = \"sma_cross\"\nfast = 2\nslow = 5"),
         StrategyConfig::SmaCross { fast: 2, slow: 5 }
     );

@@ -73,6 +73,20 @@ pub enum StrategyConfig {
         /// every market event is a bar.
         bars: Vec<BarSpec>,
     },
+    /// Pairs trading on the spread of two instruments
+    /// ([`crate::strategy::Pairs`]).
+    Pairs {
+        /// The two legs' symbols, A then B.
+        legs: [String; 2],
+        /// Window of the spread's mean and standard deviation.
+        n: usize,
+        /// Enter when the spread's z-score is beyond this.
+        entry_z: f64,
+        /// Exit when it is back within this.
+        exit_z: f64,
+        /// Equity fraction per leg.
+        fraction: f64,
+    },
 }
 
 impl StrategyConfig {
@@ -82,6 +96,7 @@ impl StrategyConfig {
             Self::SmaCross { .. } => "sma_cross",
             Self::Donchian { .. } => "donchian",
             Self::Bollinger { .. } => "bollinger",
+            Self::Pairs { .. } => "pairs",
         }
     }
 
@@ -91,6 +106,7 @@ impl StrategyConfig {
         match self {
             Self::SmaCross { .. } => &[],
             Self::Donchian { bars, .. } | Self::Bollinger { bars, .. } => bars,
+            Self::Pairs { .. } => &[],
         }
     }
 
@@ -101,7 +117,7 @@ impl StrategyConfig {
         let bars = match *self {
             Self::SmaCross { slow, .. } => slow,
             Self::Donchian { n, exit_n, .. } => n.max(exit_n),
-            Self::Bollinger { n, .. } => n,
+            Self::Bollinger { n, .. } | Self::Pairs { n, .. } => n,
         };
         bars.saturating_sub(1) as u64
     }
@@ -120,6 +136,29 @@ impl StrategyConfig {
                     return Err(format!(
                         "donchian needs n >= 1 and exit_n >= 1, found n {n}, exit_n {exit_n}"
                     ));
+                }
+            }
+            Self::Pairs {
+                ref legs,
+                n,
+                entry_z,
+                exit_z,
+                fraction,
+            } => {
+                if legs[0] == legs[1] {
+                    return Err(format!("pairs needs two different legs, found {legs:?}"));
+                }
+                if n < 2 {
+                    return Err(format!("pairs needs n >= 2, found {n}"));
+                }
+                if !(exit_z.is_finite() && exit_z >= 0.0 && entry_z.is_finite() && entry_z > exit_z)
+                {
+                    return Err(format!(
+                        "pairs needs 0 <= exit_z < entry_z, found entry_z {entry_z}, exit_z {exit_z}"
+                    ));
+                }
+                if !(fraction > 0.0 && fraction <= 1.0) {
+                    return Err(format!("pairs needs 0 < fraction <= 1, found {fraction}"));
                 }
             }
             Self::Bollinger { n, k, k_stop, .. } => {

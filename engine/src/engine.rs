@@ -61,16 +61,21 @@ impl Engine {
     pub fn with_strategy(
         config: EngineConfig,
         factory: Box<dyn ModelFactory>,
-        strategy: Box<dyn Strategy>,
+        mut strategy: Box<dyn Strategy>,
     ) -> Result<Self, EngineError> {
         config.validate()?;
+        for (id, symbol) in config.instruments.iter().enumerate() {
+            strategy.on_instrument(id as InstrumentId, symbol);
+        }
         let n = config.instruments.len();
         // Slot 0 is the strategy's: the SMA rule the ensemble strategy
         // trades on, or an abstaining placeholder for strategies that trade
         // on their own rule.
         let slot0: Box<dyn Model> = match config.strategy {
             StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, n)),
-            StrategyConfig::Donchian { .. } | StrategyConfig::Bollinger { .. } => Box::new(Abstain),
+            StrategyConfig::Donchian { .. }
+            | StrategyConfig::Bollinger { .. }
+            | StrategyConfig::Pairs { .. } => Box::new(Abstain),
         };
         // Buy & hold starts where the strategy's rule is first defined, as
         // backtesting.py starts it after its indicators' warm-up.
@@ -180,6 +185,7 @@ impl Engine {
                         .resize_with(n, || InstrumentState::new(specs));
                     self.portfolio.ensure(n);
                 }
+                self.strategy.on_instrument(def.id, &def.symbol);
             }
         }
     }

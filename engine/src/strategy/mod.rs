@@ -28,10 +28,12 @@
 mod bollinger;
 mod donchian;
 mod ensemble;
+mod pairs;
 
 pub use bollinger::Bollinger;
 pub use donchian::Donchian;
 pub use ensemble::EnsembleStrategy;
+pub use pairs::Pairs;
 
 pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
 
@@ -57,6 +59,13 @@ pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
             short,
             ..
         } => Box::new(Bollinger::new(n, k, k_stop, short)),
+        StrategyConfig::Pairs {
+            legs,
+            n,
+            entry_z,
+            exit_z,
+            fraction,
+        } => Box::new(Pairs::new(legs, n, entry_z, exit_z, fraction)),
     }
 }
 
@@ -82,6 +91,10 @@ pub struct MarketEvent {
 /// A strategy: called on market events and fills; trades through the
 /// context.
 pub trait Strategy: std::fmt::Debug + Send {
+    /// An instrument was declared (before its first market event): its id
+    /// and symbol, for strategies that trade instruments by name.
+    fn on_instrument(&mut self, _id: InstrumentId, _symbol: &str) {}
+
     /// A tick or bar, after the engine marked the account with it.
     fn on_market(&mut self, ctx: &mut Context<'_>, event: &MarketEvent);
 
