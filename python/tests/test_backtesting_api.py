@@ -2,6 +2,8 @@
 numpy interplay, errors. (test_backtesting_oracle.py compares results with
 backtesting.py itself.)"""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,3 +115,51 @@ def test_bad_data_is_refused_before_running():
         Backtest(frame().iloc[:0], S)
     with pytest.raises(TypeError, match="Strategy sub-type"):
         Backtest(frame(), object)  # type: ignore[arg-type]
+
+
+
+def _make_opt_classes():
+    import backtesting
+    from backtesting.test import SMA as BSMA
+
+    def init(self):
+        self.a = self.I(BSMA, self.data.Close, self.n1)
+        self.b = self.I(BSMA, self.data.Close, self.n2)
+
+    def next_(self):
+        if crossover(self.a, self.b):
+            self.position.close()
+            self.buy()
+        elif crossover(self.b, self.a):
+            self.position.close()
+            self.sell()
+
+    body = {"n1": 10, "n2": 20, "init": init, "next": next_, "__module__": __name__}
+    ours = type("OptSma", (Strategy,), dict(body))
+    theirs = type("OptSmaB", (backtesting.Strategy,), dict(body))
+    globals()["OptSma"], globals()["OptSmaB"] = ours, theirs
+    return ours, theirs
+
+
+def _n1_below_n2(p):
+    return p.n1 < p.n2
+
+
+def test_optimize_finds_what_backtesting_py_finds():
+    import backtesting
+    from backtesting.test import GOOG
+
+    ours, theirs = _make_opt_classes()
+    grid = dict(n1=[5, 10, 15], n2=[10, 20, 40], constraint=_n1_below_n2, return_heatmap=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        best_b, heat_b = backtesting.Backtest(GOOG, theirs, commission=.002).optimize(**grid)
+    best_a, heat_a = Backtest(GOOG, ours, commission=.002).optimize(**grid)
+    pd.testing.assert_series_equal(heat_a, heat_b)
+    assert len(heat_a) == 7
+    assert best_a["Equity Final [$]"] == best_b["Equity Final [$]"]
+    assert str(best_a._strategy).split("(")[1] == str(best_b._strategy).split("(")[1]
+    with pytest.raises(ValueError, match="must match a key"):
+        Backtest(GOOG, ours).optimize(n1=[5], maximize="Sharpe")
+    with pytest.raises(ValueError, match="no optimization values"):
+        Backtest(GOOG, ours).optimize(n1=[])

@@ -8,11 +8,14 @@ broker and turns the results into backtesting.py's statistics.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from itertools import product, repeat
 from numbers import Number
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.random import default_rng
 
 from axon_quant._native import _Broker, _Clock
 
@@ -128,6 +131,13 @@ class Backtest:
                 warmup=start - 1)
         return self._results
 
+    def optimize(self, **kwargs: Any) -> Any:
+        """Grid search over strategy parameters, as backtesting.py's
+        ``optimize(maximize=..., constraint=..., max_tries=...,
+        return_heatmap=..., random_state=..., **params)``; ``method="sambo"``
+        is not available."""
+        return _optimize(self, **kwargs)
+
 
 def _reveal_gradually(strategy: Strategy, clock: _Clock) -> list[_Indicator]:
     """As backtesting.py re-slices only the indicators held directly as
@@ -144,3 +154,104 @@ def _warmup(indicators: list[_Indicator]) -> int:
     """Bars before every indicator (but scatter ones) has a value."""
     return max((int(np.isnan(ind._full.astype(float)).argmin(axis=-1).max())
                 for ind in indicators if not ind._opts.get("scatter")), default=0)
+
+
+_STAT_KEYS = (
+    "Start", "End", "Duration", "Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]",
+    "Commissions [$]", "Return [%]", "Buy & Hold Return [%]", "Return (Ann.) [%]",
+    "Volatility (Ann.) [%]", "CAGR [%]", "Sharpe Ratio", "Sortino Ratio", "Calmar Ratio",
+    "Alpha [%]", "Beta", "Max. Drawdown [%]", "Avg. Drawdown [%]", "Max. Drawdown Duration",
+    "Avg. Drawdown Duration", "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]",
+    "Avg. Trade [%]", "Max. Trade Duration", "Avg. Trade Duration", "Profit Factor",
+    "Expectancy [%]", "SQN", "Kelly Criterion", "_strategy", "_equity_curve", "_trades",
+)
+
+
+class _AttrDict(dict):  # type: ignore[type-arg]
+    def __getattr__(self, item: str) -> Any:
+        return self[item]
+
+
+def _tuple(x: Any) -> Any:
+    return x if isinstance(x, Sequence) and not isinstance(x, str) else (x,)
+
+
+def _optimize(bt: Backtest, *, maximize: Any = "SQN", method: str = "grid",
+             max_tries: float | None = None, constraint: Any = None,
+             return_heatmap: bool = False, return_optimization: bool = False,
+             random_state: int | None = None, **kwargs: Any) -> Any:
+    """backtesting.py's grid ``Backtest.optimize``: every admissible
+    combination (or a random share of them with ``max_tries``) is run, the
+    best by ``maximize`` is run again and its statistics returned. Runs are
+    serial, in this process."""
+    if not kwargs:
+        raise ValueError("Need some strategy parameters to optimize")
+    maximize_key = None
+    if isinstance(maximize, str):
+        maximize_key = str(maximize)
+        if maximize not in _STAT_KEYS:
+            raise ValueError("`maximize`, if str, must match a key in pd.Series "
+                             "result of backtest.run()")
+        key = maximize
+
+        def maximize(stats: pd.Series) -> Any:
+            return stats[key]
+    elif not callable(maximize):
+        raise TypeError("`maximize` must be str (a field of backtest.run() result "
+                        "Series) or a function that accepts result Series "
+                        "and returns a number; the higher the better")
+    have_constraint = bool(constraint)
+    if constraint is None:
+        def constraint(_: Any) -> bool:
+            return True
+    elif not callable(constraint):
+        raise TypeError("`constraint` must be a function that accepts a dict "
+                        "of strategy parameters and returns a bool whether "
+                        "the combination of parameters is admissible or not")
+    if method in ("sambo", "skopt"):
+        raise ValueError(f"method={method!r} is not available in axon_quant.backtesting; "
+                         "use method='grid' (optionally with max_tries)")
+    if method != "grid":
+        raise ValueError(f"Method should be 'grid' or 'sambo', not {method!r}")
+    if return_optimization:
+        raise ValueError("return_optimization=True only valid if method='sambo'")
+    for k, v in kwargs.items():
+        if len(_tuple(v)) == 0:
+            raise ValueError(f"Optimization variable '{k}' is passed no "
+                             f"optimization values: {k}={v}")
+
+    def combos() -> Any:
+        return product(*(zip(repeat(k), _tuple(v)) for k, v in kwargs.items()))
+
+    def grid_size() -> int:
+        size = int(np.prod([len(_tuple(v)) for v in kwargs.values()]))
+        if size < 10_000 and have_constraint:
+            size = sum(1 for p in combos() if constraint(_AttrDict(p)))
+        return size
+
+    rand = default_rng(random_state).random
+    grid_frac = (1 if max_tries is None else
+                 max_tries if 0 < max_tries <= 1 else
+                 max_tries / grid_size())
+    param_combos = [dict(params) for params in (_AttrDict(p) for p in combos())
+                    if constraint(params) and rand() <= grid_frac]
+    if not param_combos:
+        raise ValueError("No admissible parameter combinations to test")
+    if len(param_combos) > 300:
+        warnings.warn(f"Searching for best of {len(param_combos)} configurations.",
+                      stacklevel=3)
+    heatmap = pd.Series(np.nan, name=maximize_key,
+                        index=pd.MultiIndex.from_tuples(
+                            [p.values() for p in param_combos],
+                            names=next(iter(param_combos)).keys()))
+    for params in param_combos:
+        stats = bt.run(**params)
+        if stats["# Trades"]:
+            heatmap[tuple(params.values())] = maximize(stats.filter(regex="^[^_]"))
+    if pd.isnull(heatmap).all():
+        best = bt.run(**param_combos[0])
+    else:
+        best_params = heatmap.idxmax(skipna=True)
+        best = bt.run(**dict(zip(heatmap.index.names, best_params)))
+    return (best, heatmap) if return_heatmap else best
+
