@@ -60,6 +60,7 @@ fn plan(data: &Path, journal: &Path) -> BacktestPlan {
             config_text: String::new(),
             config_source: String::new(),
             models: Vec::new(),
+            strategies: std::sync::Arc::new(axon_engine::strategy::Builtins),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,

@@ -73,6 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 bytes: Arc::new(model_bytes.clone()),
                 config: ModelConfig::new(&model_path, vec![1, 4]),
             }],
+            strategies: Arc::new(axon_engine::strategy::Builtins),
         },
         data_path: data.clone(),
         default_symbol: None,

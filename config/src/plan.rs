@@ -2,11 +2,14 @@
 //! loaded (and hashed), credentials read from the environment. Parsing
 //! (`file.rs`) reads only the file; this is where the rest is read.
 
+use std::sync::Arc;
+
 use axon_adapters::VenueKind;
 use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::config::Secret;
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_engine::EngineConfig;
+use axon_engine::strategy::Builtins;
 use axon_replay::{BacktestPlan, PlannedModel, SessionPlan};
 
 use crate::canonical::canonical_settings;
@@ -71,6 +74,7 @@ impl Config {
             config_text: canonical_settings(&self.text),
             config_source,
             models,
+            strategies: Arc::new(Builtins),
         })
     }
 

@@ -200,7 +200,13 @@ impl Run {
         if let Some(m) = &plan.metrics {
             registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
         }
-        let engine = Engine::new(plan.session.engine.clone(), Box::new(registry.clone()))?;
+        let config = &plan.session.engine;
+        let strategy = plan
+            .session
+            .strategies
+            .build(config)
+            .map_err(axon_engine::EngineError::Config)?;
+        let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?;
         let swaps = planned_swaps(plan, &journal)?;
         let run = Self {
             seq: Sequencer::new(engine, journal),

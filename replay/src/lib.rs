@@ -35,4 +35,4 @@ pub use models::{SwapEntry, model_history};
 pub use observe::{InferenceMetrics, RunMetrics};
 pub use plan::{BacktestPlan, PlannedModel, SessionPlan};
 pub use replayer::{ReplayStep, Replayer};
-pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay};
+pub use verify::{Mismatch, RecordView, VerifyOutcome, verify_replay, verify_replay_with};

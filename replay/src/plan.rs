@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axon_adapters::sim::SimConfig;
 use axon_engine::EngineConfig;
+use axon_engine::strategy::StrategyFactory;
 use axon_inference::ModelConfig;
 use axon_journal::JournalOptions;
 use axon_metrics::MetricsCollector;
@@ -40,6 +41,10 @@ pub struct SessionPlan {
     /// event times. Each is stored in the journal's artifact store and
     /// enters the engine as a journaled `ModelSwap`.
     pub models: Vec<PlannedModel>,
+    /// Where the session's strategy comes from: the built-ins, or a
+    /// factory of your own (replay with the same one, see
+    /// [`crate::verify_replay_with`]).
+    pub strategies: Arc<dyn StrategyFactory>,
 }
 
 /// Everything a backtest needs.

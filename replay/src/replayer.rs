@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axon_engine::event::{SessionStart, kind};
+use axon_engine::strategy::{Builtins, StrategyFactory};
 use axon_engine::{Engine, Input, Output};
 use axon_inference::ModelRegistry;
 use axon_journal::{Cursor, Hash, JournalReader, Record, RecordRef};
@@ -110,6 +111,16 @@ impl Replayer {
         reader: &JournalReader,
         registry: Arc<ModelRegistry>,
     ) -> Result<Self, ReplayError> {
+        Self::with_factories(reader, registry, &Builtins)
+    }
+
+    /// Replays `reader`'s journal with `registry` as the model factory and
+    /// `strategies` building its strategy (the factory the session used).
+    pub fn with_factories(
+        reader: &JournalReader,
+        registry: Arc<ModelRegistry>,
+        strategies: &dyn StrategyFactory,
+    ) -> Result<Self, ReplayError> {
         let dir = reader.dir().to_path_buf();
         let mut cursor = reader.cursor(0, true)?;
         let record = cursor.next()?.ok_or_else(|| ReplayError::EmptyJournal {
@@ -123,14 +134,15 @@ impl Replayer {
                 kind: first.kind,
             });
         };
+        let config_error = |reason: String| ReplayError::SessionConfig {
+            journal: dir.clone(),
+            seq: first.seq,
+            reason,
+        };
+        let strategy = strategies.build(&session.config).map_err(config_error)?;
         let engine =
-            Engine::new(session.config.clone(), Box::new(registry.clone())).map_err(|reason| {
-                ReplayError::SessionConfig {
-                    journal: dir.clone(),
-                    seq: first.seq,
-                    reason: reason.to_string(),
-                }
-            })?;
+            Engine::with_strategy(session.config.clone(), Box::new(registry.clone()), strategy)
+                .map_err(|reason| config_error(reason.to_string()))?;
         Ok(Self {
             dir,
             cursor,

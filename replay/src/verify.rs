@@ -5,10 +5,13 @@
 //! this module judges them.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axon_engine::event::{EVENT_VERSION, kind};
+use axon_engine::strategy::{Builtins, StrategyFactory};
 use axon_engine::{Event, Output};
+use axon_inference::ModelRegistry;
 use axon_journal::{JournalReader, RecordRef};
 use serde::Serialize;
 
@@ -88,11 +91,22 @@ pub fn verify_replay(
     dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyOutcome, ReplayError> {
+    verify_replay_with(dir, &Builtins, progress)
+}
+
+/// [`verify_replay`] for a session whose strategy `strategies` built (a
+/// strategy of your own; see `SessionPlan::strategies`).
+pub fn verify_replay_with(
+    dir: &Path,
+    strategies: &dyn StrategyFactory,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<VerifyOutcome, ReplayError> {
     let started = Instant::now();
     let reader = JournalReader::open(dir)?;
     let total = reader.manifest().closed.as_ref().map_or(0, |c| c.next_seq);
     // Models load from the journal's own store, checked against their hash.
-    let mut replayer = Replayer::new(&reader)?.strict();
+    let registry = Arc::new(ModelRegistry::new(reader.artifacts()));
+    let mut replayer = Replayer::with_factories(&reader, registry, strategies)?.strict();
     let mut scratch = Vec::with_capacity(256);
     let (mut records, mut inputs, mut compared) = (1u64, 1u64, 0u64);
     let mut mismatch = None;

@@ -45,6 +45,26 @@ use crate::event::{Fill, OrderIntent, OrderType, Output, Quantity};
 use crate::market::InstrumentId;
 use crate::portfolio::Portfolio;
 
+/// Where a driver gets a session's strategy: from the configuration for the
+/// built-ins ([`Builtins`]), or from code of your own. A replay must use the
+/// factory the session used, so a journal replays only where its strategy
+/// can be built again.
+pub trait StrategyFactory: std::fmt::Debug + Send + Sync {
+    /// The strategy for a session with this configuration; `Err` says why
+    /// there is none.
+    fn build(&self, config: &EngineConfig) -> Result<Box<dyn Strategy>, String>;
+}
+
+/// The built-in strategies, by `[strategy] kind`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Builtins;
+
+impl StrategyFactory for Builtins {
+    fn build(&self, config: &EngineConfig) -> Result<Box<dyn Strategy>, String> {
+        Ok(from_config(&config.strategy))
+    }
+}
+
 /// The strategy a configuration names.
 pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
     match config.clone() {

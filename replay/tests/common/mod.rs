@@ -50,6 +50,7 @@ pub fn plan(
             config_text: String::new(),
             config_source: String::new(),
             models: Vec::new(),
+            strategies: std::sync::Arc::new(axon_engine::strategy::Builtins),
         },
         data_path: data.to_path_buf(),
         default_symbol: None,
