@@ -163,3 +163,36 @@ def test_optimize_finds_what_backtesting_py_finds():
         Backtest(GOOG, ours).optimize(n1=[5], maximize="Sharpe")
     with pytest.raises(ValueError, match="no optimization values"):
         Backtest(GOOG, ours).optimize(n1=[])
+
+
+def test_fractional_backtest_matches_backtesting_py():
+    import backtesting
+    import backtesting.lib as blib
+    from backtesting.test import BTCUSD
+
+    from axon_quant.backtesting import lib as alib
+
+    def make(base, cross):
+        def init(self):
+            self.a = self.I(sma, self.data.Close, 3)
+            self.b = self.I(sma, self.data.Close, 8)
+
+        def next_(self):
+            if cross(self.a, self.b):
+                self.position.close()
+                self.buy()
+            elif cross(self.b, self.a):
+                self.position.close()
+                self.sell()
+
+        return type("Frac", (base,), {"init": init, "next": next_})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = blib.FractionalBacktest(BTCUSD, make(backtesting.Strategy, blib.crossover),
+                                         commission=.001, finalize_trades=True).run()
+        ours = alib.FractionalBacktest(BTCUSD, make(Strategy, alib.crossover),
+                                       commission=.001, finalize_trades=True).run()
+    assert ours["# Trades"] == theirs["# Trades"] > 5
+    pd.testing.assert_frame_equal(ours._trades, theirs._trades)
+    assert ours["Equity Final [$]"] == theirs["Equity Final [$]"]
