@@ -7,6 +7,9 @@
 //! *decide* (journal the decision, pick a side) and *order* (close and
 //! enter through the risk checks).
 
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
 use crate::error::EngineError;
 
 use crate::config::{EngineConfig, StrategyConfig};
@@ -37,6 +40,8 @@ pub struct Engine {
     /// Indexed by instrument id; grows as instruments are declared.
     instruments: Vec<InstrumentState>,
     strategy: Box<dyn Strategy>,
+    /// The strategy's random numbers, seeded from the session.
+    rng: ChaCha8Rng,
     /// End of data or a margin call: no more decisions.
     ended: bool,
 }
@@ -44,7 +49,7 @@ pub struct Engine {
 impl Engine {
     /// Builds the engine a session-start record describes.
     pub fn from_session(start: &SessionStart) -> Result<Self, EngineError> {
-        Self::new(start.config.clone(), Box::new(RuleModels))
+        Ok(Self::new(start.config.clone(), Box::new(RuleModels))?.with_seed(start.seed))
     }
 
     /// Builds an engine with a model factory for swaps, trading with the
@@ -92,10 +97,19 @@ impl Engine {
             stats: EquityStats::new(config.cash, warmup),
             instruments: vec![InstrumentState::new(config.strategy.bars()); n],
             strategy,
+            rng: ChaCha8Rng::seed_from_u64(0),
             ended: false,
             factory,
             config,
         })
+    }
+
+    /// Seeds the strategy's random numbers ([`Context::rng`]) with the
+    /// session's seed, which the session start journals; a replay seeds
+    /// them the same way.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+        self
     }
 
     /// The configuration.
@@ -263,6 +277,7 @@ impl Engine {
             portfolio: &self.portfolio,
             desk: &mut self.desk,
             models: &mut self.ensemble,
+            rng: &mut self.rng,
             out,
         };
         let state = &mut self.instruments[instrument as usize];
@@ -337,6 +352,7 @@ impl Engine {
             portfolio: &self.portfolio,
             desk: &mut self.desk,
             models: &mut self.ensemble,
+            rng: &mut self.rng,
             out,
         };
         self.strategy.on_fill(&mut ctx, f);

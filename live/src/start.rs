@@ -63,7 +63,14 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
     let journal = Journal::create(&plan.session.journal_dir, journal_options(plan, collector))?;
     axon_replay::write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
     let registry = registry(&journal, collector);
-    let engine = Engine::new(plan.session.engine.clone(), Box::new(registry.clone()))?;
+    let config = &plan.session.engine;
+    let strategy = plan
+        .session
+        .strategies
+        .build(config)
+        .map_err(axon_engine::EngineError::Config)?;
+    let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?
+        .with_seed(plan.session.seed);
     let start = Input::SessionStart(Box::new(SessionStart {
         config: plan.session.engine.clone(),
         config_text: plan.session.config_text.clone(),
@@ -129,7 +136,8 @@ pub fn resume(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<O
     };
     let registry = registry(&journal, collector);
     let reader = JournalReader::open(dir)?;
-    let mut replay = Replayer::with_registry(&reader, registry.clone())?;
+    let mut replay =
+        Replayer::with_factories(&reader, registry.clone(), &*plan.session.strategies)?;
     if replay.session().config != plan.session.engine {
         return Err(bad(
             "it was started with a different engine configuration (strategy, sizing, risk, ensemble); resume with the same file or start a new journal".into(),

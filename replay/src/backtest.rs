@@ -206,7 +206,8 @@ impl Run {
             .strategies
             .build(config)
             .map_err(axon_engine::EngineError::Config)?;
-        let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?;
+        let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?
+            .with_seed(plan.session.seed);
         let swaps = planned_swaps(plan, &journal)?;
         let run = Self {
             seq: Sequencer::new(engine, journal),

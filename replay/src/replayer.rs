@@ -142,7 +142,8 @@ impl Replayer {
         let strategy = strategies.build(&session.config).map_err(config_error)?;
         let engine =
             Engine::with_strategy(session.config.clone(), Box::new(registry.clone()), strategy)
-                .map_err(|reason| config_error(reason.to_string()))?;
+                .map_err(|reason| config_error(reason.to_string()))?
+                .with_seed(session.seed);
         Ok(Self {
             dir,
             cursor,

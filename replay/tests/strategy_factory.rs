@@ -67,3 +67,58 @@ fn a_custom_strategy_backtests_and_replays_with_its_factory_only() {
         .expect("the built-in strategy decides otherwise");
     assert!(m.seq > 0);
 }
+
+/// Trades on coin flips drawn from the context's generator.
+#[derive(Debug, Default)]
+struct Coin;
+
+impl Strategy for Coin {
+    fn on_market(&mut self, ctx: &mut Context<'_>, e: &MarketEvent) {
+        let flip = ctx.rng().next_u32() % 4;
+        let position = ctx.position(e.instrument);
+        let side = match flip {
+            0 if position == 0.0 => Side::Buy,
+            1 if position > 0.0 => Side::Sell,
+            _ => return,
+        };
+        let order = OrderRequest::market(e.instrument, side, Quantity::Units(2.0), e.price);
+        ctx.submit(order).expect("the checks pass a 2-unit order");
+    }
+}
+
+#[derive(Debug)]
+struct Coins;
+
+impl StrategyFactory for Coins {
+    fn build(&self, _: &EngineConfig) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Coin))
+    }
+}
+
+/// The generator is seeded from the session's seed: the same seed replays
+/// bit for bit, another seed trades otherwise.
+#[test]
+fn a_strategys_random_numbers_come_from_the_session_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps: Vec<i16> = (0..200).map(|i| (i * 37 % 61) as i16 - 30).collect();
+    let (batch, symbols) = bars(&steps);
+    let data = dir.path().join("bars.parquet");
+    write_bars(&data, &batch, &symbols).unwrap();
+    let run = |seed: u64, name: &str| {
+        let journal = dir.path().join(name);
+        let mut p = plan(&data, &journal, 3, 8, Sizing::AllIn, FillModel::NextOpen);
+        p.session.strategies = Arc::new(Coins);
+        p.session.seed = seed;
+        let report = run_backtest(&p, &mut |_, _| {}).unwrap();
+        let replay = verify_replay_with(&journal, &Coins, &mut |_, _| {}).unwrap();
+        assert!(replay.mismatch.is_none(), "{:?}", replay.mismatch);
+        report
+    };
+    let (a, again, b) = (run(1, "a"), run(1, "again"), run(2, "b"));
+    assert!(a.summary.trades > 5);
+    let entries = |r: &axon_replay::BacktestReport| -> Vec<u64> {
+        r.trades.iter().map(|t| t.entry_bar).collect()
+    };
+    assert_eq!(entries(&a), entries(&again));
+    assert_ne!(entries(&a), entries(&b));
+}

@@ -36,6 +36,8 @@ pub use ensemble::EnsembleStrategy;
 pub use pairs::Pairs;
 
 pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
+/// The traits [`Context::rng`]'s generator is used through.
+pub use rand::{Rng, RngCore};
 
 use crate::bars::{BarSpec, BuiltBar};
 use crate::config::{ALL_IN_FRACTION, EngineConfig, Sizing, StrategyConfig};
@@ -165,6 +167,7 @@ pub struct Context<'a> {
     pub(crate) portfolio: &'a Portfolio,
     pub(crate) desk: &'a mut Desk,
     pub(crate) models: &'a mut Ensemble,
+    pub(crate) rng: &'a mut rand_chacha::ChaCha8Rng,
     pub(crate) out: &'a mut Vec<Output>,
 }
 
@@ -213,6 +216,14 @@ impl Context<'_> {
     /// The model slots (configured, swapped in, weighted).
     pub fn models(&mut self) -> &mut Ensemble {
         self.models
+    }
+
+    /// Random numbers for the strategy: a generator seeded from the
+    /// session's seed (journaled in the session start), drawn in event
+    /// order, so a replay draws the same numbers. The only randomness a
+    /// strategy may use.
+    pub fn rng(&mut self) -> &mut dyn rand::RngCore {
+        self.rng
     }
 
     /// Journals an output that is not an order (a decision, a weight change).
