@@ -23,39 +23,14 @@ use std::process::Command;
 use axon_engine::rolling::RollingMean;
 use serde_json::Value;
 
+mod support;
+use support::{exact, run_python};
+
 const FAST: usize = 10;
 const SLOW: usize = 30;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    let py = repo().join(".venv/bin/python");
-    assert!(
-        py.exists(),
-        "{} is missing: run scripts/setup-python.sh to create the Python test \
-         environment (backtesting.py, pandas) this test uses as its oracle",
-        py.display()
-    );
-    py
-}
-
-/// Runs the Python interpreter; returns stdout, panics with stderr on failure.
-fn run_python(args: &[&str]) -> String {
-    let out = Command::new(python())
-        .args(args)
-        .env("PYTHONHASHSEED", "0")
-        .output()
-        .expect("running .venv/bin/python");
-    assert!(
-        out.status.success(),
-        "python {args:?} failed ({}); if a module is missing, rerun \
-         scripts/setup-python.sh\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("python output is UTF-8")
 }
 
 fn oracle_script() -> &'static str {
@@ -135,16 +110,6 @@ struct OracleRun {
     out_of_money_bar: Option<u64>,
     /// Every statistic of `Backtest.run()`, by AXON's summary key.
     stats: Vec<(String, f64)>,
-}
-
-/// A float written by the oracle: the `_exact` string (Rust's parser is
-/// correctly rounded, so this is the same f64 Python held).
-fn exact(v: &Value, key: &str) -> f64 {
-    let s = v[format!("{key}_exact")]
-        .as_str()
-        .unwrap_or_else(|| panic!("oracle output lacks {key}_exact: {v}"));
-    s.parse()
-        .unwrap_or_else(|e| panic!("oracle {key}_exact {s:?}: {e}"))
 }
 
 fn oracle_trade(v: &Value, closed: bool) -> Trade {

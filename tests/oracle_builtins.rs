@@ -37,30 +37,13 @@
 //! fails, never skips, without it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 mod support;
-use support::{axon, python};
+use support::{axon, exact, run_python};
 
 const CASH: f64 = 10_000.0;
-
-fn run_python(args: &[&str]) -> String {
-    let out = Command::new(python())
-        .args(args)
-        .env("PYTHONHASHSEED", "0")
-        .output()
-        .expect("running .venv/bin/python");
-    assert!(
-        out.status.success(),
-        "python {args:?} failed ({}); if a module is missing, rerun \
-         scripts/setup-python.sh\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("python output is UTF-8")
-}
 
 /// The GOOG CSV shipped with backtesting.py.
 fn goog() -> PathBuf {
@@ -82,14 +65,6 @@ struct Trade {
     exit_price: Option<f64>,
     size: f64,
     pnl: f64,
-}
-
-fn exact(v: &Value, key: &str) -> f64 {
-    let s = v[format!("{key}_exact")]
-        .as_str()
-        .unwrap_or_else(|| panic!("oracle output lacks {key}_exact: {v}"));
-    s.parse()
-        .unwrap_or_else(|e| panic!("oracle {key}_exact {s:?}: {e}"))
 }
 
 struct Oracle {

@@ -111,6 +111,34 @@ pub fn python() -> PathBuf {
     py
 }
 
+/// Runs the project's Python with `args`; returns stdout, panics with
+/// stderr on failure.
+pub fn run_python(args: &[&str]) -> String {
+    let out = Command::new(python())
+        .args(args)
+        .env("PYTHONHASHSEED", "0")
+        .output()
+        .expect("running .venv/bin/python");
+    assert!(
+        out.status.success(),
+        "python {args:?} failed ({}); if a module is missing, rerun \
+         scripts/setup-python.sh\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python output is UTF-8")
+}
+
+/// A float an oracle script wrote as its `{key}_exact` string (Rust's
+/// parser is correctly rounded, so this is the same f64 Python held).
+pub fn exact(v: &serde_json::Value, key: &str) -> f64 {
+    let s = v[format!("{key}_exact")]
+        .as_str()
+        .unwrap_or_else(|| panic!("oracle output lacks {key}_exact: {v}"));
+    s.parse()
+        .unwrap_or_else(|e| panic!("oracle {key}_exact {s:?}: {e}"))
+}
+
 /// The reference models' folder.
 pub fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/models")
