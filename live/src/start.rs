@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axon_adapters::exchange::client_id::session_tag;
 use axon_adapters::exchange::venue::now_ns;
 use axon_engine::event::{InstrumentDef, Reconcile, SessionStart};
-use axon_engine::{Engine, Input, Output, Sequencer};
+use axon_engine::{Input, Output, Sequencer};
 use axon_inference::{ModelRegistry, swap_record};
 use axon_journal::{Journal, JournalOptions, JournalReader};
 use axon_metrics::MetricsCollector;
@@ -63,14 +63,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
     let journal = Journal::create(&plan.session.journal_dir, journal_options(plan, collector))?;
     axon_replay::write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
     let registry = registry(&journal, collector);
-    let config = &plan.session.engine;
-    let strategy = plan
-        .session
-        .strategies
-        .build(config)
-        .map_err(axon_engine::EngineError::Config)?;
-    let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?
-        .with_seed(plan.session.seed);
+    let engine = plan.session.engine(Box::new(registry.clone()))?;
     let start = Input::SessionStart(Box::new(SessionStart {
         config: plan.session.engine.clone(),
         config_text: plan.session.config_text.clone(),

@@ -10,7 +10,7 @@ use axon_adapters::sim::{FillModel, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
 use axon_engine::event::{DataSource, InstrumentDef, ModelSwap, SessionStart};
 use axon_engine::market::{Bar, Tick};
-use axon_engine::{Engine, Input, Sequencer, Summary, Trade};
+use axon_engine::{Input, Sequencer, Summary, Trade};
 use axon_inference::{ModelRegistry, swap_record};
 use axon_journal::Journal;
 use serde_json::json;
@@ -200,14 +200,7 @@ impl Run {
         if let Some(m) = &plan.metrics {
             registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
         }
-        let config = &plan.session.engine;
-        let strategy = plan
-            .session
-            .strategies
-            .build(config)
-            .map_err(axon_engine::EngineError::Config)?;
-        let engine = Engine::with_strategy(config.clone(), Box::new(registry.clone()), strategy)?
-            .with_seed(plan.session.seed);
+        let engine = plan.session.engine(Box::new(registry.clone()))?;
         let swaps = planned_swaps(plan, &journal)?;
         let run = Self {
             seq: Sequencer::new(engine, journal),

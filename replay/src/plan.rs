@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axon_adapters::sim::SimConfig;
-use axon_engine::EngineConfig;
+use axon_engine::model::ModelFactory;
 use axon_engine::strategy::StrategyFactory;
+use axon_engine::{Engine, EngineConfig, EngineError};
 use axon_inference::ModelConfig;
 use axon_journal::JournalOptions;
 use axon_metrics::MetricsCollector;
@@ -45,6 +46,18 @@ pub struct SessionPlan {
     /// factory of your own (replay with the same one, see
     /// [`crate::verify_replay_with`]).
     pub strategies: Arc<dyn StrategyFactory>,
+}
+
+impl SessionPlan {
+    /// The session's engine: its strategy built by `strategies`, its
+    /// strategy's random numbers seeded from `seed`.
+    pub fn engine(&self, models: Box<dyn ModelFactory>) -> Result<Engine, EngineError> {
+        let strategy = self
+            .strategies
+            .build(&self.engine)
+            .map_err(EngineError::Config)?;
+        Ok(Engine::with_strategy(self.engine.clone(), models, strategy)?.with_seed(self.seed))
+    }
 }
 
 /// Everything a backtest needs.

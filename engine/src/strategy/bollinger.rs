@@ -143,21 +143,10 @@ impl Strategy for Bollinger {
     }
 
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
-        let Some(book) = self.books.get_mut(fill.instrument as usize) else {
-            return;
-        };
-        let (filled, other) = if book.long.is_some_and(|x| x.client_id == fill.client_id) {
-            (&mut book.long, &mut book.short)
-        } else if book.short.is_some_and(|x| x.client_id == fill.client_id) {
-            (&mut book.short, &mut book.long)
-        } else {
-            return;
-        };
-        if fill.last {
-            *filled = None;
-        }
-        if let Some(x) = other.take() {
-            let _ = ctx.cancel(x.client_id);
+        if let Some(book) = self.books.get_mut(fill.instrument as usize) {
+            super::entry_filled(ctx, fill, [&mut book.long, &mut book.short], |x| {
+                x.client_id
+            });
         }
     }
 }

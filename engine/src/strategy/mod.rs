@@ -67,6 +67,31 @@ impl StrategyFactory for Builtins {
     }
 }
 
+/// For strategies that keep an entry order on each side of the market
+/// (`[long, short]`) of which the first to fill cancels the other: forgets
+/// the filled one once it is filled in full, and cancels the other.
+fn entry_filled<E>(
+    ctx: &mut Context<'_>,
+    fill: &Fill,
+    [long, short]: [&mut Option<E>; 2],
+    client_id: impl Fn(&E) -> u64,
+) {
+    let is_filled = |e: &Option<E>| e.as_ref().is_some_and(|x| client_id(x) == fill.client_id);
+    let (filled, other) = if is_filled(long) {
+        (long, short)
+    } else if is_filled(short) {
+        (short, long)
+    } else {
+        return;
+    };
+    if fill.last {
+        *filled = None;
+    }
+    if let Some(x) = other.take() {
+        let _ = ctx.cancel(client_id(&x));
+    }
+}
+
 /// The strategy a configuration names.
 pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
     match config.clone() {
