@@ -12,6 +12,7 @@ the statistics. The strategy classes come from one factory, so both libraries
 run the very same source.
 """
 
+import os
 import platform
 import statistics
 import sys
@@ -28,21 +29,11 @@ import axon_quant.backtesting.lib
 from axon_quant.backtesting import _backtest as axon_backtest
 from backtesting.test import SMA
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from backtesting_py_sma import make_data  # noqa: E402  the same seeded bars
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-
-
-def make_data(n, seed=42):
-    rng = np.random.default_rng(seed)
-    close = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.001, n)))
-    open_ = np.r_[100.0, close[:-1]]
-    spread = np.abs(rng.normal(0, 0.0005, n)) * close
-    high = np.maximum(open_, close) + spread
-    low = np.minimum(open_, close) - spread
-    vol = rng.integers(100, 10_000, n).astype(float)
-    idx = pd.date_range("2020-01-01", periods=n, freq="1min")
-    return pd.DataFrame({"Open": open_, "High": high, "Low": low, "Close": close,
-                         "Volume": vol}, index=idx)
 
 
 def strategies(Strategy, crossover):

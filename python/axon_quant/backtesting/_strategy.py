@@ -43,6 +43,11 @@ class _Book:
         return t
 
 
+def _field(index: int, doc: str) -> Any:
+    """A read-only property: item `index` of the broker's record (`_info()`)."""
+    return property(lambda self: self._info()[index], doc=doc)
+
+
 class Order:
     """An order in the queue (placed with ``Strategy.buy``/``sell``, or a
     trade's stop-loss, take-profit or close). Good till cancelled."""
@@ -82,29 +87,12 @@ class Order:
         """Cancels the order."""
         self._book.broker.cancel_order(self._id)
 
-    @property
-    def size(self) -> float:
-        return self._info()[0]
-
-    @property
-    def limit(self) -> float | None:
-        return self._info()[1]
-
-    @property
-    def stop(self) -> float | None:
-        return self._info()[2]
-
-    @property
-    def sl(self) -> float | None:
-        return self._info()[3]
-
-    @property
-    def tp(self) -> float | None:
-        return self._info()[4]
-
-    @property
-    def tag(self) -> Any:
-        return self._info()[5]
+    size = _field(0, "Units: positive buys, negative sells.")
+    limit = _field(1, "The limit price, if any.")
+    stop = _field(2, "The stop price, until it triggers.")
+    sl = _field(3, "The stop-loss its trade gets.")
+    tp = _field(4, "The take-profit its trade gets.")
+    tag = _field(5, "The tag given to buy()/sell().")
 
     @property
     def parent_trade(self) -> Trade | None:
@@ -122,8 +110,6 @@ class Order:
     @property
     def is_contingent(self) -> bool:
         return bool(self._info()[7])
-
-    __pdoc__ = {"__init__": False}
 
 
 class Trade:
@@ -155,29 +141,15 @@ class Trade:
         front)."""
         self._book.broker.close_trade(self._id, portion)
 
-    @property
-    def size(self) -> float:
-        return self._info()[0]
-
-    @property
-    def entry_price(self) -> float:
-        return self._info()[1]
-
-    @property
-    def entry_bar(self) -> int:
-        return self._info()[2]
-
-    @property
-    def exit_price(self) -> float | None:
-        return self._info()[3]
-
-    @property
-    def exit_bar(self) -> int | None:
-        return self._info()[4]
-
-    @property
-    def tag(self) -> Any:
-        return self._info()[7]
+    size = _field(0, "Units: positive long, negative short.")
+    entry_price = _field(1, "The entry price (spread included).")
+    entry_bar = _field(2, "The bar it entered on.")
+    exit_price = _field(3, "The exit price; None while open.")
+    exit_bar = _field(4, "The bar it exited on; None while open.")
+    tag = _field(7, "The entry order's tag.")
+    pl = _field(8, "Profit or loss in cash (open: at the last close).")
+    pl_pct = _field(9, "Profit or loss as a fraction of the entry value.")
+    value = _field(10, "Units times the exit (or last) price.")
 
     @property
     def entry_time(self) -> Any:
@@ -195,18 +167,6 @@ class Trade:
     @property
     def is_short(self) -> bool:
         return self.size < 0
-
-    @property
-    def pl(self) -> float:
-        return self._info()[8]
-
-    @property
-    def pl_pct(self) -> float:
-        return self._info()[9]
-
-    @property
-    def value(self) -> float:
-        return self._info()[10]
 
     @property
     def sl(self) -> float | None:
