@@ -34,6 +34,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p axon-journal --all-targets --features failpoints -- -D warnings
 cargo clippy -p axon-inference --all-targets --features tch -- -D warnings
 
+step "python package axon_quant (maturin develop into .venv, all three backends)"
+# Before the Rust tests: Python strategies (\`[strategy] kind = "python"\`)
+# run in a host from this package.
+(cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet --features tch)
+
 step "cargo test (workspace)"
 cargo test --workspace
 
@@ -43,8 +48,7 @@ cargo test -p axon-inference --features tch
 step "cargo test (journal fail points)"
 cargo test -p axon-journal --features failpoints --test failpoints
 
-step "python package axon_quant (maturin develop into .venv, all three backends, then pytest)"
-(cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet --features tch)
+step "python package axon_quant: pytest"
 .venv/bin/python -m pytest -q python/tests
 
 step "fuzz targets build"

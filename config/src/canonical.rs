@@ -14,6 +14,8 @@ use std::fmt::Write as _;
 const LOCATIONS: &[&[&str]] = &[
     &["journal"],
     &["data", "path"],
+    &["strategy", "path"],
+    &["strategy", "python"],
     &["models", "slots", "*", "path"],
     &["models", "swaps", "*", "path"],
     &["models", "swaps", "*", "from_journal"],

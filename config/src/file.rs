@@ -109,6 +109,14 @@ pub struct Strategy {
     pub exit_z: Option<f64>,
     /// `pairs`: equity fraction per leg (default 0.5).
     pub fraction: Option<f64>,
+    /// `python`: the strategy file (relative to the config file).
+    pub path: Option<PathBuf>,
+    /// `python`: the `Strategy` subclass in it.
+    pub class: Option<String>,
+    /// `python`: the strategy's parameters (its class variables).
+    pub params: Option<toml::Table>,
+    /// `python`: the interpreter (default `$AXON_PYTHON`, else `python3`).
+    pub python: Option<String>,
 }
 
 /// The built-in strategies, by `[strategy] kind`.
@@ -124,6 +132,9 @@ pub enum StrategyKind {
     /// Pairs trading on two instruments: `legs`, `n`, `entry_z`, `exit_z`,
     /// `fraction`.
     Pairs,
+    /// A Python strategy (`axon_quant.backtesting`): `path`, `class`,
+    /// `params`, `bars`, `python`.
+    Python,
 }
 
 impl StrategyKind {
@@ -133,6 +144,7 @@ impl StrategyKind {
             Self::Donchian => "donchian",
             Self::Bollinger => "bollinger",
             Self::Pairs => "pairs",
+            Self::Python => "python",
         }
     }
 
@@ -143,13 +155,14 @@ impl StrategyKind {
             Self::Donchian => (&["n", "exit_n"], &["short", "bars"]),
             Self::Bollinger => (&["n", "k", "k_stop"], &["short", "bars"]),
             Self::Pairs => (&["legs", "n", "entry_z", "exit_z"], &["fraction"]),
+            Self::Python => (&["path", "class"], &["params", "bars", "python"]),
         }
     }
 }
 
 impl Strategy {
     /// The keys given, by name.
-    fn given(&self) -> [(&'static str, bool); 12] {
+    fn given(&self) -> [(&'static str, bool); 16] {
         [
             ("fast", self.fast.is_some()),
             ("slow", self.slow.is_some()),
@@ -163,6 +176,10 @@ impl Strategy {
             ("entry_z", self.entry_z.is_some()),
             ("exit_z", self.exit_z.is_some()),
             ("fraction", self.fraction.is_some()),
+            ("path", self.path.is_some()),
+            ("class", self.class.is_some()),
+            ("params", self.params.is_some()),
+            ("python", self.python.is_some()),
         ]
     }
 }
@@ -257,6 +274,8 @@ pub struct Config {
     pub file: ConfigFile,
     pub text: String,
     pub path: PathBuf,
+    /// A Python strategy, once read and loaded (see `python.rs`).
+    pub(crate) python: std::sync::OnceLock<crate::python::Prepared>,
 }
 
 impl Config {
@@ -326,6 +345,7 @@ impl Config {
             file,
             text,
             path: path.to_path_buf(),
+            python: std::sync::OnceLock::new(),
         })
     }
 
@@ -500,6 +520,7 @@ impl Config {
                     fraction,
                 }
             }
+            StrategyKind::Python => self.python_strategy(bars)?,
         })
     }
 

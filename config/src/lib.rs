@@ -29,6 +29,7 @@ mod file;
 mod load;
 mod models;
 mod plan;
+mod python;
 
 pub use canonical::canonical_settings;
 pub use error::ConfigError;

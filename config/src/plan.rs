@@ -9,7 +9,7 @@ use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::config::Secret;
 use axon_adapters::sim::{FillModel, SimConfig};
 use axon_engine::EngineConfig;
-use axon_engine::strategy::Builtins;
+use axon_pystrategy::Strategies;
 use axon_replay::{BacktestPlan, PlannedModel, SessionPlan};
 
 use crate::canonical::canonical_settings;
@@ -74,7 +74,10 @@ impl Config {
             config_text: canonical_settings(&self.text),
             config_source,
             models,
-            strategies: Arc::new(Builtins),
+            strategies: match self.python.get() {
+                Some(p) => p.factory.clone(),
+                None => Arc::new(Strategies::builtins()),
+            },
         })
     }
 

@@ -87,6 +87,27 @@ pub enum StrategyConfig {
         /// Equity fraction per leg.
         fraction: f64,
     },
+    /// A Python strategy written against `axon_quant.backtesting`, run in
+    /// its host process (`axon_pystrategy`). Everything that shapes its
+    /// decisions is here, so it is part of the session's identity; the
+    /// source itself is in the journal's artifact store under `source`.
+    Python {
+        /// The strategy file, relative to its folder (the source bundle's
+        /// root).
+        file: String,
+        /// The `Strategy` subclass to run.
+        class: String,
+        /// `[strategy.params]` as JSON, keys sorted.
+        params: String,
+        /// SHA-256 (hex) of the source bundle: the file and the modules of
+        /// its folder.
+        source: String,
+        /// The interpreter and package versions the session ran with.
+        runtime: String,
+        /// Bars built from ticks to trade on (see [`crate::bars`]); empty:
+        /// every market event is a bar.
+        bars: Vec<BarSpec>,
+    },
 }
 
 impl StrategyConfig {
@@ -97,6 +118,7 @@ impl StrategyConfig {
             Self::Donchian { .. } => "donchian",
             Self::Bollinger { .. } => "bollinger",
             Self::Pairs { .. } => "pairs",
+            Self::Python { .. } => "python",
         }
     }
 
@@ -105,7 +127,9 @@ impl StrategyConfig {
     pub fn bars(&self) -> &[BarSpec] {
         match self {
             Self::SmaCross { .. } => &[],
-            Self::Donchian { bars, .. } | Self::Bollinger { bars, .. } => bars,
+            Self::Donchian { bars, .. }
+            | Self::Bollinger { bars, .. }
+            | Self::Python { bars, .. } => bars,
             Self::Pairs { .. } => &[],
         }
     }
@@ -118,6 +142,9 @@ impl StrategyConfig {
             Self::SmaCross { slow, .. } => slow,
             Self::Donchian { n, exit_n, .. } => n.max(exit_n),
             Self::Bollinger { n, .. } | Self::Pairs { n, .. } => n,
+            // Its indicators' warm-up is the host's to know: buy & hold
+            // starts at the first bar.
+            Self::Python { .. } => 0,
         };
         bars.saturating_sub(1) as u64
     }
@@ -159,6 +186,18 @@ impl StrategyConfig {
                 }
                 if !(fraction > 0.0 && fraction <= 1.0) {
                     return Err(format!("pairs needs 0 < fraction <= 1, found {fraction}"));
+                }
+            }
+            Self::Python {
+                ref file,
+                ref class,
+                ref source,
+                ..
+            } => {
+                if file.is_empty() || class.is_empty() || source.len() != 64 {
+                    return Err(format!(
+                        "python needs a file, a class and a source hash, found {file:?}, {class:?}, {source:?}"
+                    ));
                 }
             }
             Self::Bollinger { n, k, k_stop, .. } => {

@@ -55,7 +55,8 @@ impl Engine {
     /// Builds an engine with a model factory for swaps, trading with the
     /// built-in strategy its configuration names.
     pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, EngineError> {
-        let strategy = crate::strategy::from_config(&config.strategy);
+        let strategy =
+            crate::strategy::from_config(&config.strategy).map_err(EngineError::Config)?;
         Self::with_strategy(config, factory, strategy)
     }
 
@@ -80,7 +81,8 @@ impl Engine {
             StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, n)),
             StrategyConfig::Donchian { .. }
             | StrategyConfig::Bollinger { .. }
-            | StrategyConfig::Pairs { .. } => Box::new(Abstain),
+            | StrategyConfig::Pairs { .. }
+            | StrategyConfig::Python { .. } => Box::new(Abstain),
         };
         // Buy & hold starts where the strategy's rule is first defined, as
         // backtesting.py starts it after its indicators' warm-up.
@@ -110,6 +112,12 @@ impl Engine {
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.rng = ChaCha8Rng::seed_from_u64(seed);
         self
+    }
+
+    /// Why the strategy stopped, if it did ([`Strategy::fault`]): the
+    /// driver ends the session at the input it just stepped.
+    pub fn strategy_fault(&self) -> Option<&str> {
+        self.strategy.fault()
     }
 
     /// The configuration.
@@ -159,11 +167,11 @@ impl Engine {
             }
             Input::Tick(t) => {
                 let mid = t.mid();
-                self.on_market(time_ns, t.instrument, [mid; 4], Some(t), out);
+                self.on_market(time_ns, t.instrument, [mid; 4], t.volume, Some(t), out);
             }
             Input::Bar(b) => {
                 let ohlc = [b.open, b.high, b.low, b.close];
-                self.on_market(time_ns, b.instrument, ohlc, None, out);
+                self.on_market(time_ns, b.instrument, ohlc, b.volume, None, out);
             }
             Input::Fill(f) => self.on_fill(time_ns, f, out),
             Input::Reject(r) => self.desk.on_gone(r.client_id),
@@ -245,6 +253,7 @@ impl Engine {
         time_ns: i64,
         instrument: InstrumentId,
         [open, high, low, price]: [f64; 4],
+        volume: f64,
         tick: Option<&Tick>,
         out: &mut Vec<Output>,
     ) {
@@ -270,6 +279,7 @@ impl Engine {
             open,
             high,
             low,
+            volume,
         };
         let mut ctx = Context {
             time_ns,

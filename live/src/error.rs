@@ -43,4 +43,8 @@ pub enum LiveError {
     /// journal closed and replayable.
     #[error("{reason}; the journal is closed and replays ({records} records)")]
     StreamLost { reason: String, records: u64 },
+    /// The strategy failed (a Python strategy's exception): the session
+    /// stopped at that input, its journal closed and replayable.
+    #[error("strategy failed: {reason}; the journal is closed and replays ({records} records)")]
+    Strategy { reason: String, records: u64 },
 }

@@ -65,6 +65,9 @@ struct Live {
     venue: Arc<dyn Venue>,
     tasks: JoinSet<Vec<Stamped>>,
     stopping: bool,
+    /// Why the strategy stopped, with the seq of the input it failed on:
+    /// the session ends there.
+    fault: Option<String>,
     metrics: Option<RunMetrics>,
     collector: Option<MetricsCollector>,
     /// Each stream's state: the venue counts as connected while all are up.
@@ -125,6 +128,9 @@ pub async fn run(
                 for s in done.unwrap_or_default() {
                     live.on_event(s)?;
                 }
+                if live.fault.is_some() {
+                    break "strategy failed".to_string();
+                }
             }
             msg = rx.recv() => match msg {
                 Some(s) => {
@@ -133,6 +139,9 @@ pub async fn run(
                         break "stream lost".to_string();
                     }
                     live.on_event(s)?;
+                    if live.fault.is_some() {
+                        break "strategy failed".to_string();
+                    }
                 }
                 None => break "streams ended".to_string(),
             },
@@ -187,6 +196,7 @@ impl Live {
             venue,
             tasks: JoinSet::new(),
             stopping: false,
+            fault: None,
             metrics,
             collector,
             streams_up: std::collections::BTreeMap::new(),
@@ -295,7 +305,10 @@ impl Live {
         let stats = self.venue.stats();
         let equity = self.seq.engine().portfolio().equity();
         let Live {
-            seq, mut report, ..
+            seq,
+            mut report,
+            fault,
+            ..
         } = self;
         report.equity = equity;
         let (_, journal) = seq.into_parts();
@@ -304,6 +317,12 @@ impl Live {
         report.reconnects = stats.reconnects.load(std::sync::atomic::Ordering::Relaxed);
         report.elapsed_secs = started.elapsed().as_secs_f64();
         report.stopped_by = stopped_by;
+        if let Some(reason) = fault {
+            return Err(LiveError::Strategy {
+                reason,
+                records: report.records,
+            });
+        }
         if let Some(reason) = lost {
             return Err(LiveError::StreamLost {
                 reason,
@@ -582,6 +601,12 @@ impl Live {
     /// cancels to the venue: booked in step, or sent by request.
     fn submit(&mut self, t: i64, input: Input) -> Result<(), LiveError> {
         self.seq.submit(t, &input)?;
+        if self.fault.is_none()
+            && let Some(why) = self.seq.engine().strategy_fault()
+        {
+            let seq = self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64;
+            self.fault = Some(format!("{why} (at seq {seq})"));
+        }
         self.count(&input);
         if let Some(m) = &mut self.metrics {
             m.observe(t, &input, &self.seq);

@@ -63,6 +63,7 @@ pub fn new(plan: &LivePlan, collector: &Option<MetricsCollector>) -> Result<Open
     let journal = Journal::create(&plan.session.journal_dir, journal_options(plan, collector))?;
     axon_replay::write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
     let registry = registry(&journal, collector);
+    plan.session.store_sources(journal.artifacts())?;
     let engine = plan.session.engine(Box::new(registry.clone()))?;
     let start = Input::SessionStart(Box::new(SessionStart {
         config: plan.session.engine.clone(),

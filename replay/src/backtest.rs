@@ -86,12 +86,26 @@ pub fn run_backtest(
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let (mut run, registry) = Run::open(plan)?;
-    run.submit(0, &Input::SessionStart(Box::new(start)))?;
-    run.swaps_due(i64::MIN)?;
-    let (rows, symbols) = run.feed(reader, total, progress)?;
-    if plan.close_at_end {
-        run.end()?;
-    }
+    let fed = run
+        .submit(0, &Input::SessionStart(Box::new(start)))
+        .and_then(|()| run.swaps_due(i64::MIN))
+        .and_then(|()| run.feed(reader, total, progress))
+        .and_then(|fed| {
+            if plan.close_at_end {
+                run.end()?;
+            }
+            Ok(fed)
+        });
+    let (rows, symbols) = match fed {
+        Err(e @ ReplayError::StrategyFault { .. }) => {
+            // The journal up to the failing input is kept, closed, and
+            // replays to the same failure.
+            let (_, journal) = run.seq.into_parts();
+            journal.close()?;
+            return Err(e);
+        }
+        r => r?,
+    };
     let failed = registry.errors();
     if !failed.is_empty() {
         return Err(ReplayError::Plan(format!(
@@ -200,6 +214,7 @@ impl Run {
         if let Some(m) = &plan.metrics {
             registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
         }
+        plan.session.store_sources(journal.artifacts())?;
         let engine = plan.session.engine(Box::new(registry.clone()))?;
         let swaps = planned_swaps(plan, &journal)?;
         let run = Self {
@@ -276,6 +291,13 @@ impl Run {
     #[inline]
     fn submit(&mut self, time_ns: i64, input: &Input) -> Result<(), ReplayError> {
         self.seq.submit(time_ns, input)?;
+        if let Some(why) = self.seq.engine().strategy_fault() {
+            let seq = self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64;
+            return Err(ReplayError::StrategyFault {
+                seq,
+                reason: why.to_owned(),
+            });
+        }
         self.sim.on_outputs(self.seq.outputs());
         if let Some(m) = &mut self.metrics {
             m.observe(time_ns, input, &self.seq);

@@ -23,6 +23,17 @@ pub enum ReplayError {
         #[source]
         source: axon_engine::DecodeError,
     },
+    /// The strategy failed (a Python strategy's exception) on the input at
+    /// `seq`: the run stopped there, its journal closed.
+    #[error(
+        "strategy failed at seq {seq}: {reason}; the journal up to there is closed and replays"
+    )]
+    StrategyFault {
+        /// The input it failed on.
+        seq: u64,
+        /// Where and why (a Python strategy's file, line and exception).
+        reason: String,
+    },
     /// The journal has no records, so no session to replay.
     #[error("{}: the journal is empty", journal.display())]
     EmptyJournal {

@@ -10,7 +10,7 @@ use axon_engine::model::ModelFactory;
 use axon_engine::strategy::StrategyFactory;
 use axon_engine::{Engine, EngineConfig, EngineError};
 use axon_inference::ModelConfig;
-use axon_journal::JournalOptions;
+use axon_journal::{ArtifactStore, JournalError, JournalOptions};
 use axon_metrics::MetricsCollector;
 
 /// What every session runs with, backtest or live: the engine, the
@@ -57,6 +57,15 @@ impl SessionPlan {
             .build(&self.engine)
             .map_err(EngineError::Config)?;
         Ok(Engine::with_strategy(self.engine.clone(), models, strategy)?.with_seed(self.seed))
+    }
+
+    /// Stores what the strategy's configuration refers to by hash (a
+    /// Python strategy's source) in a new journal's artifact store.
+    pub fn store_sources(&self, store: &ArtifactStore) -> Result<(), JournalError> {
+        for blob in self.strategies.sources() {
+            store.put(&blob)?;
+        }
+        Ok(())
     }
 }
 

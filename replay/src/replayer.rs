@@ -26,10 +26,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axon_engine::event::{SessionStart, kind};
-use axon_engine::strategy::{Builtins, StrategyFactory};
+use axon_engine::strategy::StrategyFactory;
 use axon_engine::{Engine, Input, Output};
 use axon_inference::ModelRegistry;
 use axon_journal::{Cursor, Hash, JournalReader, Record, RecordRef};
+use axon_pystrategy::Strategies;
 
 use crate::error::ReplayError;
 
@@ -111,7 +112,11 @@ impl Replayer {
         reader: &JournalReader,
         registry: Arc<ModelRegistry>,
     ) -> Result<Self, ReplayError> {
-        Self::with_factories(reader, registry, &Builtins)
+        Self::with_factories(
+            reader,
+            registry,
+            &Strategies::from_store(reader.artifacts()),
+        )
     }
 
     /// Replays `reader`'s journal with `registry` as the model factory and

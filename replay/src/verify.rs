@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axon_engine::event::{EVENT_VERSION, kind};
-use axon_engine::strategy::{Builtins, StrategyFactory};
+use axon_engine::strategy::StrategyFactory;
 use axon_engine::{Event, Output};
 use axon_inference::ModelRegistry;
 use axon_journal::{JournalReader, RecordRef};
+use axon_pystrategy::Strategies;
 use serde::Serialize;
 
 use crate::error::ReplayError;
@@ -91,7 +92,8 @@ pub fn verify_replay(
     dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyOutcome, ReplayError> {
-    verify_replay_with(dir, &Builtins, progress)
+    let store = JournalReader::open(dir)?.artifacts();
+    verify_replay_with(dir, &Strategies::from_store(store), progress)
 }
 
 /// [`verify_replay`] for a session whose strategy `strategies` built (a

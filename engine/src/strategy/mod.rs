@@ -55,6 +55,13 @@ pub trait StrategyFactory: std::fmt::Debug + Send + Sync {
     /// The strategy for a session with this configuration; `Err` says why
     /// there is none.
     fn build(&self, config: &EngineConfig) -> Result<Box<dyn Strategy>, String>;
+
+    /// Blobs the configuration refers to by hash (a Python strategy's
+    /// source), which a session stores in its journal's artifact store
+    /// before it starts.
+    fn sources(&self) -> Vec<std::sync::Arc<Vec<u8>>> {
+        Vec::new()
+    }
 }
 
 /// The built-in strategies, by `[strategy] kind`.
@@ -63,7 +70,7 @@ pub struct Builtins;
 
 impl StrategyFactory for Builtins {
     fn build(&self, config: &EngineConfig) -> Result<Box<dyn Strategy>, String> {
-        Ok(from_config(&config.strategy))
+        from_config(&config.strategy)
     }
 }
 
@@ -92,9 +99,10 @@ fn entry_filled<E>(
     }
 }
 
-/// The strategy a configuration names.
-pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
-    match config.clone() {
+/// The built-in strategy a configuration names; `Err` for a Python
+/// strategy, which runs in its host process (`axon_pystrategy`).
+pub fn from_config(config: &StrategyConfig) -> Result<Box<dyn Strategy>, String> {
+    Ok(match config.clone() {
         StrategyConfig::SmaCross { .. } => Box::new(EnsembleStrategy::default()),
         StrategyConfig::Donchian {
             n, exit_n, short, ..
@@ -113,7 +121,13 @@ pub fn from_config(config: &StrategyConfig) -> Box<dyn Strategy> {
             exit_z,
             fraction,
         } => Box::new(Pairs::new(legs, n, entry_z, exit_z, fraction)),
-    }
+        StrategyConfig::Python { .. } => {
+            return Err(
+                "kind = \"python\" runs in a Python host: build it with axon_pystrategy::Strategies"
+                    .to_owned(),
+            );
+        }
+    })
 }
 
 /// A market event as a strategy sees it, after the account was marked.
@@ -133,6 +147,8 @@ pub struct MarketEvent {
     pub high: f64,
     /// A bar's low (a tick's mid).
     pub low: f64,
+    /// A bar's volume (a tick's traded volume; NaN where unknown).
+    pub volume: f64,
 }
 
 /// A strategy: called on market events and fills; trades through the
@@ -149,6 +165,13 @@ pub trait Strategy: std::fmt::Debug + Send {
     /// and the desk placed or cancelled what brackets ask for.
     fn on_fill(&mut self, _ctx: &mut Context<'_>, _fill: &Fill) {}
 
+    /// Why the strategy cannot go on (a Python strategy's exception), once
+    /// it cannot: the driver then ends the session at the input just
+    /// stepped, closing the journal, which replays to the same fault.
+    fn fault(&self) -> Option<&str> {
+        None
+    }
+
     /// A bar built from ticks, for a strategy configured with bars
     /// (`[strategy] bars`): it then gets these instead of the ticks. The
     /// default hands bars of the first timeframe to [`Strategy::on_market`],
@@ -164,6 +187,7 @@ pub trait Strategy: std::fmt::Debug + Send {
                 open: b.open,
                 high: b.high,
                 low: b.low,
+                volume: b.volume,
             };
             self.on_market(ctx, &event);
         }

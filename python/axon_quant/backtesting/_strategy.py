@@ -355,23 +355,63 @@ class Strategy(metaclass=ABCMeta):
 
     def buy(self, *, size: float = _FULL_EQUITY, limit: float | None = None,
             stop: float | None = None, sl: float | None = None, tp: float | None = None,
-            tag: object = None) -> Order:
-        """Places a long order and returns it."""
-        assert 0 < size < 1 or round(size) == size >= 1, \
-            "size must be a positive fraction of equity, or a positive whole number of units"
-        oid = self._broker.new_order(float(size), _price(limit), _price(stop), _price(sl),
-                                     _price(tp), tag)
-        return self._book.order(oid)
+            tag: object = None, symbol: str | None = None) -> Order:
+        """Places a long order and returns it (with the engine, in
+        ``symbol``'s instrument; the current one by default)."""
+        return self._order(size, limit, stop, sl, tp, tag, symbol)
 
     def sell(self, *, size: float = _FULL_EQUITY, limit: float | None = None,
              stop: float | None = None, sl: float | None = None, tp: float | None = None,
-             tag: object = None) -> Order:
+             tag: object = None, symbol: str | None = None) -> Order:
         """Places a short order and returns it."""
-        assert 0 < size < 1 or round(size) == size >= 1, \
+        return self._order(-size, limit, stop, sl, tp, tag, symbol)
+
+    def _order(self, size: float, limit: Any, stop: Any, sl: Any, tp: Any, tag: object,
+               symbol: str | None) -> Order:
+        assert 0 < abs(size) < 1 or round(abs(size)) == abs(size) >= 1, \
             "size must be a positive fraction of equity, or a positive whole number of units"
-        oid = self._broker.new_order(-float(size), _price(limit), _price(stop), _price(sl),
-                                     _price(tp), tag)
-        return self._book.order(oid)
+        book = self._book if symbol is None or symbol == self.symbol \
+            else self._books_by_symbol()[symbol]
+        oid = book.broker.new_order(float(size), _price(limit), _price(stop), _price(sl),
+                                    _price(tp), tag)
+        return book.order(oid)
+
+    def _books_by_symbol(self) -> dict[str, _Book]:
+        books = getattr(self, "_books", None)
+        if not books:
+            raise KeyError("no other instruments: only the engine runs several "
+                           "(`[strategy] kind = \"python\"`)")
+        return books  # type: ignore[no-any-return]
+
+    @property
+    def symbol(self) -> str:
+        """The symbol of the instrument whose bar this is (with the engine;
+        an empty string in a ``Backtest``)."""
+        return getattr(self, "_symbol", "")
+
+    @property
+    def datas(self) -> dict[str, _Data]:
+        """Every instrument's data so far, by symbol (with the engine; a
+        ``Backtest``'s one ``data`` under ``""``)."""
+        return getattr(self, "_datas", None) or {self.symbol: self._data}
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        """Every instrument's position, by symbol."""
+        books = getattr(self, "_books", None)
+        if not books:
+            return {self.symbol: self._position}
+        return {sym: Position(book) for sym, book in books.items()}
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """Random numbers seeded from the session (with the engine: from its
+        journaled seed; in a ``Backtest``: seed 0), so runs repeat."""
+        rng = getattr(self, "_rng", None)
+        if rng is None:
+            rng = np.random.default_rng(0)
+            self._rng = rng
+        return rng
 
     @property
     def equity(self) -> float:
