@@ -35,7 +35,7 @@ cargo clippy -p axon-journal --all-targets --features failpoints -- -D warnings
 cargo clippy -p axon-inference --all-targets --features tch -- -D warnings
 
 step "python package axon_quant (maturin develop into .venv, all three backends)"
-# Before the Rust tests: Python strategies (\`[strategy] kind = "python"\`)
+# Before the Rust tests: Python strategies ([strategy] kind = "python")
 # run in a host from this package.
 (cd python && VIRTUAL_ENV="$root/.venv" PATH="$root/.venv/bin:$PATH" maturin develop --quiet --features tch)
 

@@ -125,8 +125,14 @@ class _EngineBroker:
         t = self._a.trades.get(tid)
         if t is None:
             return None
-        price = t.exit_price if t.exit_price is not None else self._a.last.get(t.i, t.entry_price)
-        pl = t.size * (price - t.entry_price) - abs(t.size) * (t.entry_fee + t.exit_fee)
+        # As backtesting.py: an open trade is marked at the last close with
+        # no fees yet; a closed one's PnL has its fees.
+        if t.exit_price is None:
+            price = self._a.last.get(t.i, t.entry_price)
+            pl = t.size * (price - t.entry_price)
+        else:
+            price = t.exit_price
+            pl = t.size * (price - t.entry_price) - abs(t.size) * (t.entry_fee + t.exit_fee)
         pl_pct = pl / (abs(t.size) * t.entry_price) if t.entry_price else math.nan
         return (t.size, t.entry_price, t.entry_bar, t.exit_price, t.exit_bar, t.sl, t.tp,
                 t.tag, pl, pl_pct, abs(t.size) * price)
@@ -187,11 +193,10 @@ class _EngineBroker:
 
     @property
     def position_pl_pct(self) -> float:
+        # In percent, as backtesting.py's (a trade's pl_pct is a fraction).
         infos = self._open_info()
-        total = sum(abs(info[0]) for info in infos)
-        if not total:
-            return 0.0
-        return float(sum(info[9] * abs(info[0]) / total for info in infos))
+        invested = sum(info[1] * abs(info[0]) for info in infos)
+        return float(self.position_pl / invested * 100) if invested else 0.0
 
     def close_position(self, portion: float) -> None:
         if portion >= 1:
