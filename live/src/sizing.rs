@@ -9,7 +9,7 @@
 
 use axon_adapters::exchange::venue::Balance;
 use axon_engine::Input;
-use axon_engine::config::Sizing;
+use axon_engine::config::{Sizing, StrategyConfig};
 use axon_engine::event::SizingBasis;
 
 use axon_adapters::Venue;
@@ -18,7 +18,8 @@ use axon_config::LivePlan;
 use crate::error::LiveError;
 
 /// The inputs to journal before the first tick: one basis per instrument
-/// when the session sizes relatively (none for fixed sizing). `balances`
+/// when the session sizes relatively or its strategy is Python's (none
+/// for fixed sizing otherwise). `balances`
 /// are the venue's (testnet, production); `None` in paper mode, where the
 /// simulated account is the balance.
 pub fn basis(
@@ -26,7 +27,10 @@ pub fn basis(
     venue: &dyn Venue,
     balances: Option<&[Balance]>,
 ) -> Result<Vec<Input>, LiveError> {
-    if matches!(plan.session.engine.sizing, Sizing::Fixed(_)) {
+    // A Python strategy sizes its own orders, in fractions of equity
+    // (backtesting.py's `size < 1`), whatever the session's sizing.
+    let python = matches!(plan.session.engine.strategy, StrategyConfig::Python { .. });
+    if matches!(plan.session.engine.sizing, Sizing::Fixed(_)) && !python {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();

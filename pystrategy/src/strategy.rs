@@ -146,7 +146,8 @@ impl PythonStrategy {
                 let side = if size > 0.0 { Side::Buy } else { Side::Sell };
                 let magnitude = size.abs();
                 let quantity = if magnitude < 1.0 {
-                    Quantity::EquityFraction(magnitude)
+                    let price = stop.or(limit).unwrap_or_else(|| ctx.portfolio().mark(i));
+                    ctx.equity_fraction(i, magnitude, price)
                 } else {
                     Quantity::Units(magnitude)
                 };

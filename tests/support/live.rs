@@ -94,6 +94,7 @@ pub fn spawn_live(dir: &Path, extra: &[&str]) -> Child {
         .env("AXON_API_SECRET", SECRET)
         .env("AXON_PASSPHRASE", PASSPHRASE)
         .env("AXON_LOG", "debug")
+        .env("AXON_PYTHON", super::python())
         .env_remove("RUST_BACKTRACE")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -79,6 +79,11 @@ pub fn axon_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
         .env_remove("AXON_LOG");
+    // Python strategies run with the project's Python (which has axon_quant).
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if venv.exists() {
+        cmd.env("AXON_PYTHON", venv);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

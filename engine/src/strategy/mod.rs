@@ -384,16 +384,20 @@ impl Context<'_> {
     /// An entry's size as the session's sizing says: units, or a fraction of
     /// equity (resolved into units where a live sizing basis knows how).
     pub fn entry_quantity(&self, instrument: InstrumentId, price: f64) -> Quantity {
-        let relative = |f: f64| {
-            self.desk
-                .sizing
-                .units(instrument, f, price, self.portfolio)
-                .map_or(Quantity::EquityFraction(f), Quantity::Units)
-        };
         match self.config.sizing {
-            Sizing::AllIn => relative(ALL_IN_FRACTION),
-            Sizing::Fraction(f) => relative(f),
+            Sizing::AllIn => self.equity_fraction(instrument, ALL_IN_FRACTION, price),
+            Sizing::Fraction(f) => self.equity_fraction(instrument, f, price),
             Sizing::Fixed(u) => Quantity::Units(u),
         }
+    }
+
+    /// `fraction` of equity at `price`: units where a live session's
+    /// sizing basis (the venue's balances) resolves it, else an equity
+    /// fraction the simulated exchange resolves at the fill.
+    pub fn equity_fraction(&self, instrument: InstrumentId, fraction: f64, price: f64) -> Quantity {
+        self.desk
+            .sizing
+            .units(instrument, fraction, price, self.portfolio)
+            .map_or(Quantity::EquityFraction(fraction), Quantity::Units)
     }
 }
