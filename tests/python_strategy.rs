@@ -336,3 +336,89 @@ fn randomness_comes_seeded_from_the_session() {
     let c = backtest(d, "c2");
     assert_ne!(a["trades"], c["trades"]);
 }
+
+/// Slot 1's model fed the strategy's own features: the last four log
+/// returns (in percent).
+const LEARNED: &str = r#"import numpy as np
+from axon_quant.backtesting import Strategy
+
+
+class Learned(Strategy):
+    lags = 4
+
+    def init(self):
+        pass
+
+    def next(self):
+        close = np.asarray(self.data.Close)
+        if len(close) <= self.lags:
+            return
+        x = np.diff(np.log(close[-self.lags - 1:])) * 100
+        buy, sell, _ = self.model("slot1").predict(x)
+        if buy > sell and not self.position.is_long:
+            self.position.close()
+            self.buy()
+        elif sell > buy and not self.position.is_short:
+            self.position.close()
+            self.sell()
+"#;
+
+#[test]
+fn a_strategy_calls_a_model_through_the_engine_and_the_call_is_audited() {
+    let dir = workspace();
+    let d = dir.path();
+    std::fs::write(d.join("strategies/learned.py"), LEARNED).expect("writing learned.py");
+    let slot = format!(
+        "\n[[models.slots]]\npath = \"{}\"",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/models/mlp_4.onnx")
+            .display()
+    );
+    write_config(d, "ml", "learned.py", "Learned", "");
+    let toml = d.join("ml.toml");
+    let text = std::fs::read_to_string(&toml).expect("config") + &slot;
+    std::fs::write(&toml, &text).expect("config");
+    let summary = backtest(d, "ml");
+    assert!(
+        summary["trades"].as_u64().expect("trades") > 10,
+        "{summary}"
+    );
+    verify(d, "ml");
+    // Every call is a decision record: the input, its digest, the output.
+    let records = axon(d, &["journal", "inspect", "journal-ml"]).ok().stdout;
+    let decisions: Vec<&str> = records
+        .lines()
+        .filter(|l| l.contains(" Decision "))
+        .collect();
+    assert_eq!(
+        decisions.len(),
+        2148 - 4,
+        "one call per bar from the fifth (index 4)"
+    );
+    let late = decisions[1000].split_whitespace().next().expect("seq");
+    let audit = axon(d, &["audit", "--journal", "journal-ml", "--seq", late]).ok();
+    for needle in [
+        "reproduced       yes, bit for bit",
+        "explained slot   1 (onnx",
+        "top SHAP values",
+    ] {
+        assert!(
+            audit.stdout.contains(needle),
+            "{needle:?} not in\n{}",
+            audit.stdout
+        );
+    }
+    // An input of the wrong shape stops the session, naming the line.
+    std::fs::write(
+        d.join("strategies/learned.py"),
+        LEARNED.replace("lags = 4", "lags = 3"),
+    )
+    .expect("editing learned.py");
+    std::fs::write(&toml, text.replace("journal-ml", "journal-ml3")).expect("config");
+    let run = axon(d, &["backtest", "-c", "ml.toml", "--quiet"]).expect(2);
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("strategies/learned.py line 16") && last.contains("the model takes 4 inputs"),
+        "{last}"
+    );
+}

@@ -383,6 +383,25 @@ impl DynamicWeightedEnsemble {
         };
     }
 
+    /// Runs one slot's model on an input the caller computed (see
+    /// [`Model::evaluate_input`]): its output with that input as the
+    /// features and its digest, for a decision record.
+    pub fn evaluate_input(&mut self, slot: usize, input: &[f32]) -> Result<ModelOutput, String> {
+        let n = self.slots.len();
+        let s = self
+            .slots
+            .get_mut(slot)
+            .ok_or_else(|| format!("no model in slot {slot} (slots 0..{n} are configured)"))?;
+        let raw = s.model.evaluate_input(input)?;
+        Ok(ModelOutput {
+            slot: slot as u16,
+            version: s.version,
+            raw,
+            features: input.iter().map(|&v| f64::from(v)).collect(),
+            input_sha256: s.model.input_digest(),
+        })
+    }
+
     /// Fills in what only a journaled decision needs: each model's features
     /// and input digest (kept out of `predict`, which runs on every event).
     pub fn annotate(&self, out: &mut Evaluation) {

@@ -37,6 +37,15 @@ pub trait Model: Send + Debug {
         None
     }
 
+    /// Scores for Buy, Sell, Hold of an input the caller computed (a
+    /// strategy's own features), shaped as the model's input, flattened
+    /// row-major. Afterwards [`Model::last_input`] and
+    /// [`Model::input_digest`] describe that input. Models that compute
+    /// their own features from prices refuse.
+    fn evaluate_input(&mut self, _input: &[f32]) -> Result<[f64; 3], String> {
+        Err("this model computes its own features from prices: it takes no input".into())
+    }
+
     /// Whether Buy and Sell mark one-event signals (a crossover) rather than
     /// a state held while it lasts. A signal in the direction already held
     /// then means "close and enter again", as backtesting.py strategies do.

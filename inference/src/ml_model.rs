@@ -109,6 +109,46 @@ impl Model for MlModel {
         }
     }
 
+    fn evaluate_input(&mut self, input: &[f32]) -> Result<[f64; 3], String> {
+        let want = self.template.len();
+        if input.len() != want {
+            return Err(format!(
+                "the model takes {want} inputs (shape {:?}), got {}",
+                self.backend.info().input_shape,
+                input.len()
+            ));
+        }
+        if let Some(i) = input.iter().position(|v| !v.is_finite()) {
+            return Err(format!("input {i} is {}, not a finite number", input[i]));
+        }
+        self.input.clear();
+        self.input.extend_from_slice(input);
+        self.ran = false;
+        let started = self.latency.as_ref().map(|_| std::time::Instant::now());
+        let result = self.backend.predict_into(&self.input, &mut self.output);
+        if let (Some(sink), Some(t)) = (&self.latency, started) {
+            sink.record(t.elapsed().as_secs_f64());
+        }
+        match result {
+            Ok(()) if self.output.len() == 3 => {
+                self.ran = true;
+                Ok([
+                    f64::from(self.output[0]),
+                    f64::from(self.output[1]),
+                    f64::from(self.output[2]),
+                ])
+            }
+            Ok(()) => Err(format!(
+                "the model gave {} outputs, not 3",
+                self.output.len()
+            )),
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                Err(e.to_string())
+            }
+        }
+    }
+
     fn last_input(&self) -> Option<&[f32]> {
         self.ran.then_some(self.input.as_slice())
     }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use axon_engine::event::{Fill, OrderType, Quantity};
+use axon_engine::event::{Action as Vote, Decision, Fill, OrderType, Output, Quantity};
 use axon_engine::market::{InstrumentId, Side};
 use axon_engine::strategy::{Context, LegKind, MarketEvent, OrderRequest, Strategy};
 use serde::{Deserialize, Serialize};
@@ -57,8 +57,16 @@ struct BarMessage<'a> {
 #[derive(Deserialize)]
 #[serde(tag = "t", rename_all = "lowercase")]
 enum Reply {
-    Ok { acts: Vec<Action> },
+    Ok {
+        acts: Vec<Action>,
+    },
     Error(HostError),
+    /// `self.model("slotN").predict(x)` during `next()`: answered before
+    /// the host goes on.
+    Predict {
+        slot: usize,
+        x: Vec<f32>,
+    },
 }
 
 /// What `next()` asked for, in order.
@@ -265,10 +273,14 @@ impl Strategy for PythonStrategy {
             new: &self.new_symbols,
             seed,
         };
-        let reply: Result<Reply, _> = self.host.request(&message);
+        let mut reply: Result<Reply, _> = self.host.request(&message);
         self.fills.clear();
         self.done.clear();
         self.new_symbols.clear();
+        while let Ok(Reply::Predict { slot, x }) = reply {
+            let answer = predict(ctx, e, slot, &x);
+            reply = self.host.request(&answer);
+        }
         match reply {
             Ok(Reply::Ok { acts }) => {
                 for action in acts {
@@ -279,6 +291,7 @@ impl Strategy for PythonStrategy {
                 let (place, message) = e.describe(&self.folder);
                 self.fail(place, message);
             }
+            Ok(Reply::Predict { .. }) => unreachable!("answered above"),
             Err(e) => self.fail("the strategy".into(), e.to_string()),
         }
     }
@@ -295,5 +308,41 @@ impl Strategy for PythonStrategy {
 
     fn fault(&self) -> Option<&str> {
         self.fault.as_deref()
+    }
+}
+
+/// Runs a model slot on the strategy's input and journals the call as a
+/// decision (its output, the input and its digest), which `axon audit`
+/// explains like any other; the host gets the output, or why there is none.
+fn predict(ctx: &mut Context<'_>, e: &MarketEvent, slot: usize, x: &[f32]) -> serde_json::Value {
+    match ctx.models().evaluate_input(slot, x) {
+        Ok(output) => {
+            let raw = output.raw;
+            let score = raw[0] - raw[1];
+            let threshold = ctx.config().ensemble.threshold;
+            let action = if score > threshold {
+                Vote::Buy
+            } else if score < -threshold {
+                Vote::Sell
+            } else {
+                Vote::Hold
+            };
+            // The strategy's decision rests on this model alone.
+            let mut weights = vec![0.0; ctx.models().len()];
+            weights[slot] = 1.0;
+            ctx.record(Output::Decision(Decision {
+                instrument: e.instrument,
+                bar_index: e.index,
+                price: e.price,
+                models: vec![output],
+                weights,
+                score,
+                action,
+            }));
+            serde_json::json!({"t": "prediction", "y": raw})
+        }
+        Err(reason) => {
+            serde_json::json!({"t": "refused", "message": format!("slot {slot}: {reason}")})
+        }
     }
 }

@@ -130,6 +130,7 @@ class _Host:
         self.declares = True
         self.warm: set[int] = set()
         self.rng: np.random.Generator | None = None
+        self.models: _Models | None = None
 
     def _book(self, i: int) -> tuple[_Book, Position]:
         pair = self.brokers.get(i)
@@ -150,6 +151,7 @@ class _Host:
         s._books = {self.symbols.get(k, str(k)): self._book(k)[0]  # type: ignore[attr-defined]
                     for k in self.series}
         s._rng = self.rng  # type: ignore[attr-defined]
+        s._models = self.models  # type: ignore[attr-defined]
 
     def bar(self, m: dict[str, Any]) -> dict[str, Any]:
         a = self.account
@@ -235,27 +237,60 @@ def _load(m: dict[str, Any]) -> tuple[_Host | None, dict[str, Any]]:
                                                  "runtime": _runtime()}
 
 
-def main() -> None:
-    # The protocol owns the real stdout; print() goes to stderr.
-    out = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    host: _Host | None = None
+class _Channel:
+    """The protocol's two ends: requests from the engine on stdin, replies
+    on the real stdout."""
 
-    def send(reply: dict[str, Any]) -> None:
+    def __init__(self) -> None:
+        # The protocol owns the real stdout; print() goes to stderr.
+        self.out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+
+    def send(self, reply: dict[str, Any]) -> None:
         try:
             text = json.dumps(reply, allow_nan=False)
         except ValueError:
             text = json.dumps({"t": "error", "file": "", "line": 0,
                                "message": "ValueError: an order's size or price is not a "
                                           "finite number"})
-        out.write(text + "\n")
+        self.out.write(text + "\n")
 
-    for line in sys.stdin:
-        m = json.loads(line)
+    def receive(self) -> dict[str, Any] | None:
+        line = sys.stdin.readline()
+        return json.loads(line) if line else None
+
+
+class _Models:
+    """``Strategy.model(...)``'s way to the engine: a model call is a
+    request answered before ``next()`` goes on."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self._channel = channel
+
+    def predict(self, slot: int, x: np.ndarray) -> np.ndarray:
+        values = np.asarray(x, dtype=np.float32).ravel()
+        if not np.isfinite(values).all():
+            raise ValueError(f"model slot{slot}: the input holds values that are not finite")
+        self._channel.send({"t": "predict", "slot": slot, "x": values.tolist()})
+        reply = self._channel.receive()
+        if reply is None:
+            raise EOFError("the engine went away")
+        if reply.get("t") != "prediction":
+            raise ValueError(reply.get("message", "the engine refused the model call"))
+        return np.asarray(reply["y"], dtype=float)
+
+
+def main() -> None:
+    channel = _Channel()
+    send = channel.send
+    host: _Host | None = None
+    while (m := channel.receive()) is not None:
         if m["t"] == "init":
             host, reply = _load(m)
             send(reply)
+            if host is not None:
+                host.models = _Models(channel)
         elif host is not None and m["t"] == "bar":
             try:
                 with np.errstate(invalid="ignore"):

@@ -403,6 +403,23 @@ class Strategy(metaclass=ABCMeta):
             return {self.symbol: self._position}
         return {sym: Position(book) for sym, book in books.items()}
 
+    def model(self, slot: int | str) -> _ModelSlot:
+        """A configured model (``"slot1"`` or ``1``: ``[models]`` slot 1),
+        run by the engine when this strategy runs there: ``predict(x)``
+        takes the features you computed, shaped as the model's input, and
+        returns its ``[buy, sell, hold]`` scores; each call is journaled
+        (its input and digest) for ``axon audit``."""
+        if isinstance(slot, str):
+            digits = slot[4:] if slot.startswith("slot") else ""
+            if not digits.isdigit():
+                raise ValueError(f"model {slot!r}: name a slot as 'slot1', 'slot2', ... or 1, 2, ...")
+            slot = int(digits)
+        models = getattr(self, "_models", None)
+        if models is None:
+            raise RuntimeError("models run in AXON's engine: run this strategy with "
+                               "`[strategy] kind = \"python\"` and `[models]` slots")
+        return _ModelSlot(models, int(slot))
+
     @property
     def rng(self) -> np.random.Generator:
         """Random numbers seeded from the session (with the engine: from its
@@ -439,6 +456,20 @@ class Strategy(metaclass=ABCMeta):
     def closed_trades(self) -> tuple[Trade, ...]:
         book = self._book
         return tuple(book.trade(i) for i in self._broker.closed_trade_ids())
+
+
+class _ModelSlot:
+    """What ``Strategy.model`` returns."""
+
+    __slots__ = ("_models", "slot")
+
+    def __init__(self, models: Any, slot: int) -> None:
+        self._models = models
+        self.slot = slot
+
+    def predict(self, x: Any) -> np.ndarray:
+        """The model's ``[buy, sell, hold]`` scores for input ``x``."""
+        return self._models.predict(self.slot, x)  # type: ignore[no-any-return]
 
 
 def _check_contingent(price: Any) -> None:
