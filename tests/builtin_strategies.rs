@@ -325,33 +325,6 @@ fn strategy_keys_are_checked_by_kind() {
     }
 }
 
-/// 400 days of two related instruments in one file: `B` a random walk,
-/// `A` twice `B` times a mean-reverting factor.
-fn pair(dir: &Path) {
-    use axon_data::{BarBatch, SymbolTable, write_bars};
-    let mut symbols = SymbolTable::new();
-    let (a, b) = (symbols.intern("A"), symbols.intern("B"));
-    let mut batch = BarBatch::with_capacity(800);
-    let (mut price_b, mut factor) = (50.0_f64, 0.0_f64);
-    for day in 0..400i64 {
-        let wave = (day as f64 / 3.0).sin();
-        price_b *= 1.0 + 0.01 * (day as f64 / 7.0).cos();
-        factor += -0.2 * factor + 0.02 * wave;
-        for (symbol, close) in [(a, 2.0 * price_b * factor.exp()), (b, price_b)] {
-            batch
-                .ts
-                .push(1_600_000_000_000_000_000 + day * 86_400_000_000_000);
-            batch.symbol.push(symbol);
-            batch.open.push(close);
-            batch.high.push(close * 1.001);
-            batch.low.push(close * 0.999);
-            batch.close.push(close);
-            batch.volume.push(100.0);
-        }
-    }
-    write_bars(&dir.join("pair.parquet"), &batch, &symbols).expect("writing pair.parquet");
-}
-
 /// One strategy trading two instruments from one account: each entry is
 /// two orders on the same event, opposite sides, one per leg; both legs
 /// close together; the journal replays.
@@ -359,7 +332,7 @@ fn pair(dir: &Path) {
 fn pairs_trades_both_legs_from_one_account() {
     let dir = tempdir();
     let d = dir.path();
-    pair(d);
+    support::pair(d);
     let strategy = "kind = \"pairs\"\nlegs = [\"A\", \"B\"]\nn = 20\nentry_z = 1.2\nexit_z = 0.3";
     let recs = backtest_and_verify(
         d,

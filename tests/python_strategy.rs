@@ -422,3 +422,72 @@ fn a_strategy_calls_a_model_through_the_engine_and_the_call_is_audited() {
         "{last}"
     );
 }
+
+/// Two instruments from one account: `self.datas` by symbol, orders per
+/// symbol. Enters both legs when A's close strays from twice B's, closes
+/// both when it is back.
+const PAIR: &str = r#"import numpy as np
+from axon_quant.backtesting import Strategy
+
+
+class Pair(Strategy):
+    n = 20
+    entry = 1.0
+    exit = 0.2
+
+    def init(self):
+        pass
+
+    def next(self):
+        a, b = self.datas["A"], self.datas["B"]
+        if self.symbol != "B" or len(a) < self.n or len(a) != len(b):
+            return
+        spread = np.log(a.Close[-self.n:]) - np.log(b.Close[-self.n:])
+        z = (spread[-1] - spread.mean()) / spread.std()
+        held = self.positions["A"].size
+        if held == 0 and abs(z) > self.entry:
+            if z > 0:
+                self.sell(size=0.4, symbol="A")
+                self.buy(size=0.4, symbol="B")
+            else:
+                self.buy(size=0.4, symbol="A")
+                self.sell(size=0.4, symbol="B")
+        elif held != 0 and abs(z) < self.exit:
+            self.positions["A"].close()
+            self.positions["B"].close()
+"#;
+
+#[test]
+fn a_strategy_trades_two_instruments_from_one_account() {
+    let dir = tempdir();
+    let d = dir.path();
+    support::pair(d);
+    std::fs::create_dir(d.join("strategies")).expect("strategies folder");
+    std::fs::write(d.join("strategies/pair.py"), PAIR).expect("writing pair.py");
+    write_config(d, "pair", "pair.py", "Pair", "");
+    let toml = d.join("pair.toml");
+    let text = std::fs::read_to_string(&toml).expect("config");
+    std::fs::write(&toml, text.replace("goog.parquet", "pair.parquet")).expect("config");
+    let summary = backtest(d, "pair");
+    verify(d, "pair");
+    let trades = axon_trades(d, "pair");
+    let csv = std::fs::read_to_string(d.join("pair.csv")).expect("trades");
+    let symbols: Vec<&str> = csv.lines().skip(1).map(|l| &l[..1]).collect();
+    assert!(trades.len() >= 6, "{summary}");
+    // Legs enter and exit together, on opposite sides.
+    assert_eq!(
+        symbols.iter().filter(|s| **s == "A").count() * 2,
+        symbols.len()
+    );
+    for pair in trades.chunks(2) {
+        let [a, b] = pair else {
+            panic!("an odd leg: {trades:?}")
+        };
+        assert_eq!(
+            (a[0], a[1]),
+            (b[0], b[1]),
+            "legs at other bars: {a:?} {b:?}"
+        );
+        assert!(a[4] * b[4] < 0.0, "legs on one side: {a:?} {b:?}");
+    }
+}

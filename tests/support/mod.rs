@@ -198,3 +198,30 @@ durability = "none"
         big = model("mlp_64x128.onnx"),
     )
 }
+
+/// 400 days of two related instruments in one file: `B` a random walk,
+/// `A` twice `B` times a mean-reverting factor.
+pub fn pair(dir: &Path) {
+    use axon_data::{BarBatch, SymbolTable, write_bars};
+    let mut symbols = SymbolTable::new();
+    let (a, b) = (symbols.intern("A"), symbols.intern("B"));
+    let mut batch = BarBatch::with_capacity(800);
+    let (mut price_b, mut factor) = (50.0_f64, 0.0_f64);
+    for day in 0..400i64 {
+        let wave = (day as f64 / 3.0).sin();
+        price_b *= 1.0 + 0.01 * (day as f64 / 7.0).cos();
+        factor += -0.2 * factor + 0.02 * wave;
+        for (symbol, close) in [(a, 2.0 * price_b * factor.exp()), (b, price_b)] {
+            batch
+                .ts
+                .push(1_600_000_000_000_000_000 + day * 86_400_000_000_000);
+            batch.symbol.push(symbol);
+            batch.open.push(close);
+            batch.high.push(close * 1.001);
+            batch.low.push(close * 0.999);
+            batch.close.push(close);
+            batch.volume.push(100.0);
+        }
+    }
+    write_bars(&dir.join("pair.parquet"), &batch, &symbols).expect("writing pair.parquet");
+}
