@@ -117,6 +117,8 @@ pub struct Strategy {
     pub params: Option<toml::Table>,
     /// `python`: the interpreter (default `$AXON_PYTHON`, else `python3`).
     pub python: Option<String>,
+    /// `python`: the last bars `init()` sees on each bar (default: all).
+    pub lookback: Option<u64>,
 }
 
 /// The built-in strategies, by `[strategy] kind`.
@@ -155,14 +157,17 @@ impl StrategyKind {
             Self::Donchian => (&["n", "exit_n"], &["short", "bars"]),
             Self::Bollinger => (&["n", "k", "k_stop"], &["short", "bars"]),
             Self::Pairs => (&["legs", "n", "entry_z", "exit_z"], &["fraction"]),
-            Self::Python => (&["path", "class"], &["params", "bars", "python"]),
+            Self::Python => (
+                &["path", "class"],
+                &["params", "bars", "python", "lookback"],
+            ),
         }
     }
 }
 
 impl Strategy {
     /// The keys given, by name.
-    fn given(&self) -> [(&'static str, bool); 16] {
+    fn given(&self) -> [(&'static str, bool); 17] {
         [
             ("fast", self.fast.is_some()),
             ("slow", self.slow.is_some()),
@@ -180,6 +185,7 @@ impl Strategy {
             ("class", self.class.is_some()),
             ("params", self.params.is_some()),
             ("python", self.python.is_some()),
+            ("lookback", self.lookback.is_some()),
         ]
     }
 }

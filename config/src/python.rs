@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axon_engine::bars::BarSpec;
 use axon_engine::config::StrategyConfig;
-use axon_pystrategy::{PyStrategyError, Strategies};
+use axon_pystrategy::{Launch, PyStrategyError, Strategies};
 
 use crate::error::ConfigError;
 use crate::file::Config;
@@ -49,22 +49,33 @@ impl Config {
                 format!("cannot be passed to Python: {e}"),
             )
         })?;
-        let prepared = Strategies::prepare(s.python.as_deref(), &file, class, &params).map_err(
-            |e| match e {
+        if let Some(n) = s.lookback.filter(|&n| n < 2) {
+            return Err(self.key_error(
+                "strategy.lookback",
+                format!("must be >= 2 bars (leave it out for all bars so far), found {n}"),
+            ));
+        }
+        let launch = Launch {
+            class: class.to_owned(),
+            params,
+            lookback: s.lookback.unwrap_or(0),
+        };
+        let prepared =
+            Strategies::prepare(s.python.as_deref(), &file, &launch).map_err(|e| match e {
                 PyStrategyError::Load { ref key, .. } => {
                     let key = key.clone().unwrap_or_else(|| "strategy.class".to_owned());
                     self.key_error(&key, e)
                 }
                 PyStrategyError::Start { .. } => self.key_error("strategy.python", e),
                 e => self.key_error("strategy.path", e),
-            },
-        )?;
+            })?;
         let config = StrategyConfig::Python {
             file: prepared.file,
-            class: class.to_owned(),
-            params: params.to_string(),
+            class: launch.class,
+            params: launch.params.to_string(),
             source: prepared.source,
             runtime: prepared.runtime,
+            lookback: launch.lookback,
             bars,
         };
         let _ = self.python.set(Prepared {

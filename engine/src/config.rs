@@ -104,6 +104,9 @@ pub enum StrategyConfig {
         source: String,
         /// The interpreter and package versions the session ran with.
         runtime: String,
+        /// Bars `init()` sees on each bar: the last `lookback` (0: all
+        /// so far).
+        lookback: u64,
         /// Bars built from ticks to trade on (see [`crate::bars`]); empty:
         /// every market event is a bar.
         bars: Vec<BarSpec>,

@@ -22,11 +22,24 @@ pub const PROTOCOL: u32 = 1;
 /// Lines of the host's stderr kept for error messages.
 const STDERR_TAIL: usize = 20;
 
+/// What the host loads: the class, its parameters, and how many bars
+/// `init()` sees (0: all so far).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    /// The `Strategy` subclass.
+    pub class: String,
+    /// Its parameters.
+    pub params: serde_json::Value,
+    /// The last bars `init()` sees on each bar (0: all).
+    pub lookback: u64,
+}
+
 /// A running host with a strategy loaded.
 #[derive(Debug)]
 pub struct Host {
     child: Child,
-    stdin: BufWriter<ChildStdin>,
+    /// `None` once closed (the host then exits).
+    stdin: Option<BufWriter<ChildStdin>>,
     stdout: BufReader<ChildStdout>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     /// The extracted bundle the strategy was imported from; removed with
@@ -86,8 +99,7 @@ impl Host {
     pub fn start(
         python: &str,
         bundle: &Bundle,
-        class: &str,
-        params: &serde_json::Value,
+        launch: &Launch,
         folder: &str,
     ) -> Result<Self, PyStrategyError> {
         let dir = tempfile::Builder::new()
@@ -121,7 +133,7 @@ impl Host {
         pass_through(stderr, stderr_tail.clone());
         let mut host = Self {
             child,
-            stdin: BufWriter::new(stdin),
+            stdin: Some(BufWriter::new(stdin)),
             stdout: BufReader::new(stdout),
             stderr_tail,
             _dir: dir,
@@ -134,8 +146,9 @@ impl Host {
             "protocol": PROTOCOL,
             "root": host._dir.path(),
             "file": bundle.entry,
-            "class": class,
-            "params": params,
+            "class": launch.class,
+            "params": launch.params,
+            "lookback": launch.lookback,
         });
         let ready: Ready = host.request(&init).map_err(|e| match e {
             PyStrategyError::Host(reason) => start_error(reason),
@@ -169,10 +182,10 @@ impl Host {
         serde_json::to_writer(&mut self.buf, message)
             .map_err(|e| PyStrategyError::Host(format!("cannot encode a request: {e}")))?;
         self.buf.push(b'\n');
-        let sent = self
-            .stdin
-            .write_all(&self.buf)
-            .and_then(|()| self.stdin.flush());
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(PyStrategyError::Host("the host was closed".into()));
+        };
+        let sent = stdin.write_all(&self.buf).and_then(|()| stdin.flush());
         if let Err(e) = sent {
             return Err(self.gone(&format!("cannot write to it ({e})")));
         }
@@ -214,7 +227,16 @@ impl Host {
 }
 
 impl Drop for Host {
+    /// Closes the host's stdin, so it ends on its own (its last output
+    /// flushed), and kills it if it has not within a second.
     fn drop(&mut self) {
+        drop(self.stdin.take());
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

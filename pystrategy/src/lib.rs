@@ -31,7 +31,7 @@ use axon_journal::ArtifactStore;
 
 pub use bundle::{Bundle, MAX_BUNDLE_BYTES};
 pub use error::PyStrategyError;
-pub use host::{Host, HostError, PROTOCOL};
+pub use host::{Host, HostError, Launch, PROTOCOL};
 pub use strategy::PythonStrategy;
 
 /// The interpreter to run strategies with when none is configured:
@@ -101,14 +101,13 @@ impl Strategies {
     }
 
     /// Reads the strategy at `file` (and its folder's modules), starts a
-    /// host with `python` and loads `class` with `params`: a syntax error,
+    /// host with `python` and loads what `launch` names: a syntax error,
     /// an import error or a missing class is an error here, before any
     /// data is read.
     pub fn prepare(
         python: Option<&str>,
         file: &Path,
-        class: &str,
-        params: &serde_json::Value,
+        launch: &Launch,
     ) -> Result<PreparedPython, PyStrategyError> {
         let bundle = Bundle::collect(file)?;
         let bytes = bundle.to_bytes();
@@ -118,7 +117,7 @@ impl Strategies {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         let python = python.map_or_else(default_python, str::to_owned);
-        let host = Host::start(&python, &bundle, class, params, &folder)?;
+        let host = Host::start(&python, &bundle, launch, &folder)?;
         let runtime = host.runtime.clone();
         let factory = Self {
             python,
@@ -173,6 +172,7 @@ impl StrategyFactory for Strategies {
             params,
             source,
             runtime,
+            lookback,
             ..
         } = &config.strategy
         else {
@@ -183,9 +183,13 @@ impl StrategyFactory for Strategies {
             Some(host) => host,
             None => {
                 let bundle = self.bundle(source)?;
-                let params: serde_json::Value = serde_json::from_str(params)
-                    .map_err(|e| format!("strategy params do not decode: {e}"))?;
-                Host::start(&self.python, &bundle, class, &params, &self.folder)
+                let launch = Launch {
+                    class: class.clone(),
+                    params: serde_json::from_str(params)
+                        .map_err(|e| format!("strategy params do not decode: {e}"))?,
+                    lookback: *lookback,
+                };
+                Host::start(&self.python, &bundle, &launch, &self.folder)
                     .map_err(|e| e.to_string())?
             }
         };

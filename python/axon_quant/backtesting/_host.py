@@ -32,7 +32,7 @@ import pandas as pd
 
 from axon_quant._native import _Clock
 
-from ._data import _Data, _Indicator
+from ._data import _Array, _Data, _Indicator
 from ._engine import _Account, _EngineBroker
 from ._strategy import Position, Strategy, _Book
 
@@ -66,6 +66,43 @@ def _error(exc: BaseException, root: str) -> dict[str, Any]:
     return {"t": "error", "file": file, "line": line, "message": message}
 
 
+class _StreamData(_Data):
+    """``self.data`` over the bars so far, without a DataFrame until one is
+    asked for (``data.df``): made anew every bar, so it must be cheap."""
+
+    _COLUMNS = ("Open", "High", "Low", "Close", "Volume")
+
+    def __init__(self, values: np.ndarray, ts: np.ndarray) -> None:
+        n = len(ts)
+        index = pd.DatetimeIndex(ts)
+        object.__setattr__(self, "_n", n)
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_idx", index)
+        object.__setattr__(self, "_frame", None)
+        object.__setattr__(self, "_clock", _Clock(n))
+        object.__setattr__(self, "_pip", None)
+        whole = {c: _Array(values[k], name=c, index=index) for k, c in enumerate(self._COLUMNS)}
+        self._show(whole)
+
+    @property
+    def _df(self) -> pd.DataFrame:  # type: ignore[override]
+        if self._frame is None:
+            frame = pd.DataFrame(dict(zip(self._COLUMNS, self._values)), index=self._idx)
+            object.__setattr__(self, "_frame", frame)
+        return self._frame
+
+    def __len__(self) -> int:
+        return int(self._n)
+
+    @property
+    def index(self) -> pd.Index:
+        return self._idx
+
+    @property
+    def df(self) -> pd.DataFrame:
+        return self._df
+
+
 class _Series:
     """One instrument's bars so far, grown in place."""
 
@@ -82,12 +119,10 @@ class _Series:
         self.ts[self.n] = ts
         self.n += 1
 
-    def data(self) -> _Data:
-        n = self.n
-        columns = ("Open", "High", "Low", "Close", "Volume")
-        df = pd.DataFrame({c: self.values[k, :n] for k, c in enumerate(columns)},
-                          index=pd.DatetimeIndex(self.ts[:n]), copy=False)
-        return _Data(df, _Clock(n))
+    def data(self, lookback: int = 0) -> _Data:
+        """The bars so far; the last ``lookback`` of them when it is set."""
+        start = max(0, self.n - lookback) if lookback else 0
+        return _StreamData(self.values[:, start:self.n], self.ts[start:self.n])
 
 
 def _indicators(value: Any) -> bool:
@@ -118,8 +153,10 @@ def _warm(indicators: list[_Indicator], n: int) -> bool:
 
 
 class _Host:
-    def __init__(self, root: str, file: str, cls: type[Strategy], params: dict[str, Any]):
+    def __init__(self, root: str, file: str, cls: type[Strategy], params: dict[str, Any],
+                 lookback: int):
         self.root = root
+        self.lookback = lookback
         self.cls = cls
         self.params = params
         self.account = _Account()
@@ -141,7 +178,7 @@ class _Host:
 
     def _point(self, s: Strategy, i: int, datas: dict[str, _Data], data: _Data) -> None:
         book, position = self._book(i)
-        book.index = data._df.index
+        book.index = data.index
         s._book = book
         s._broker = book.broker
         s._position = position
@@ -152,6 +189,7 @@ class _Host:
                     for k in self.series}
         s._rng = self.rng  # type: ignore[attr-defined]
         s._models = self.models  # type: ignore[attr-defined]
+        s._streaming = True  # type: ignore[attr-defined]
 
     def bar(self, m: dict[str, Any]) -> dict[str, Any]:
         a = self.account
@@ -176,12 +214,17 @@ class _Host:
             a.orders.pop(oid, None)
         a.actions = []
 
+        symbol = self.symbols.get(i, str(i))
         datas = {self.symbols.get(k, str(k)): s.data() for k, s in self.series.items()}
-        data = datas[self.symbols.get(i, str(i))]
+        data = datas[symbol]
+        # What init() sees: the bars so far, or their last `lookback`.
+        windows = datas if not self.lookback else {
+            self.symbols.get(k, str(k)): s.data(self.lookback) for k, s in self.series.items()}
+        window = windows[symbol]
         if self.strategy is None:
             s = self.cls.__new__(self.cls)
-            Strategy.__init__(s, self._book(i)[0], data, dict(self.params))
-            self._point(s, i, datas, data)
+            Strategy.__init__(s, self._book(i)[0], window, dict(self.params))
+            self._point(s, i, windows, window)
             s.init()
             self.strategy = s
             self.declares = bool(s._indicators)
@@ -189,8 +232,8 @@ class _Host:
             # init() again on the data so far; its indicators replace the
             # strategy's (the strategy's other state is its own).
             scratch = self.cls.__new__(self.cls)
-            Strategy.__init__(scratch, self._book(i)[0], data, dict(self.params))
-            self._point(scratch, i, datas, data)
+            Strategy.__init__(scratch, self._book(i)[0], window, dict(self.params))
+            self._point(scratch, i, windows, window)
             scratch.init()
             for name, value in vars(scratch).items():
                 if _indicators(value):
@@ -198,7 +241,7 @@ class _Host:
             self.strategy._indicators = scratch._indicators
         s = self.strategy
         self._point(s, i, datas, data)
-        if i not in self.warm and _warm(s._indicators, series.n):
+        if i not in self.warm and _warm(s._indicators, len(window)):
             self.warm.add(i)
         if i in self.warm:
             s.next()
@@ -233,7 +276,7 @@ def _load(m: dict[str, Any]) -> tuple[_Host | None, dict[str, Any]]:
             return None, {"t": "error", "file": file, "line": 0, "key": "strategy.params",
                           "message": f"strategy.params.{key}: {m['class']} has no "
                                      f"parameter {key} (declare it as a class variable)"}
-    return _Host(root, file, cls, m["params"]), {"t": "ready", "protocol": PROTOCOL,
+    return _Host(root, file, cls, m["params"], int(m.get("lookback") or 0)), {"t": "ready", "protocol": PROTOCOL,
                                                  "runtime": _runtime()}
 
 

@@ -330,17 +330,20 @@ class Strategy(metaclass=ABCMeta):
             raise ValueError(
                 f"Length of `name=` ({len(name)}) must agree with the number "
                 f"of arrays the indicator returns ({value.shape[0]}).")
-        n = len(self._data._df)
+        n = len(self._data)
         if not is_arraylike or not 1 <= value.ndim <= 2 or value.shape[-1] != n:
             raise ValueError(
                 "Indicators must return (optionally a tuple of) numpy.arrays of same "
                 f"length as `data` (data shape: {(n,)}; indicator \"{name}\" "
                 f"shape: {getattr(value, 'shape', '')}, returned value: {value})")
-        if overlay is None and np.issubdtype(value.dtype, np.number):
+        # Where to plot it; not asked when the engine runs the strategy
+        # (nothing is plotted there, and it would cost a pass per bar).
+        if overlay is None and np.issubdtype(value.dtype, np.number) \
+                and not getattr(self, "_streaming", False):
             x = value / self._data._df["Close"].to_numpy()
             with np.errstate(invalid="ignore"):
                 overlay = ((x < 1.4) & (x > .6)).mean() > .6
-        indicator = _Indicator(value, self._data._clock, name=name, index=self._data._df.index,
+        indicator = _Indicator(value, self._data._clock, name=name, index=self._data.index,
                                plot=plot, overlay=overlay, color=color, scatter=scatter)
         self._indicators.append(indicator)
         return indicator
