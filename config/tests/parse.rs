@@ -177,6 +177,24 @@ fn each_strategy_kind_reads_its_own_keys() {
             "kind = \"donchian\"\nn = 20\nexit_n = 10\nk = 1.0",
             "strategy.k",
         ),
+        // A Python strategy's keys are checked before its file is read.
+        (
+            "kind = \"python\"\npath = \"s.py\"\nclass = \"S\"\nn = 3",
+            "strategy.n",
+        ),
+        ("kind = \"python\"\nclass = \"S\"", "strategy.path"),
+        (
+            "kind = \"python\"\npath = \"s.py\"\nclass = \"S\"\nlookback = 1",
+            "strategy.lookback",
+        ),
+        (
+            "kind = \"python\"\npath = \"s.py\"\nclass = \"not a name\"",
+            "strategy.class",
+        ),
+        (
+            "kind = \"python\"\npath = \"absent.py\"\nclass = \"S\"",
+            "strategy.path",
+        ),
     ] {
         let e = with(strategy).unwrap_err();
         assert!(

@@ -196,3 +196,36 @@ def test_fractional_backtest_matches_backtesting_py():
     assert ours["# Trades"] == theirs["# Trades"] > 5
     pd.testing.assert_frame_equal(ours._trades, theirs._trades)
     assert ours["Equity Final [$]"] == theirs["Equity Final [$]"]
+
+
+def test_engine_extensions_behave_in_a_backtest():
+    """`datas`, `positions`, `symbol`, `rng` and `model` (which the engine
+    gives a strategy it runs) work, or say why not, in a Backtest."""
+    seen = {}
+
+    class Probe(Strategy):
+        def init(self):
+            pass
+
+        def next(self):
+            seen.setdefault("draws", []).append(self.rng.random())
+            if len(self.data) == 10:
+                assert self.symbol == ""
+                assert self.datas[""] is self.data
+                assert self.positions[""] is self.position
+                with pytest.raises(RuntimeError, match="kind = \"python\""):
+                    self.model("slot1")
+                with pytest.raises(ValueError, match="slot1"):
+                    self.model("first")
+                with pytest.raises(KeyError, match="only the engine"):
+                    self.buy(symbol="OTHER")
+                seen["checked"] = True
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Backtest(frame(), Probe).run()
+        first = list(seen.pop("draws"))
+        Backtest(frame(), Probe).run()
+    assert seen["checked"]
+    # Seeded: the same numbers on every run.
+    assert seen["draws"] == first and len(set(first)) == len(first)
