@@ -68,6 +68,33 @@ impl MlModel {
     }
 }
 
+impl MlModel {
+    /// Runs the backend on `self.input` (timed where a sink is set);
+    /// counts failures.
+    fn run(&mut self) -> Result<[f64; 3], String> {
+        self.ran = false;
+        let started = self.latency.as_ref().map(|_| std::time::Instant::now());
+        let result = self.backend.predict_into(&self.input, &mut self.output);
+        if let (Some(sink), Some(t)) = (&self.latency, started) {
+            sink.record(t.elapsed().as_secs_f64());
+        }
+        let outputs = match result {
+            Ok(()) if self.output.len() == 3 => {
+                self.ran = true;
+                return Ok([
+                    f64::from(self.output[0]),
+                    f64::from(self.output[1]),
+                    f64::from(self.output[2]),
+                ]);
+            }
+            Ok(()) => format!("the model gave {} outputs, not 3", self.output.len()),
+            Err(e) => e.to_string(),
+        };
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        Err(outputs)
+    }
+}
+
 impl Model for MlModel {
     fn evaluate(&mut self, input: &ModelInput, features: &mut Vec<f64>) -> [f64; 3] {
         let i = input.instrument as usize;
@@ -83,30 +110,10 @@ impl Model for MlModel {
         }
         window.fill(&mut self.input);
         window.latest_row(&self.input, features);
-        let started = self.latency.as_ref().map(|_| std::time::Instant::now());
-        let result = self.backend.predict_into(&self.input, &mut self.output);
-        if let (Some(sink), Some(t)) = (&self.latency, started) {
-            sink.record(t.elapsed().as_secs_f64());
-        }
-        match result {
-            Ok(()) if self.output.len() == 3 => {
-                self.ran = true;
-                [
-                    f64::from(self.output[0]),
-                    f64::from(self.output[1]),
-                    f64::from(self.output[2]),
-                ]
-            }
-            Ok(()) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                [0.0, 0.0, 1.0]
-            }
-            Err(e) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error = %e, "prediction failed; voting Hold");
-                [0.0, 0.0, 1.0]
-            }
-        }
+        self.run().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "prediction failed; voting Hold");
+            [0.0, 0.0, 1.0]
+        })
     }
 
     fn evaluate_input(&mut self, input: &[f32]) -> Result<[f64; 3], String> {
@@ -123,30 +130,7 @@ impl Model for MlModel {
         }
         self.input.clear();
         self.input.extend_from_slice(input);
-        self.ran = false;
-        let started = self.latency.as_ref().map(|_| std::time::Instant::now());
-        let result = self.backend.predict_into(&self.input, &mut self.output);
-        if let (Some(sink), Some(t)) = (&self.latency, started) {
-            sink.record(t.elapsed().as_secs_f64());
-        }
-        match result {
-            Ok(()) if self.output.len() == 3 => {
-                self.ran = true;
-                Ok([
-                    f64::from(self.output[0]),
-                    f64::from(self.output[1]),
-                    f64::from(self.output[2]),
-                ])
-            }
-            Ok(()) => Err(format!(
-                "the model gave {} outputs, not 3",
-                self.output.len()
-            )),
-            Err(e) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                Err(e.to_string())
-            }
-        }
+        self.run()
     }
 
     fn last_input(&self) -> Option<&[f32]> {
