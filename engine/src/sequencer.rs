@@ -34,6 +34,21 @@ impl EventLog for axon_journal::Journal {
     }
 }
 
+impl EventLog for axon_journal::ChainLog {
+    type Error = axon_journal::JournalError;
+
+    #[inline]
+    fn append(
+        &mut self,
+        time_ns: i64,
+        kind: u16,
+        version: u16,
+        encode: &mut dyn FnMut(&mut Vec<u8>),
+    ) -> Result<u64, Self::Error> {
+        self.append_with(time_ns, kind, version, encode)
+    }
+}
+
 /// An in-memory log of owned records.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct MemoryLog {

@@ -27,6 +27,15 @@ impl ArtifactStore {
         }
     }
 
+    /// A store in memory, for runs that keep no journal (its blobs go
+    /// with it).
+    pub fn in_memory() -> Self {
+        Self::new(
+            Arc::new(crate::storage::SimStorage::new()),
+            Path::new("memory"),
+        )
+    }
+
     /// The directory blobs are stored in.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -42,6 +42,7 @@
 mod active;
 mod artifacts;
 mod chain;
+mod chainlog;
 mod error;
 pub mod format;
 mod layout;
@@ -55,6 +56,7 @@ mod writer;
 
 pub use artifacts::ArtifactStore;
 pub use chain::{ChainHasher, genesis};
+pub use chainlog::ChainLog;
 pub use error::{CorruptReason, JournalError, Result};
 pub use format::{Record, RecordRef};
 pub use layout::{Closed, Manifest};

@@ -8,16 +8,17 @@ use std::time::Instant;
 
 use axon_adapters::sim::{FillModel, SimExchange};
 use axon_data::{DataKind, MarketReader, ReaderOptions};
+use axon_engine::EventLog;
 use axon_engine::event::{DataSource, InstrumentDef, ModelSwap, SessionStart};
 use axon_engine::market::{Bar, Tick};
 use axon_engine::{Input, Sequencer, Summary, Trade};
 use axon_inference::{ModelRegistry, swap_record};
-use axon_journal::Journal;
+use axon_journal::{ArtifactStore, ChainLog, Journal, JournalError};
 use serde_json::json;
 
 use crate::error::ReplayError;
 use crate::feed::{Feed, Rows};
-use crate::observe::RunMetrics;
+use crate::observe::{LogTotals, RunMetrics};
 use crate::plan::BacktestPlan;
 
 /// What a backtest produced.
@@ -78,17 +79,9 @@ pub fn run_backtest(
     let (reader, data) = open_data(plan)?;
     let kind = reader.kind();
     let total = reader.total_rows();
-    let start = SessionStart {
-        config: plan.session.engine.clone(),
-        config_text: plan.session.config_text.clone(),
-        data,
-        seed: plan.session.seed,
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
     let (mut run, registry) = Run::open(plan)?;
     let fed = run
-        .submit(0, &Input::SessionStart(Box::new(start)))
-        .and_then(|()| run.swaps_due(i64::MIN))
+        .start(plan, data)
         .and_then(|()| run.feed(reader, total, progress))
         .and_then(|fed| {
             if plan.close_at_end {
@@ -106,13 +99,7 @@ pub fn run_backtest(
         }
         r => r?,
     };
-    let failed = registry.errors();
-    if !failed.is_empty() {
-        return Err(ReplayError::Plan(format!(
-            "model swaps failed: {}",
-            failed.join("; ")
-        )));
-    }
+    swaps_built(&registry)?;
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(m) = &mut run.metrics {
         m.finish(&run.seq, run.seq.records() as f64 / elapsed.max(1e-9));
@@ -131,6 +118,111 @@ pub fn run_backtest(
         symbols,
         kind,
     })
+}
+
+/// Market data read into memory once, for many runs over it (a sweep's):
+/// the batches as the reader gave them and the data's provenance.
+#[derive(Debug)]
+pub struct LoadedData {
+    kind: DataKind,
+    batches: Vec<crate::feed::Batch>,
+    sources: Vec<DataSource>,
+    rows: u64,
+    symbols: Vec<String>,
+}
+
+impl LoadedData {
+    /// Reads the data `plan` names, checking its fill model fits it.
+    pub fn load(plan: &BacktestPlan) -> Result<Self, ReplayError> {
+        let (reader, sources) = open_data(plan)?;
+        let kind = reader.kind();
+        let mut feed = Feed::start(reader)
+            .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
+        let (mut batches, mut rows) = (Vec::new(), 0u64);
+        while let Some(batch) = feed.next() {
+            let batch = batch?;
+            rows += batch.rows.count() as u64;
+            batches.push(batch);
+        }
+        let symbols = feed
+            .finish()
+            .map(|r| r.symbols().names().to_vec())
+            .unwrap_or_default();
+        Ok(Self {
+            kind,
+            batches,
+            sources,
+            rows,
+            symbols,
+        })
+    }
+
+    /// Rows in the data.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Bars or ticks.
+    pub fn kind(&self) -> DataKind {
+        self.kind
+    }
+}
+
+/// A backtest over data in memory: the same records as [`run_backtest`]
+/// on the same plan and data, so the same head hash; written to the plan's
+/// journal folder when `journal`, else only hashed (nothing on disk).
+pub fn run_backtest_loaded(
+    plan: &BacktestPlan,
+    data: &LoadedData,
+    journal: bool,
+) -> Result<BacktestReport, ReplayError> {
+    let started = Instant::now();
+    match (plan.session.sim.fill, data.kind) {
+        (FillModel::NextOpen, DataKind::Bars) | (FillModel::NextTick, DataKind::Ticks) => {}
+        (f, k) => {
+            return Err(ReplayError::Plan(format!(
+                "execution.fill = {f:?} does not fit {k} data (use next_open for bars, next_tick for ticks)"
+            )));
+        }
+    }
+    let report = |engine: axon_engine::Engine, events, rows, head_hash| BacktestReport {
+        summary: engine.summary(),
+        trades: engine.portfolio().trades().to_vec(),
+        events,
+        rows,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        head_hash,
+        symbols: data.symbols.clone(),
+        kind: data.kind,
+    };
+    if journal {
+        let (mut run, registry) = Run::open(plan)?;
+        let rows = run.step_all(plan, data);
+        let (engine, journal) = run.seq.into_parts();
+        let events = journal.next_seq();
+        let closed = journal.close()?;
+        let rows = rows?;
+        swaps_built(&registry)?;
+        return Ok(report(engine, events, rows, closed.head_hash));
+    }
+    let (mut run, registry) = Run::with_log(plan, ChainLog::default(), ArtifactStore::in_memory())?;
+    let rows = run.step_all(plan, data)?;
+    swaps_built(&registry)?;
+    let (engine, log) = run.seq.into_parts();
+    let head = hex::encode(log.head_hash());
+    Ok(report(engine, log.next_seq(), rows, head))
+}
+
+/// Fails when model swaps could not be built.
+fn swaps_built(registry: &ModelRegistry) -> Result<(), ReplayError> {
+    let failed = registry.errors();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(ReplayError::Plan(format!(
+        "model swaps failed: {}",
+        failed.join("; ")
+    )))
 }
 
 /// Opens the market data, checks the fill model fits it, and describes
@@ -169,12 +261,12 @@ fn open_data(plan: &BacktestPlan) -> Result<(MarketReader, Vec<DataSource>), Rep
 /// equal times; slots loaded at start come first).
 fn planned_swaps(
     plan: &BacktestPlan,
-    journal: &Journal,
+    store: &ArtifactStore,
 ) -> Result<Vec<(i64, ModelSwap)>, ReplayError> {
     let mut swaps = Vec::with_capacity(plan.session.models.len());
     let mut versions = std::collections::BTreeMap::new();
     for m in &plan.session.models {
-        let sha = journal.artifacts().put(&m.bytes)?;
+        let sha = store.put(&m.bytes)?;
         let version = versions
             .entry(m.slot)
             .and_modify(|v| *v += 1)
@@ -189,8 +281,8 @@ fn planned_swaps(
 }
 
 /// The loop's state: sequencer, simulator, instruments declared so far.
-struct Run {
-    seq: Sequencer<Journal>,
+struct Run<L> {
+    seq: Sequencer<L>,
     sim: SimExchange,
     declared: usize,
     last_time: i64,
@@ -199,7 +291,7 @@ struct Run {
     swaps: std::collections::VecDeque<(i64, ModelSwap)>,
 }
 
-impl Run {
+impl Run<Journal> {
     /// A new journal with the plan's engine, models and simulator; the
     /// registry reports swaps that failed to build.
     fn open(plan: &BacktestPlan) -> Result<(Self, Arc<ModelRegistry>), ReplayError> {
@@ -210,15 +302,27 @@ impl Run {
         }
         let journal = Journal::create(&plan.session.journal_dir, journal_opts)?;
         write_config_source(&plan.session.journal_dir, &plan.session.config_source)?;
-        let registry = Arc::new(ModelRegistry::new(journal.artifacts().clone()));
+        let store = journal.artifacts().clone();
+        Run::with_log(plan, journal, store)
+    }
+}
+
+impl<L: EventLog<Error = JournalError> + LogTotals> Run<L> {
+    /// A run logging into `log`, models and sources kept in `store`.
+    fn with_log(
+        plan: &BacktestPlan,
+        log: L,
+        store: ArtifactStore,
+    ) -> Result<(Self, Arc<ModelRegistry>), ReplayError> {
+        let registry = Arc::new(ModelRegistry::new(store.clone()));
         if let Some(m) = &plan.metrics {
             registry.set_observer(Arc::new(crate::observe::InferenceMetrics(m.clone())));
         }
-        plan.session.store_sources(journal.artifacts())?;
+        plan.session.store_sources(&store)?;
         let engine = plan.session.engine(Box::new(registry.clone()))?;
-        let swaps = planned_swaps(plan, &journal)?;
+        let swaps = planned_swaps(plan, &store)?;
         let run = Self {
-            seq: Sequencer::new(engine, journal),
+            seq: Sequencer::new(engine, log),
             sim: SimExchange::new(plan.session.sim, 0),
             declared: plan.session.engine.instruments.len(),
             last_time: 0,
@@ -226,6 +330,33 @@ impl Run {
             swaps: swaps.into(),
         };
         Ok((run, registry))
+    }
+
+    /// Steps a whole run over loaded data; returns the rows stepped.
+    fn step_all(&mut self, plan: &BacktestPlan, data: &LoadedData) -> Result<u64, ReplayError> {
+        self.start(plan, data.sources.clone())?;
+        let mut rows = 0;
+        for batch in &data.batches {
+            self.declare(&batch.new_symbols)?;
+            rows += self.rows(&batch.rows)?;
+        }
+        if plan.close_at_end {
+            self.end()?;
+        }
+        Ok(rows)
+    }
+
+    /// Journals the session start and the swaps due at it.
+    fn start(&mut self, plan: &BacktestPlan, data: Vec<DataSource>) -> Result<(), ReplayError> {
+        let start = SessionStart {
+            config: plan.session.engine.clone(),
+            config_text: plan.session.config_text.clone(),
+            data,
+            seed: plan.session.seed,
+            engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        self.submit(0, &Input::SessionStart(Box::new(start)))?;
+        self.swaps_due(i64::MIN)
     }
 
     /// Steps every row of `reader` (read ahead on the feed thread);
@@ -292,7 +423,7 @@ impl Run {
     fn submit(&mut self, time_ns: i64, input: &Input) -> Result<(), ReplayError> {
         self.seq.submit(time_ns, input)?;
         if let Some(why) = self.seq.engine().strategy_fault() {
-            let seq = self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64;
+            let seq = self.seq.records() - 1 - self.seq.outputs().len() as u64;
             return Err(ReplayError::StrategyFault {
                 seq,
                 reason: why.to_owned(),

@@ -26,6 +26,16 @@ pub enum Rows {
     Bars(BarBatch),
 }
 
+impl Rows {
+    /// Rows in the batch.
+    pub fn count(&self) -> usize {
+        match self {
+            Self::Ticks(b) => b.len(),
+            Self::Bars(b) => b.len(),
+        }
+    }
+}
+
 /// The consumer side.
 #[derive(Debug)]
 pub struct Feed {

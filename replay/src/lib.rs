@@ -26,7 +26,10 @@ mod replayer;
 mod verify;
 
 pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
-pub use backtest::{BacktestReport, CONFIG_SOURCE, Progress, run_backtest, write_config_source};
+pub use backtest::{
+    BacktestReport, CONFIG_SOURCE, LoadedData, Progress, run_backtest, run_backtest_loaded,
+    write_config_source,
+};
 pub use decision_report::{DecisionReport, ExplainOptions, action_name, explain_decision};
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;

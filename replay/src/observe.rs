@@ -12,6 +12,24 @@ use axon_journal::Journal;
 use axon_metrics::{InstrumentMetrics, MetricsCollector};
 use prometheus::IntCounter;
 
+/// What the metrics read of a log: records and bytes written.
+pub trait LogTotals: axon_engine::EventLog {
+    /// Records so far, and bytes written (0 where nothing is written).
+    fn totals(&self) -> (u64, u64);
+}
+
+impl LogTotals for Journal {
+    fn totals(&self) -> (u64, u64) {
+        (self.next_seq(), self.bytes_appended())
+    }
+}
+
+impl LogTotals for axon_journal::ChainLog {
+    fn totals(&self) -> (u64, u64) {
+        (self.next_seq(), 0)
+    }
+}
+
 /// Events between gauge refreshes.
 const REFRESH: u64 = 4096;
 
@@ -80,7 +98,7 @@ impl RunMetrics {
 
     /// Records one sequenced input and its outputs.
     #[inline]
-    pub fn observe(&mut self, time_ns: i64, input: &Input, seq: &Sequencer<Journal>) {
+    pub fn observe<L: LogTotals>(&mut self, time_ns: i64, input: &Input, seq: &Sequencer<L>) {
         let (outputs, engine) = (seq.outputs(), seq.engine());
         self.pending_events += 1 + outputs.len() as u64;
         match input {
@@ -154,10 +172,11 @@ impl RunMetrics {
     }
 
     /// Pushes counted events and journal totals and refreshes the gauges.
-    pub fn refresh(&mut self, seq: &Sequencer<Journal>) {
+    pub fn refresh<L: LogTotals>(&mut self, seq: &Sequencer<L>) {
         let engine = seq.engine();
         self.m.add_events(std::mem::take(&mut self.pending_events));
-        self.journal_totals(seq.log().next_seq(), seq.log().bytes_appended());
+        let (records, bytes) = seq.log().totals();
+        self.journal_totals(records, bytes);
         self.m
             .record_equity(engine.portfolio().equity(), engine.max_drawdown());
         for i in 0..self.instruments.len() as u32 {
@@ -176,7 +195,7 @@ impl RunMetrics {
     }
 
     /// The final refresh, with the run's event rate.
-    pub fn finish(&mut self, seq: &Sequencer<Journal>, events_per_second: f64) {
+    pub fn finish<L: LogTotals>(&mut self, seq: &Sequencer<L>, events_per_second: f64) {
         self.refresh(seq);
         self.m.set_events_per_second(events_per_second);
     }

@@ -8,3 +8,4 @@ pub mod journal;
 pub mod live;
 pub mod models;
 pub mod replay;
+pub mod sweep;

@@ -121,7 +121,7 @@ impl CoMoments {
 
 /// End-of-run statistics (backtesting.py's `Backtest.run()` keys, in
 /// snake_case; durations in days).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Closed trades.
     pub trades: u64,

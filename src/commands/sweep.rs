@@ -1,0 +1,124 @@
+//! `axon sweep`: a parameter sweep over one backtest config.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use axon_sweep::{Objective, Param, SweepSpec, run_sweep};
+
+use crate::exit::Failure;
+use crate::output::{Progress, table};
+
+/// The command line's sweep.
+#[derive(Debug)]
+pub struct Args {
+    pub config: PathBuf,
+    pub params: Vec<String>,
+    pub constraint: Option<String>,
+    pub maximize: Option<String>,
+    pub minimize: Option<String>,
+    pub random: Option<usize>,
+    pub seed: u64,
+    pub jobs: Option<usize>,
+    pub out: PathBuf,
+    pub journals: bool,
+    pub quiet: bool,
+}
+
+/// `axon sweep`.
+pub fn sweep(args: Args) -> anyhow::Result<()> {
+    let params = args
+        .params
+        .iter()
+        .map(|p| Param::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let objective = match (args.maximize, args.minimize) {
+        (Some(key), None) => Objective {
+            key,
+            maximize: true,
+        },
+        (None, Some(key)) => Objective {
+            key,
+            maximize: false,
+        },
+        (None, None) => Objective {
+            key: "sharpe".into(),
+            maximize: true,
+        },
+        (Some(_), Some(_)) => {
+            return Err(Failure::input("give --maximize or --minimize, not both").into());
+        }
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if jobs == 0 {
+        return Err(Failure::input("-j must be at least 1").into());
+    }
+    let spec = SweepSpec {
+        config: args.config,
+        params,
+        constraint: args.constraint,
+        random: args.random.map(|n| (n, args.seed)),
+        objective,
+        jobs,
+        out: args.out,
+        journals: args.journals,
+    };
+    let progress = Mutex::new(Progress::new("sweep", "runs", args.quiet));
+    let outcome = run_sweep(&spec, &|done, total| {
+        if let Ok(mut p) = progress.lock() {
+            p.update(done, total);
+        }
+    })
+    .map_err(|e| Failure::input(e.to_string()))?;
+    if let Ok(p) = progress.into_inner() {
+        p.finish();
+    }
+    if args.quiet {
+        return Ok(());
+    }
+    let best = outcome.best();
+    let ran = outcome.runs.len() - outcome.skipped;
+    let runs_per_sec = ran as f64 / outcome.run_secs.max(1e-9);
+    table(
+        "Sweep",
+        &[
+            (
+                "runs",
+                format!(
+                    "{} ({ran} run, {} from an earlier attempt)",
+                    outcome.runs.len(),
+                    outcome.skipped
+                ),
+            ),
+            (
+                "data",
+                format!("{} rows, read in {:.2} s", outcome.rows, outcome.load_secs),
+            ),
+            (
+                "speed",
+                format!(
+                    "{:.2} s, {runs_per_sec:.1} runs/s on {jobs} workers",
+                    outcome.run_secs
+                ),
+            ),
+            ("best", best.describe(&spec.params)),
+            (
+                spec.objective.key.as_str(),
+                format!("{}", best.stat(&spec.objective.key)),
+            ),
+            ("return", format!("{:.2} %", best.stat("return_pct"))),
+            ("trades", format!("{}", best.stat("trades"))),
+            ("head hash", best.head_hash.clone()),
+            (
+                "written",
+                format!(
+                    "{0}/results.parquet, {0}/best.toml, {0}/heatmap.html",
+                    spec.out.display()
+                ),
+            ),
+        ],
+    );
+    Ok(())
+}
