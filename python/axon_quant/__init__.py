@@ -22,6 +22,7 @@ from axon_quant._native import (
     audit,
 )
 from axon_quant.errors import AxonError, AxonIOError, AxonValueError
+from axon_quant.sweep import sweep
 
 __version__ = _native.__version__
 TCH_AVAILABLE: bool = _native.TCH_AVAILABLE
@@ -43,4 +44,5 @@ __all__ = [
     "audit",
     "backtest",
     "replay",
+    "sweep",
 ]

@@ -47,6 +47,7 @@ __all__ = [
     "MetricsCollector",
     "backtest",
     "replay",
+    "_sweep",
     "audit",
     "Journal",
     "JournalIterator",
@@ -848,6 +849,20 @@ class JournalIterator:
     def __iter__(self) -> Self: ...
     def __next__(self) -> dict[str, Any]:
         """The next record as a dict."""
+
+def _sweep(
+    config_path: _Path,
+    params: list[str],
+    out: _Path,
+    objective: str = "sharpe",
+    maximize: bool = True,
+    constraint: str | None = None,
+    random: int | None = None,
+    seed: int = 0,
+    jobs: int | None = None,
+    journals: bool = False,
+) -> str:
+    """Runs a sweep into ``out``; returns its results.parquet path."""
 
 # The native half of axon_quant.backtesting (private: import from there).
 

@@ -12,6 +12,7 @@ mod inference;
 mod journal;
 mod metrics;
 mod reload;
+mod sweep;
 
 use pyo3::prelude::*;
 
@@ -27,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     journal::register(m)?;
     backtesting::register(m)?;
+    sweep::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

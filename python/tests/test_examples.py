@@ -83,3 +83,32 @@ def test_backtesting_port_matches_backtesting_py():
     assert ours["# Trades"] == theirs["# Trades"] > 10
     assert list(ours.index) == list(theirs.index)
     assert ours["Equity Final [$]"] == theirs["Equity Final [$]"]
+
+
+def test_sweep_returns_every_run_and_resumes(tmp_path):
+    import axon_quant
+
+    df = load_example("sweep").main(tmp_path)
+    # fast 5, 10, 15, 20 x slow 20, 40, 60, less fast=20/slow=20.
+    assert len(df) == 11
+    assert list(df.columns[:3]) == ["run", "strategy.fast", "strategy.slow"]
+    assert {"sharpe", "return_pct", "trades", "head_hash"} <= set(df.columns)
+    assert df["trades"].sum() > 0
+    assert (df["strategy.fast"] < df["strategy.slow"]).all()
+    assert df["head_hash"].is_unique
+    # The same sweep into the same folder: nothing run again, the same rows.
+    again = axon_quant.sweep(
+        tmp_path / "base.toml",
+        params={"strategy.fast": [5, 10, 15, 20], "strategy.slow": "20:60:20"},
+        constraint="strategy.fast < strategy.slow",
+        maximize="return_pct",
+        out=tmp_path / "sweep",
+    )
+    assert again.equals(df)
+    best = (tmp_path / "sweep" / "best.toml").read_text()
+    top = df.loc[df["return_pct"].idxmax()]
+    assert f"fast = {top['strategy.fast']}" in best
+    import pytest
+    with pytest.raises(axon_quant.AxonValueError, match="is not a swept key"):
+        axon_quant.sweep(tmp_path / "base.toml", params={"strategy.fast": [5]},
+                         constraint="strategy.slow > 3", out=tmp_path / "bad")

@@ -28,7 +28,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use axon_config::Config;
+use axon_config::{Config, StrategyKind};
 use axon_engine::Summary;
 use axon_replay::{LoadedData, run_backtest_loaded};
 use sha2::{Digest, Sha256};
@@ -141,22 +141,21 @@ pub fn run_sweep(
     let points = points(spec)?;
     check_objective(&spec.objective)?;
     // Every run's config must build before the data is read: a bad value
-    // is an error at once, naming the run.
-    let configs = points
-        .iter()
-        .enumerate()
-        .map(|(i, point)| {
-            let text = overrides::apply(&base_doc, &spec.params, point)?;
-            Config::parse(text, &spec.config)
-                .and_then(|c| c.engine_config().map(|_| c))
-                .map_err(|e| {
-                    SweepError::Spec(format!(
-                        "run {i} ({}): {e}",
-                        results::describe(&spec.params, point)
-                    ))
-                })
-        })
-        .collect::<Result<Vec<Config>, SweepError>>()?;
+    // is an error at once, naming the run. A Python strategy is loaded by
+    // the first run's check only (a host per run would be a process per
+    // point); the others load theirs when they run.
+    let mut texts = Vec::with_capacity(points.len());
+    for (i, point) in points.iter().enumerate() {
+        let text = overrides::apply(&base_doc, &spec.params, point)?;
+        let config =
+            Config::parse(text.clone(), &spec.config).map_err(|e| run_error(spec, i, point, e))?;
+        if i == 0 || config.file.strategy.kind != StrategyKind::Python {
+            config
+                .engine_config()
+                .map_err(|e| run_error(spec, i, point, e))?;
+        }
+        texts.push(text);
+    }
     std::fs::create_dir_all(&spec.out).map_err(|e| results::output(&spec.out, e))?;
     check_definition(spec, &base.text)?;
     let log_path = spec.out.join("runs.jsonl");
@@ -184,7 +183,7 @@ pub fn run_sweep(
                 while !failed.load(Ordering::Relaxed) {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = pending.get(k) else { break };
-                    let outcome = run_one(spec, &configs[i], &data, i, &points[i]).and_then(|r| {
+                    let outcome = run_one(spec, &texts[i], &data, i, &points[i]).and_then(|r| {
                         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                         log.push(&r)?;
                         Ok(r)
@@ -231,10 +230,23 @@ pub fn run_sweep(
     })
 }
 
+/// A run whose config is refused.
+fn run_error(
+    spec: &SweepSpec,
+    i: usize,
+    point: &[Value],
+    e: axon_config::ConfigError,
+) -> SweepError {
+    SweepError::Spec(format!(
+        "run {i} ({}): {e}",
+        results::describe(&spec.params, point)
+    ))
+}
+
 /// One run: its backtest over the shared data.
 fn run_one(
     spec: &SweepSpec,
-    config: &Config,
+    text: &str,
     data: &LoadedData,
     i: usize,
     point: &[Value],
@@ -244,7 +256,9 @@ fn run_one(
         params: results::describe(&spec.params, point),
         source: Box::new(source),
     };
-    let mut plan = config.backtest_plan()?;
+    let mut plan = Config::parse(text.to_owned(), &spec.config)
+        .and_then(|c| c.backtest_plan())
+        .map_err(|e| run_error(spec, i, point, e))?;
     if spec.journals {
         plan.session.journal_dir = journal_dir(&spec.out, i);
         if plan.session.journal_dir.exists() {
