@@ -22,7 +22,7 @@ from axon_quant._native import (
     audit,
 )
 from axon_quant.errors import AxonError, AxonIOError, AxonValueError
-from axon_quant.sweep import sweep
+from axon_quant._sweep import sweep
 
 __version__ = _native.__version__
 TCH_AVAILABLE: bool = _native.TCH_AVAILABLE

@@ -48,6 +48,9 @@ __all__ = [
     "backtest",
     "replay",
     "_sweep",
+    "_sweep_finish",
+    "_sweep_pending",
+    "_sweep_runs",
     "audit",
     "Journal",
     "JournalIterator",
@@ -850,19 +853,18 @@ class JournalIterator:
     def __next__(self) -> dict[str, Any]:
         """The next record as a dict."""
 
-def _sweep(
-    config_path: _Path,
-    params: list[str],
-    out: _Path,
-    objective: str = "sharpe",
-    maximize: bool = True,
-    constraint: str | None = None,
-    random: int | None = None,
-    seed: int = 0,
-    jobs: int | None = None,
-    journals: bool = False,
-) -> str:
-    """Runs a sweep into ``out``; returns its results.parquet path."""
+def _sweep(spec_json: str) -> str:
+    """Runs a whole sweep here; returns its results.parquet path."""
+
+def _sweep_pending(spec_json: str) -> list[int]:
+    """The runs of a sweep not done yet."""
+
+def _sweep_runs(spec_json: str, runs: list[int]) -> list[str]:
+    """Runs some of a sweep's runs here; returns their runs.jsonl lines."""
+
+def _sweep_finish(spec_json: str, lines: list[str]) -> str | None:
+    """Logs runs done elsewhere; once all are done, writes the outputs and
+    returns results.parquet's path."""
 
 # The native half of axon_quant.backtesting (private: import from there).
 

@@ -23,6 +23,7 @@ pub mod overrides;
 pub mod results;
 pub mod space;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -129,72 +130,91 @@ pub fn points(spec: &SweepSpec) -> Result<Vec<Point>, SweepError> {
     Ok(points)
 }
 
-/// Runs a sweep; `progress(done, total)` after each run.
-pub fn run_sweep(
-    spec: &SweepSpec,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<SweepOutcome, SweepError> {
-    let base = Config::load(&spec.config)?;
-    let base_doc: DocumentMut = base.text.parse().map_err(|e: toml_edit::TomlError| {
-        SweepError::Spec(format!("{}: {e}", spec.config.display()))
-    })?;
-    let points = points(spec)?;
-    check_objective(&spec.objective)?;
-    // Every run's config must build before the data is read: a bad value
-    // is an error at once, naming the run. A Python strategy is loaded by
-    // the first run's check only (a host per run would be a process per
-    // point); the others load theirs when they run.
-    let mut texts = Vec::with_capacity(points.len());
-    for (i, point) in points.iter().enumerate() {
-        let text = overrides::apply(&base_doc, &spec.params, point)?;
-        let config =
-            Config::parse(text.clone(), &spec.config).map_err(|e| run_error(spec, i, point, e))?;
-        if i == 0 || config.file.strategy.kind != StrategyKind::Python {
-            config
-                .engine_config()
+/// A sweep's runs: its points and each run's config text, every config
+/// checked.
+#[derive(Debug)]
+pub struct Plan {
+    base: Config,
+    base_doc: DocumentMut,
+    points: Vec<Point>,
+    texts: Vec<String>,
+}
+
+impl Plan {
+    /// The points and configs of `spec`. Every run's config must build
+    /// before any data is read: a bad value is an error at once, naming
+    /// the run. A Python strategy is loaded by the first run's check only
+    /// (a host per run would be a process per point); the others load
+    /// theirs when they run.
+    pub fn new(spec: &SweepSpec) -> Result<Self, SweepError> {
+        let base = Config::load(&spec.config)?;
+        let base_doc: DocumentMut = base.text.parse().map_err(|e: toml_edit::TomlError| {
+            SweepError::Spec(format!("{}: {e}", spec.config.display()))
+        })?;
+        let points = points(spec)?;
+        check_objective(&spec.objective)?;
+        let mut texts = Vec::with_capacity(points.len());
+        for (i, point) in points.iter().enumerate() {
+            let text = overrides::apply(&base_doc, &spec.params, point)?;
+            let config = Config::parse(text.clone(), &spec.config)
                 .map_err(|e| run_error(spec, i, point, e))?;
+            if i == 0 || config.file.strategy.kind != StrategyKind::Python {
+                config
+                    .engine_config()
+                    .map_err(|e| run_error(spec, i, point, e))?;
+            }
+            texts.push(text);
         }
-        texts.push(text);
+        Ok(Self {
+            base,
+            base_doc,
+            points,
+            texts,
+        })
     }
-    std::fs::create_dir_all(&spec.out).map_err(|e| results::output(&spec.out, e))?;
-    check_definition(spec, &base.text)?;
-    let log_path = spec.out.join("runs.jsonl");
-    let mut done = results::read_done(&log_path)?;
-    done.retain(|i, r| points.get(*i).is_some_and(|p| *p == r.point));
-    let skipped = done.len();
-    let started = Instant::now();
-    let data = LoadedData::load(&base.backtest_plan()?)?;
-    let load_secs = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let pending: Vec<usize> = (0..points.len())
-        .filter(|i| !done.contains_key(i))
-        .collect();
-    let total = points.len() as u64;
-    let finished = AtomicUsize::new(done.len());
-    progress(done.len() as u64, total);
-    let log = Mutex::new(results::DoneLog::open(&log_path)?);
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let fresh: Mutex<Vec<RunResult>> = Mutex::new(Vec::new());
-    let first_error: Mutex<Option<SweepError>> = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..spec.jobs.max(1).min(pending.len().max(1)) {
-            s.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&i) = pending.get(k) else { break };
-                    let outcome = run_one(spec, &texts[i], &data, i, &points[i]).and_then(|r| {
-                        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                        log.push(&r)?;
-                        Ok(r)
-                    });
-                    match outcome {
-                        Ok(r) => {
-                            fresh.lock().unwrap_or_else(|e| e.into_inner()).push(r);
-                            let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                            progress(n as u64, total);
+
+    /// Runs in the sweep.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether it has no runs (never: [`Plan::new`] refuses that).
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The data every run reads, read once.
+    pub fn load_data(&self) -> Result<LoadedData, SweepError> {
+        Ok(LoadedData::load(&self.base.backtest_plan()?)?)
+    }
+
+    /// Runs `runs` (indices) over `data` on `spec.jobs` workers, handing
+    /// each result to `each` as it finishes; stops at the first error.
+    pub fn run(
+        &self,
+        spec: &SweepSpec,
+        data: &LoadedData,
+        runs: &[usize],
+        each: &(dyn Fn(RunResult) -> Result<(), SweepError> + Sync),
+    ) -> Result<(), SweepError> {
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let first_error: Mutex<Option<SweepError>> = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..spec.jobs.max(1).min(runs.len().max(1)) {
+                s.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = runs.get(k) else { break };
+                        let outcome = match (self.texts.get(i), self.points.get(i)) {
+                            (Some(text), Some(point)) => run_one(spec, text, data, i, point),
+                            _ => Err(SweepError::Spec(format!(
+                                "run {i}: the sweep has {} runs",
+                                self.len()
+                            ))),
                         }
-                        Err(e) => {
+                        .and_then(each);
+                        if let Err(e) = outcome {
                             failed.store(true, Ordering::Relaxed);
                             first_error
                                 .lock()
@@ -202,24 +222,118 @@ pub fn run_sweep(
                                 .get_or_insert(e);
                         }
                     }
-                }
-            });
+                });
+            }
+        });
+        match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
-    });
-    if let Some(e) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        return Err(e);
     }
-    let run_secs = started.elapsed().as_secs_f64();
-    // Fresh results go through their line, as resumed ones did: the same
-    // values either way.
-    for r in fresh.into_inner().unwrap_or_else(|e| e.into_inner()) {
+}
+
+/// The output folder of a sweep: created, checked to hold this sweep (or
+/// none), with the runs an earlier attempt finished.
+#[derive(Debug)]
+pub struct Output {
+    log: Mutex<results::DoneLog>,
+    done: Mutex<BTreeMap<usize, RunResult>>,
+    skipped: usize,
+}
+
+impl Output {
+    /// Opens `spec.out` for `plan`.
+    pub fn open(spec: &SweepSpec, plan: &Plan) -> Result<Self, SweepError> {
+        std::fs::create_dir_all(&spec.out).map_err(|e| results::output(&spec.out, e))?;
+        check_definition(spec, &plan.base.text)?;
+        let log_path = spec.out.join("runs.jsonl");
+        let mut done = results::read_done(&log_path)?;
+        done.retain(|i, r| plan.points.get(*i).is_some_and(|p| *p == r.point));
+        Ok(Self {
+            log: Mutex::new(results::DoneLog::open(&log_path)?),
+            skipped: done.len(),
+            done: Mutex::new(done),
+        })
+    }
+
+    /// The runs not finished yet, in run order.
+    pub fn pending(&self, plan: &Plan) -> Vec<usize> {
+        let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        (0..plan.len()).filter(|i| !done.contains_key(i)).collect()
+    }
+
+    /// Runs finished so far.
+    pub fn finished(&self) -> usize {
+        self.done.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Logs a finished run. It is kept as its line reads back, as resumed
+    /// runs are: the same values either way.
+    pub fn push(&self, r: RunResult) -> Result<(), SweepError> {
         let line = r.to_line();
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(&r)?;
         let r = results::read_line(&line).unwrap_or(r);
-        done.insert(r.run, r);
+        self.done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(r.run, r);
+        Ok(())
     }
-    let runs: Vec<RunResult> = done.into_values().collect();
-    let best = best_run(&runs, &spec.objective)?;
-    write_outputs(spec, &base_doc, &runs, best)?;
+
+    /// Logs a run from its line (as a remote worker returned it).
+    pub fn push_line(&self, line: &str) -> Result<(), SweepError> {
+        let r = results::read_line(line)
+            .ok_or_else(|| SweepError::Spec(format!("not a run's result: {line:?}")))?;
+        self.push(r)
+    }
+
+    /// Writes `results.parquet`, `best.toml` and `heatmap.html` once every
+    /// run is done; returns the runs in order and the best one's index.
+    pub fn finish(
+        self,
+        spec: &SweepSpec,
+        plan: &Plan,
+    ) -> Result<(Vec<RunResult>, usize), SweepError> {
+        let done = self.done.into_inner().unwrap_or_else(|e| e.into_inner());
+        if done.len() != plan.len() {
+            return Err(SweepError::Spec(format!(
+                "{} of {} runs are done",
+                done.len(),
+                plan.len()
+            )));
+        }
+        let runs: Vec<RunResult> = done.into_values().collect();
+        let best = best_run(&runs, &spec.objective)?;
+        write_outputs(spec, &plan.base_doc, &runs, best)?;
+        Ok((runs, best))
+    }
+}
+
+/// Runs a sweep; `progress(done, total)` after each run.
+pub fn run_sweep(
+    spec: &SweepSpec,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SweepOutcome, SweepError> {
+    let plan = Plan::new(spec)?;
+    let output = Output::open(spec, &plan)?;
+    let skipped = output.skipped;
+    let started = Instant::now();
+    let data = plan.load_data()?;
+    let load_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let total = plan.len() as u64;
+    progress(output.finished() as u64, total);
+    let pending = output.pending(&plan);
+    plan.run(spec, &data, &pending, &|r| {
+        output.push(r)?;
+        progress(output.finished() as u64, total);
+        Ok(())
+    })?;
+    let run_secs = started.elapsed().as_secs_f64();
+    let (runs, best) = output.finish(spec, &plan)?;
     Ok(SweepOutcome {
         runs,
         skipped,
