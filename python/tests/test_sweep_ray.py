@@ -74,3 +74,12 @@ def test_a_ray_sweep_equals_the_local_sweep_run_for_run(cluster, tmp_path):
     with pytest.raises(ValueError, match="journals=True"):
         axon_quant.sweep(tmp_path / "base.toml", out=tmp_path / "j", executor="ray",
                          journals=True, **args)
+
+
+def test_the_ray_example_runs_on_the_cluster(cluster, tmp_path):
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=cluster, _node_ip_address="127.0.0.1", log_to_driver=False)
+    df = load_example("sweep_ray").main(tmp_path)
+    assert len(df) == 11 and df["head_hash"].is_unique
