@@ -28,31 +28,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 import backtesting
-from backtesting import Backtest, Strategy
-from backtesting.lib import crossover
-from backtesting.test import GOOG, SMA
+from backtesting import Backtest
+from backtesting.test import GOOG
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 _argv, sys.argv = sys.argv, sys.argv[:1]  # that script reads its argv on import
-from backtesting_py_sma import make_data  # noqa: E402
+from backtesting_py_sma import SmaCross, make_data  # noqa: E402
 sys.argv = _argv
-
-
-class SmaCross(Strategy):
-    n1 = 10
-    n2 = 20
-
-    def init(self):
-        self.sma1 = self.I(SMA, self.data.Close, self.n1)
-        self.sma2 = self.I(SMA, self.data.Close, self.n2)
-
-    def next(self):
-        if crossover(self.sma1, self.sma2):
-            self.position.close()
-            self.buy()
-        elif crossover(self.sma2, self.sma1):
-            self.position.close()
-            self.sell()
 
 
 CONFIG = """[session]
