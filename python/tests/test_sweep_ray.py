@@ -33,11 +33,12 @@ def cluster():
     # Ray's socket paths must stay short: a folder right under /tmp.
     temp = tempfile.mkdtemp(prefix="axr-", dir="/tmp")
     port = _free_port()
+    small = "--object-store-memory=200000000"
     _ray("start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=1",
-         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}")
+         small, "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}")
     try:
         _ray("start", f"--address=127.0.0.1:{port}", "--node-ip-address=127.0.0.1",
-             "--num-cpus=1")
+             "--num-cpus=1", small)
         yield f"127.0.0.1:{port}"
     finally:
         import ray
