@@ -5,7 +5,9 @@ fast = 5..50 step 5 and slow = 60..240 step 20 (10x10 = 100 runs) on
 data), long/short reversal at the next bar's open, commission 0.2 %. Also
 one journaled `axon backtest` of SmaCross(10, 20) on those bars.
 
-vectorbt runs warm: one call compiles its numba kernels, the next is timed.
+vectorbt runs warm: one call on 1000 bars compiles its numba kernels, the
+next is timed. Both sides compute the moving averages, the signals, the
+fills and every run's Sharpe ratio.
 
 Usage (vectorbt 1.0.0 wants plotly < 6; scripts/setup-vectorbt.sh makes
 such an environment in .venv-vectorbt):
@@ -78,7 +80,8 @@ def main() -> None:
     p.add_argument("--bars", type=int, default=1_000_000)
     p.add_argument("--axon", default="target/release/axon")
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--reps", type=int, default=3)
+    # vectorbt holds some 11 GB at 1M bars x 100 columns: one timed run by default.
+    p.add_argument("--reps", type=int, default=1)
     a = p.parse_args()
     axon = os.path.abspath(a.axon)
     df = make_data(a.bars)
