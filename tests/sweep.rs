@@ -216,6 +216,38 @@ fn the_heatmap_is_one_file_with_its_data() {
         "its data is inline"
     );
     assert!(page.contains("strategy.fast") && page.contains("strategy.slow"));
+    // Drawn in headless Chromium, with no console message: one coloured
+    // cell per point (19 of the 4 x 5 grid).
+    let html = d.join("out/heatmap.html");
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", d.join("profile").display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium (scripts/setup-report-tools.sh)");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(dom.matches("class=\"cell\" title=").count(), 19, "{dom}");
+    assert_eq!(dom.matches("style=\"background: rgb(").count(), 19, "{dom}");
+    assert!(dom.contains("19 runs; max_drawdown_pct (lower is better)"), "{dom}");
 }
 
 #[test]
