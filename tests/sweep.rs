@@ -247,7 +247,10 @@ fn the_heatmap_is_one_file_with_its_data() {
     let dom = String::from_utf8_lossy(&out.stdout);
     assert_eq!(dom.matches("class=\"cell\" title=").count(), 19, "{dom}");
     assert_eq!(dom.matches("style=\"background: rgb(").count(), 19, "{dom}");
-    assert!(dom.contains("19 runs; max_drawdown_pct (lower is better)"), "{dom}");
+    assert!(
+        dom.contains("19 runs; max_drawdown_pct (lower is better)"),
+        "{dom}"
+    );
 }
 
 #[test]
