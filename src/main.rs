@@ -5,7 +5,7 @@ mod commands;
 mod exit;
 mod output;
 
-use commands::live;
+use commands::{live, sweep};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,42 +79,7 @@ enum Command {
     },
     /// Backtest a config over a grid (or a random sample) of parameter
     /// values, the data read once: results.parquet, best.toml, heatmap.html.
-    Sweep {
-        /// Base config file (a backtest's).
-        #[arg(short, long)]
-        config: PathBuf,
-        /// KEY=START:STOP:STEP (both ends included) or KEY=a,b,c; any config
-        /// key (strategy.fast, strategy.params.n1, risk.max_position, ...).
-        #[arg(long = "param", required = true)]
-        params: Vec<String>,
-        /// Only points where this holds ("strategy.fast < strategy.slow").
-        #[arg(long)]
-        constraint: Option<String>,
-        /// The statistic to maximize (default: sharpe).
-        #[arg(long, conflicts_with = "minimize")]
-        maximize: Option<String>,
-        /// The statistic to minimize (max_drawdown_pct, ...).
-        #[arg(long)]
-        minimize: Option<String>,
-        /// Run N points drawn at random from the grid instead of all.
-        #[arg(long)]
-        random: Option<usize>,
-        /// Seed of --random.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Worker threads (default: every core).
-        #[arg(short, long)]
-        jobs: Option<usize>,
-        /// Output folder; rerunning the same sweep into it skips finished runs.
-        #[arg(long)]
-        out: PathBuf,
-        /// Write every run's journal under OUT/journals/.
-        #[arg(long)]
-        journals: bool,
-        /// No progress bar, no table.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Sweep(sweep::Args),
     /// Trade live on a venue (or paper-trade its live market data), journaled.
     Live {
         /// Config file with an [exchange] section.
@@ -451,31 +416,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             quiet,
         } => demo::demo(out, ticks, seed, quiet),
-        Command::Sweep {
-            config,
-            params,
-            constraint,
-            maximize,
-            minimize,
-            random,
-            seed,
-            jobs,
-            out,
-            journals,
-            quiet,
-        } => sweep::sweep(sweep::Args {
-            config,
-            params,
-            constraint,
-            maximize,
-            minimize,
-            random,
-            seed,
-            jobs,
-            out,
-            journals,
-            quiet,
-        }),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Backtest {
             config,
             summary_json,

@@ -9,18 +9,41 @@ use crate::exit::Failure;
 use crate::output::{Progress, table};
 
 /// The command line's sweep.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Base config file (a backtest's).
+    #[arg(short, long)]
     pub config: PathBuf,
+    /// KEY=START:STOP:STEP (both ends included) or KEY=a,b,c; any config
+    /// key (strategy.fast, strategy.params.n1, risk.max_position, ...).
+    #[arg(long = "param", required = true)]
     pub params: Vec<String>,
+    /// Only points where this holds ("strategy.fast < strategy.slow").
+    #[arg(long)]
     pub constraint: Option<String>,
+    /// The statistic to maximize (default: sharpe).
+    #[arg(long, conflicts_with = "minimize")]
     pub maximize: Option<String>,
+    /// The statistic to minimize (max_drawdown_pct, ...).
+    #[arg(long)]
     pub minimize: Option<String>,
+    /// Run N points drawn at random from the grid instead of all.
+    #[arg(long)]
     pub random: Option<usize>,
+    /// Seed of --random.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(short, long)]
     pub jobs: Option<usize>,
+    /// Output folder; rerunning the same sweep into it skips finished runs.
+    #[arg(long)]
     pub out: PathBuf,
+    /// Write every run's journal under OUT/journals/.
+    #[arg(long)]
     pub journals: bool,
+    /// No progress bar, no table.
+    #[arg(long)]
     pub quiet: bool,
 }
 
