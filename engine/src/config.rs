@@ -137,6 +137,13 @@ impl StrategyConfig {
         }
     }
 
+    /// Whether the strategy sizes its own orders in fractions of equity,
+    /// whatever the session's sizing (a Python strategy's `size < 1`): a
+    /// live session then needs the sizing basis that resolves them.
+    pub fn sizes_in_fractions(&self) -> bool {
+        matches!(self, Self::Python { .. })
+    }
+
     /// Market events before the strategy's rule is defined: the statistics'
     /// buy & hold starts after them, as backtesting.py starts it after its
     /// indicators' warm-up.

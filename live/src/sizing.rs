@@ -9,7 +9,7 @@
 
 use axon_adapters::exchange::venue::Balance;
 use axon_engine::Input;
-use axon_engine::config::{Sizing, StrategyConfig};
+use axon_engine::config::Sizing;
 use axon_engine::event::SizingBasis;
 
 use axon_adapters::Venue;
@@ -18,8 +18,7 @@ use axon_config::LivePlan;
 use crate::error::LiveError;
 
 /// The inputs to journal before the first tick: one basis per instrument
-/// when the session sizes relatively or its strategy is Python's (none
-/// for fixed sizing otherwise). `balances`
+/// when the session or its strategy sizes relatively (none otherwise). `balances`
 /// are the venue's (testnet, production); `None` in paper mode, where the
 /// simulated account is the balance.
 pub fn basis(
@@ -27,10 +26,8 @@ pub fn basis(
     venue: &dyn Venue,
     balances: Option<&[Balance]>,
 ) -> Result<Vec<Input>, LiveError> {
-    // A Python strategy sizes its own orders, in fractions of equity
-    // (backtesting.py's `size < 1`), whatever the session's sizing.
-    let python = matches!(plan.session.engine.strategy, StrategyConfig::Python { .. });
-    if matches!(plan.session.engine.sizing, Sizing::Fixed(_)) && !python {
+    let engine = &plan.session.engine;
+    if matches!(engine.sizing, Sizing::Fixed(_)) && !engine.strategy.sizes_in_fractions() {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
