@@ -110,6 +110,9 @@ class _Series:
         self.n = 0
         self.values = np.empty((5, 64))
         self.ts = np.empty(64, dtype="int64")
+        # The last views made, by lookback: an instrument without a new bar
+        # keeps its data.
+        self._views: dict[int, tuple[int, _Data]] = {}
 
     def append(self, ts: int, o: float, h: float, low: float, c: float, v: float) -> None:
         if self.n == len(self.ts):
@@ -121,8 +124,13 @@ class _Series:
 
     def data(self, lookback: int = 0) -> _Data:
         """The bars so far; the last ``lookback`` of them when it is set."""
+        cached = self._views.get(lookback)
+        if cached is not None and cached[0] == self.n:
+            return cached[1]
         start = max(0, self.n - lookback) if lookback else 0
-        return _StreamData(self.values[:, start:self.n], self.ts[start:self.n])
+        data = _StreamData(self.values[:, start:self.n], self.ts[start:self.n])
+        self._views[lookback] = (self.n, data)
+        return data
 
 
 def _indicators(value: Any) -> bool:
