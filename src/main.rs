@@ -5,7 +5,7 @@ mod commands;
 mod exit;
 mod output;
 
-use commands::{live, sweep};
+use commands::{live, report, sweep};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +80,9 @@ enum Command {
     /// Backtest a config over a grid (or a random sample) of parameter
     /// values, the data read once: results.parquet, best.toml, heatmap.html.
     Sweep(sweep::Args),
+    /// A session's report from its journal: an interactive HTML page
+    /// (price, trades, equity, drawdown, statistics), optionally a PDF.
+    Report(report::Args),
     /// Trade live on a venue (or paper-trade its live market data), journaled.
     Live {
         /// Config file with an [exchange] section.
@@ -417,6 +420,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             quiet,
         } => demo::demo(out, ticks, seed, quiet),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Report(args) => report::report(args),
         Command::Backtest {
             config,
             summary_json,

@@ -189,6 +189,22 @@ fn sigterm_stops_a_paper_session_cleanly_and_it_replays() {
         ],
     )
     .ok();
+    // A paper session's journal makes a report as a backtest's does.
+    axon(
+        dir.path(),
+        &[
+            "report",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--html",
+            "report.html",
+            "--quiet",
+        ],
+    )
+    .ok();
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(page.contains("sma_cross on BTCUSDT"), "title");
+    assert!(page.contains("window.axonReport"), "charts");
 }
 
 #[test]

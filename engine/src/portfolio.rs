@@ -44,6 +44,16 @@ pub struct Trade {
     pub commission: f64,
 }
 
+impl Trade {
+    /// The trade's return: the price move in its direction, less its
+    /// commissions per unit of entry value (backtesting.py's
+    /// `Trade.pl_pct`, as a ratio).
+    pub fn return_ratio(&self) -> f64 {
+        let gross = self.size.signum() * (self.exit_price / self.entry_price - 1.0);
+        gross - self.commission / (self.size.abs() * self.entry_price)
+    }
+}
+
 /// The account.
 #[derive(Debug, Clone)]
 pub struct Portfolio {

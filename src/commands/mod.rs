@@ -8,4 +8,5 @@ pub mod journal;
 pub mod live;
 pub mod models;
 pub mod replay;
+pub mod report;
 pub mod sweep;

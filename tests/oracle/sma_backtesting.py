@@ -16,7 +16,8 @@ object:
                         "size", "pnl"}, ...],
      "open_trades":   [{"entry_bar", "entry_price", "size", "pnl"}, ...],
      "last_close": ..., "equity_final": ..., "trades": N,
-     "out_of_money_bar": null or N}
+     "out_of_money_bar": null or N,
+     "monthly_returns_pct": {"YYYY-MM": percent, ...}}
 
 Bars are 0-based row indices of the CSV. Every float is written twice: as a
 JSON number (for reading) and, under the same key with an `_exact` suffix,
@@ -181,6 +182,13 @@ def run(path, fast, slow, cash, fraction=None):
     equity = stats._equity_curve["Equity"].values
     broke = [i for i, e in enumerate(equity) if e <= 0]
     result["out_of_money_bar"] = broke[0] if broke else None
+    # Month-on-month returns of the equity curve (its month-end values), as
+    # a report's monthly returns table shows them.
+    month_end = stats._equity_curve["Equity"].resample("ME").last()
+    result["monthly_returns_pct"] = {
+        f"{t.year:04d}-{t.month:02d}": float(v)
+        for t, v in (month_end.pct_change() * 100).dropna().items()
+    }
     return result
 
 

@@ -40,13 +40,6 @@ pub fn var(values: &[f64]) -> f64 {
     values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (values.len() - 1) as f64
 }
 
-/// A trade's return: the price move in its direction, less its commissions
-/// per unit of entry value (backtesting.py's `Trade.pl_pct`, as a ratio).
-pub fn trade_return(t: &Trade) -> f64 {
-    let gross = t.size.signum() * (t.exit_price / t.entry_price - 1.0);
-    gross - t.commission / (t.size.abs() * t.entry_price)
-}
-
 /// The per-trade statistics of a run.
 #[derive(Debug, Clone, Copy)]
 pub struct TradeStats {
@@ -68,7 +61,7 @@ impl TradeStats {
     pub fn of(trades: &[Trade]) -> Self {
         let n = trades.len();
         let pl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
-        let returns: Vec<f64> = trades.iter().map(trade_return).collect();
+        let returns: Vec<f64> = trades.iter().map(Trade::return_ratio).collect();
         let durations: Vec<f64> = trades
             .iter()
             .map(|t| (t.exit_time_ns - t.entry_time_ns) as f64)
