@@ -5,7 +5,7 @@ mod commands;
 mod exit;
 mod output;
 
-use commands::{live, report, sweep};
+use commands::{live, report, sweep, walkforward};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +83,10 @@ enum Command {
     /// A session's report from its journal: an interactive HTML page
     /// (price, trades, equity, drawdown, statistics), optionally a PDF.
     Report(report::Args),
+    /// Walk-forward: optimise on each training window, trade the best
+    /// parameters on the next test window, stitch the test windows into
+    /// one journaled out-of-sample session with its report.
+    Walkforward(walkforward::Args),
     /// Trade live on a venue (or paper-trade its live market data), journaled.
     Live {
         /// Config file with an [exchange] section.
@@ -421,6 +425,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => demo::demo(out, ticks, seed, quiet),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
+        Command::Walkforward(args) => walkforward::walkforward(args),
         Command::Backtest {
             config,
             summary_json,

@@ -120,6 +120,15 @@ macro_rules! batch_impl {
                 self.ts.is_empty()
             }
 
+            /// The rows in `range` as a new batch.
+            pub fn slice(&self, range: std::ops::Range<usize>) -> Self {
+                Self {
+                    ts: self.ts[range.clone()].to_vec(),
+                    symbol: self.symbol[range.clone()].to_vec(),
+                    $($col: self.$col[range.clone()].to_vec()),+
+                }
+            }
+
             /// Removes all rows, keeping the allocations.
             pub fn clear(&mut self) {
                 self.ts.clear();

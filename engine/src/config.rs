@@ -111,6 +111,29 @@ pub enum StrategyConfig {
         /// every market event is a bar.
         bars: Vec<BarSpec>,
     },
+    /// Walk-forward: one strategy per segment, each trading from its
+    /// `trade_from_ns` until the next segment's, warmed on the market events
+    /// from its `warm_from_ns` with its orders refused, the account
+    /// flattened between segments ([`crate::strategy::Segmented`]).
+    WalkForward {
+        /// Market events of the first instrument before the first segment
+        /// trades (the statistics' buy & hold starts after them).
+        warmup: u64,
+        /// The segments, in time order.
+        segments: Vec<Segment>,
+    },
+}
+
+/// One segment of a walk-forward ([`StrategyConfig::WalkForward`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct Segment {
+    /// The strategy sees market events from here on, its orders refused.
+    pub warm_from_ns: i64,
+    /// It trades from the first market event at or after this time once
+    /// the previous segment's positions and orders are gone.
+    pub trade_from_ns: i64,
+    /// The strategy (not itself a walk-forward).
+    pub strategy: StrategyConfig,
 }
 
 impl StrategyConfig {
@@ -122,6 +145,7 @@ impl StrategyConfig {
             Self::Bollinger { .. } => "bollinger",
             Self::Pairs { .. } => "pairs",
             Self::Python { .. } => "python",
+            Self::WalkForward { .. } => "walk_forward",
         }
     }
 
@@ -134,6 +158,10 @@ impl StrategyConfig {
             | Self::Bollinger { bars, .. }
             | Self::Python { bars, .. } => bars,
             Self::Pairs { .. } => &[],
+            // Every segment trades on the same bars (checked).
+            Self::WalkForward { segments, .. } => {
+                segments.first().map_or(&[], |s| s.strategy.bars())
+            }
         }
     }
 
@@ -141,20 +169,29 @@ impl StrategyConfig {
     /// whatever the session's sizing (a Python strategy's `size < 1`): a
     /// live session then needs the sizing basis that resolves them.
     pub fn sizes_in_fractions(&self) -> bool {
-        matches!(self, Self::Python { .. })
+        match self {
+            Self::Python { .. } => true,
+            Self::WalkForward { segments, .. } => {
+                segments.iter().any(|s| s.strategy.sizes_in_fractions())
+            }
+            _ => false,
+        }
     }
 
     /// Market events before the strategy's rule is defined: the statistics'
     /// buy & hold starts after them, as backtesting.py starts it after its
     /// indicators' warm-up.
     pub fn warmup(&self) -> u64 {
+        if let Self::WalkForward { warmup, .. } = *self {
+            return warmup;
+        }
         let bars = match *self {
             Self::SmaCross { slow, .. } => slow,
             Self::Donchian { n, exit_n, .. } => n.max(exit_n),
             Self::Bollinger { n, .. } | Self::Pairs { n, .. } => n,
             // Its indicators' warm-up is the host's to know: buy & hold
             // starts at the first bar.
-            Self::Python { .. } => 0,
+            Self::Python { .. } | Self::WalkForward { .. } => 0,
         };
         bars.saturating_sub(1) as u64
     }
@@ -208,6 +245,36 @@ impl StrategyConfig {
                     return Err(format!(
                         "python needs a file, a class and a source hash, found {file:?}, {class:?}, {source:?}"
                     ));
+                }
+            }
+            Self::WalkForward { ref segments, .. } => {
+                let Some(first) = segments.first() else {
+                    return Err("walk_forward needs at least one segment".to_owned());
+                };
+                for (i, seg) in segments.iter().enumerate() {
+                    if matches!(seg.strategy, Self::WalkForward { .. }) {
+                        return Err(format!("walk_forward segment {i} is itself a walk-forward"));
+                    }
+                    if seg.warm_from_ns > seg.trade_from_ns {
+                        return Err(format!(
+                            "walk_forward segment {i} warms from {} after it trades from {}",
+                            seg.warm_from_ns, seg.trade_from_ns
+                        ));
+                    }
+                    if i > 0 && seg.trade_from_ns <= segments[i - 1].trade_from_ns {
+                        return Err(format!(
+                            "walk_forward segment {i} does not start after segment {}",
+                            i - 1
+                        ));
+                    }
+                    if seg.strategy.bars() != first.strategy.bars() {
+                        return Err(format!(
+                            "walk_forward segment {i} trades on other bars than segment 0"
+                        ));
+                    }
+                    seg.strategy
+                        .check()
+                        .map_err(|e| format!("walk_forward segment {i}: {e}"))?;
                 }
             }
             Self::Bollinger { n, k, k_stop, .. } => {

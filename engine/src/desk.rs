@@ -265,6 +265,10 @@ pub enum OrderError {
     /// journaled.
     #[error("no position in instrument {0}")]
     NoPosition(InstrumentId),
+    /// The strategy is warming up (a walk-forward segment before it
+    /// trades): orders are refused. Nothing is journaled.
+    #[error("the strategy is warming up: no orders yet")]
+    Warming,
 }
 
 /// Which contingent order of an entry a leg is.

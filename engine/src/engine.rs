@@ -24,7 +24,7 @@ use crate::model::{Abstain, Model, ModelFactory, RuleModels, SmaCross};
 use crate::portfolio::Portfolio;
 use crate::risk::Risk;
 use crate::stats::{EquityStats, Summary};
-use crate::strategy::{BarEvent, Context, MarketEvent, Strategy};
+use crate::strategy::{BarEvent, Context, MarketEvent, Strategy, StrategyFactory};
 
 /// The engine's whole state.
 #[derive(Debug)]
@@ -55,8 +55,9 @@ impl Engine {
     /// Builds an engine with a model factory for swaps, trading with the
     /// built-in strategy its configuration names.
     pub fn new(config: EngineConfig, factory: Box<dyn ModelFactory>) -> Result<Self, EngineError> {
-        let strategy =
-            crate::strategy::from_config(&config.strategy).map_err(EngineError::Config)?;
+        let strategy = crate::strategy::Builtins
+            .build(&config)
+            .map_err(EngineError::Config)?;
         Self::with_strategy(config, factory, strategy)
     }
 
@@ -77,13 +78,7 @@ impl Engine {
         // Slot 0 is the strategy's: the SMA rule the ensemble strategy
         // trades on, or an abstaining placeholder for strategies that trade
         // on their own rule.
-        let slot0: Box<dyn Model> = match config.strategy {
-            StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, n)),
-            StrategyConfig::Donchian { .. }
-            | StrategyConfig::Bollinger { .. }
-            | StrategyConfig::Pairs { .. }
-            | StrategyConfig::Python { .. } => Box::new(Abstain),
-        };
+        let slot0 = slot0(&config.strategy, n);
         // Buy & hold starts where the strategy's rule is first defined, as
         // backtesting.py starts it after its indicators' warm-up.
         let warmup = config.strategy.warmup();
@@ -289,6 +284,7 @@ impl Engine {
             models: &mut self.ensemble,
             rng: &mut self.rng,
             out,
+            dry: false,
         };
         let state = &mut self.instruments[instrument as usize];
         match tick {
@@ -364,6 +360,7 @@ impl Engine {
             models: &mut self.ensemble,
             rng: &mut self.rng,
             out,
+            dry: false,
         };
         self.strategy.on_fill(&mut ctx, f);
         if self.ended {
@@ -393,5 +390,19 @@ impl Engine {
             }
         }
         self.desk.forcing = false;
+    }
+}
+
+/// Ensemble slot 0 for a strategy: the SMA rule the ensemble strategy
+/// trades on, or an abstaining placeholder for strategies that trade on
+/// their own rule (a walk-forward's segments hold their own).
+pub(crate) fn slot0(strategy: &StrategyConfig, instruments: usize) -> Box<dyn Model> {
+    match *strategy {
+        StrategyConfig::SmaCross { fast, slow } => Box::new(SmaCross::new(fast, slow, instruments)),
+        StrategyConfig::Donchian { .. }
+        | StrategyConfig::Bollinger { .. }
+        | StrategyConfig::Pairs { .. }
+        | StrategyConfig::Python { .. }
+        | StrategyConfig::WalkForward { .. } => Box::new(Abstain),
     }
 }

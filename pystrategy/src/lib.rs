@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use axon_engine::EngineConfig;
 use axon_engine::config::StrategyConfig;
-use axon_engine::strategy::{Strategy, StrategyFactory, from_config};
+use axon_engine::strategy::{Segmented, Strategy, StrategyFactory, from_config};
 use axon_journal::ArtifactStore;
 
 pub use bundle::{Bundle, MAX_BUNDLE_BYTES};
@@ -176,7 +176,10 @@ impl StrategyFactory for Strategies {
             ..
         } = &config.strategy
         else {
-            return from_config(&config.strategy);
+            return match config.strategy {
+                StrategyConfig::WalkForward { .. } => Segmented::build(config, self),
+                _ => from_config(&config.strategy),
+            };
         };
         let preloaded = self.preloaded.lock().ok().and_then(|mut p| p.take());
         let host = match preloaded {

@@ -162,6 +162,54 @@ impl LoadedData {
         self.rows
     }
 
+    /// Event times of the first instrument's rows (the one the statistics
+    /// and walk-forward windows count in), in data order.
+    pub fn first_instrument_times(&self) -> Vec<i64> {
+        self.batches
+            .iter()
+            .flat_map(|b| {
+                let r = &b.rows;
+                r.times().iter().zip(r.symbols()).filter(|(_, s)| **s == 0)
+            })
+            .map(|(t, _)| *t)
+            .collect()
+    }
+
+    /// The rows with times in `[from_ns, to_ns)`: every instrument's, in
+    /// data order, the symbols declared at the start in the data's id
+    /// order (so ids stay the data's).
+    pub fn window(&self, from_ns: i64, to_ns: i64) -> Self {
+        let mut batches = Vec::new();
+        let mut symbols: Vec<String> = Vec::new();
+        let mut rows = 0u64;
+        for b in &self.batches {
+            symbols.extend(b.new_symbols.iter().cloned());
+            let times = b.rows.times();
+            let start = times.partition_point(|&t| t < from_ns);
+            let end = times.partition_point(|&t| t < to_ns);
+            if start < end {
+                rows += (end - start) as u64;
+                batches.push(crate::feed::Batch {
+                    rows: b.rows.slice(start..end),
+                    new_symbols: Vec::new(),
+                });
+            }
+            if times.last().is_some_and(|&t| t >= to_ns) {
+                break;
+            }
+        }
+        if let Some(first) = batches.first_mut() {
+            first.new_symbols = symbols;
+        }
+        Self {
+            kind: self.kind,
+            batches,
+            sources: self.sources.clone(),
+            rows,
+            symbols: self.symbols.clone(),
+        }
+    }
+
     /// Bars or ticks.
     pub fn kind(&self) -> DataKind {
         self.kind

@@ -34,6 +34,30 @@ impl Rows {
             Self::Bars(b) => b.len(),
         }
     }
+
+    /// Event times.
+    pub fn times(&self) -> &[i64] {
+        match self {
+            Self::Ticks(b) => &b.ts,
+            Self::Bars(b) => &b.ts,
+        }
+    }
+
+    /// Symbol ids.
+    pub fn symbols(&self) -> &[u32] {
+        match self {
+            Self::Ticks(b) => &b.symbol,
+            Self::Bars(b) => &b.symbol,
+        }
+    }
+
+    /// The rows in `range`.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Self {
+        match self {
+            Self::Ticks(b) => Self::Ticks(b.slice(range)),
+            Self::Bars(b) => Self::Bars(b.slice(range)),
+        }
+    }
 }
 
 /// The consumer side.

@@ -10,3 +10,4 @@ pub mod models;
 pub mod replay;
 pub mod report;
 pub mod sweep;
+pub mod walkforward;

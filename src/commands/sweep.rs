@@ -8,9 +8,10 @@ use axon_sweep::{Objective, Param, SweepSpec, run_sweep};
 use crate::exit::Failure;
 use crate::output::{Progress, table};
 
-/// The command line's sweep.
+/// What a sweep searches: the base config, the space and the objective
+/// (shared by `axon sweep` and `axon walkforward`).
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct Search {
     /// Base config file (a backtest's).
     #[arg(short, long)]
     pub config: PathBuf,
@@ -36,6 +37,58 @@ pub struct Args {
     /// Worker threads (default: every core).
     #[arg(short, long)]
     pub jobs: Option<usize>,
+}
+
+impl Search {
+    /// The sweep these arguments describe, writing into `out`.
+    pub fn spec(self, out: PathBuf, journals: bool) -> Result<SweepSpec, Failure> {
+        let params = self
+            .params
+            .iter()
+            .map(|p| Param::parse(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::input(e.to_string()))?;
+        let objective = match (self.maximize, self.minimize) {
+            (Some(key), None) => Objective {
+                key,
+                maximize: true,
+            },
+            (None, Some(key)) => Objective {
+                key,
+                maximize: false,
+            },
+            (None, None) => Objective {
+                key: "sharpe".into(),
+                maximize: true,
+            },
+            (Some(_), Some(_)) => {
+                return Err(Failure::input("give --maximize or --minimize, not both"));
+            }
+        };
+        let jobs = self.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        if jobs == 0 {
+            return Err(Failure::input("-j must be at least 1"));
+        }
+        Ok(SweepSpec {
+            config: self.config,
+            params,
+            constraint: self.constraint,
+            random: self.random.map(|n| (n, self.seed)),
+            objective,
+            jobs,
+            out,
+            journals,
+        })
+    }
+}
+
+/// The command line's sweep.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub search: Search,
     /// Output folder; rerunning the same sweep into it skips finished runs.
     #[arg(long)]
     pub out: PathBuf,
@@ -49,45 +102,8 @@ pub struct Args {
 
 /// `axon sweep`.
 pub fn sweep(args: Args) -> anyhow::Result<()> {
-    let params = args
-        .params
-        .iter()
-        .map(|p| Param::parse(p))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::input(e.to_string()))?;
-    let objective = match (args.maximize, args.minimize) {
-        (Some(key), None) => Objective {
-            key,
-            maximize: true,
-        },
-        (None, Some(key)) => Objective {
-            key,
-            maximize: false,
-        },
-        (None, None) => Objective {
-            key: "sharpe".into(),
-            maximize: true,
-        },
-        (Some(_), Some(_)) => {
-            return Err(Failure::input("give --maximize or --minimize, not both").into());
-        }
-    };
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    if jobs == 0 {
-        return Err(Failure::input("-j must be at least 1").into());
-    }
-    let spec = SweepSpec {
-        config: args.config,
-        params,
-        constraint: args.constraint,
-        random: args.random.map(|n| (n, args.seed)),
-        objective,
-        jobs,
-        out: args.out,
-        journals: args.journals,
-    };
+    let spec = args.search.spec(args.out, args.journals)?;
+    let jobs = spec.jobs;
     let progress = Mutex::new(Progress::new("sweep", "runs", args.quiet));
     let outcome = run_sweep(&spec, &|done, total| {
         if let Ok(mut p) = progress.lock() {

@@ -22,6 +22,7 @@ pub mod heatmap;
 pub mod overrides;
 pub mod results;
 pub mod space;
+pub mod walkforward;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -181,6 +182,21 @@ impl Plan {
     /// Whether it has no runs (never: [`Plan::new`] refuses that).
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
+    }
+
+    /// Run `i`'s config text.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        self.texts.get(i).map(String::as_str)
+    }
+
+    /// Run `i`'s parameter values.
+    pub fn point(&self, i: usize) -> Option<&Point> {
+        self.points.get(i)
+    }
+
+    /// The base configuration.
+    pub fn base(&self) -> &Config {
+        &self.base
     }
 
     /// The data every run reads, read once.
@@ -412,7 +428,7 @@ fn check_objective(objective: &Objective) -> Result<(), SweepError> {
 
 /// The best run by the objective (ties: the first); runs whose objective
 /// is undefined never win.
-fn best_run(runs: &[RunResult], objective: &Objective) -> Result<usize, SweepError> {
+pub(crate) fn best_run(runs: &[RunResult], objective: &Objective) -> Result<usize, SweepError> {
     let Some(first) = runs.first() else {
         return Err(SweepError::Spec("the sweep has no runs".into()));
     };

@@ -190,6 +190,16 @@ pub fn write_parquet(path: &Path, params: &[Param], runs: &[RunResult]) -> Resul
     }
     fields.push(Field::new("head_hash", DataType::Utf8, false));
     columns.push(Arc::new(hashes.finish()));
+    write_columns(path, fields, columns)
+}
+
+/// Writes one record batch of `columns` to `path` (through a temporary
+/// file, so a reader never sees half a file).
+pub(crate) fn write_columns(
+    path: &Path,
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+) -> Result<(), SweepError> {
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| output(path, e))?;
     let tmp = path.with_extension("parquet.tmp");
@@ -202,7 +212,7 @@ pub fn write_parquet(path: &Path, params: &[Param], runs: &[RunResult]) -> Resul
 }
 
 /// A parameter's column: the narrowest type all its values fit.
-fn param_column<'a>(
+pub(crate) fn param_column<'a>(
     key: &str,
     values: impl Iterator<Item = &'a Value> + Clone,
 ) -> (Field, ArrayRef) {

@@ -29,11 +29,13 @@ mod bollinger;
 mod donchian;
 mod ensemble;
 mod pairs;
+mod segmented;
 
 pub use bollinger::Bollinger;
 pub use donchian::Donchian;
 pub use ensemble::EnsembleStrategy;
 pub use pairs::Pairs;
+pub use segmented::Segmented;
 
 pub use crate::desk::{BracketLeg, LegKind, OrderError, OrderRequest};
 /// The traits [`Context::rng`]'s generator is used through.
@@ -70,7 +72,10 @@ pub struct Builtins;
 
 impl StrategyFactory for Builtins {
     fn build(&self, config: &EngineConfig) -> Result<Box<dyn Strategy>, String> {
-        from_config(&config.strategy)
+        match config.strategy {
+            StrategyConfig::WalkForward { .. } => Segmented::build(config, self),
+            _ => from_config(&config.strategy),
+        }
     }
 }
 
@@ -124,6 +129,12 @@ pub fn from_config(config: &StrategyConfig) -> Result<Box<dyn Strategy>, String>
         StrategyConfig::Python { .. } => {
             return Err(
                 "kind = \"python\" runs in a Python host: build it with axon_pystrategy::Strategies"
+                    .to_owned(),
+            );
+        }
+        StrategyConfig::WalkForward { .. } => {
+            return Err(
+                "a walk-forward builds its segments with a factory: use Builtins (or axon_pystrategy::Strategies)"
                     .to_owned(),
             );
         }
@@ -218,6 +229,9 @@ pub struct Context<'a> {
     pub(crate) models: &'a mut Ensemble,
     pub(crate) rng: &'a mut rand_chacha::ChaCha8Rng,
     pub(crate) out: &'a mut Vec<Output>,
+    /// Warming up (a walk-forward segment before it trades): every order
+    /// operation is refused with [`OrderError::Warming`].
+    pub(crate) dry: bool,
 }
 
 impl Context<'_> {
@@ -284,6 +298,9 @@ impl Context<'_> {
     /// bracket, then the risk limits); the intent and the verdict are
     /// journaled. Returns the order's client id.
     pub fn submit(&mut self, request: OrderRequest) -> Result<u64, OrderError> {
+        if self.dry {
+            return Err(OrderError::Warming);
+        }
         self.desk
             .submit(self.time_ns, request, self.portfolio, self.out)
             .map_err(OrderError::Rejected)
@@ -293,6 +310,9 @@ impl Context<'_> {
     /// cancelled entry drops the bracket it has not placed; a cancelled
     /// stop-loss or take-profit leaves its sibling working.
     pub fn cancel(&mut self, client_id: u64) -> Result<(), OrderError> {
+        if self.dry {
+            return Err(OrderError::Warming);
+        }
         self.desk.cancel(client_id, self.out)
     }
 
@@ -302,6 +322,9 @@ impl Context<'_> {
     /// or take-profit stays paired with its sibling, an entry keeps its
     /// bracket. Returns the new order's client id.
     pub fn modify(&mut self, client_id: u64, order_type: OrderType) -> Result<u64, OrderError> {
+        if self.dry {
+            return Err(OrderError::Warming);
+        }
         self.desk.modify(
             self.time_ns,
             client_id,
