@@ -221,3 +221,113 @@ impl Strategy for Segmented {
         self.parts.iter().find_map(|p| p.strategy.fault())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{EngineConfig, Segment, StrategyConfig};
+    use crate::event::Output;
+    use crate::market::Bar;
+    use crate::model::RuleModels;
+    use crate::{Engine, Input};
+
+    const DAY: i64 = 86_400_000_000_000;
+
+    /// A zigzag close: the SMA(2, 4) crossover fires every few bars.
+    fn bar(i: i64) -> Input {
+        let close = 100.0 + [0.0, 3.0, 6.0, 3.0, 0.0, -3.0][(i % 6) as usize];
+        Input::Bar(Bar {
+            instrument: 0,
+            open: close,
+            high: close + 1.0,
+            low: close - 1.0,
+            close,
+            volume: 1.0,
+        })
+    }
+
+    /// Days of the bars at which the engine sent an order intent.
+    fn intents(config: EngineConfig, bars: i64) -> Vec<i64> {
+        let mut engine = Engine::new(config, Box::new(RuleModels)).unwrap();
+        let mut out = Vec::new();
+        let mut days = Vec::new();
+        for i in 0..bars {
+            out.clear();
+            engine.step(i * DAY, &bar(i), &mut out);
+            if out.iter().any(|o| matches!(o, Output::OrderIntent(_))) {
+                days.push(i);
+            }
+        }
+        days
+    }
+
+    fn walk_forward(segments: &[(i64, i64)]) -> EngineConfig {
+        let mut config = EngineConfig::sma(10_000.0, vec!["X".into()], 2, 4);
+        config.strategy = StrategyConfig::WalkForward {
+            warmup: 3,
+            segments: segments
+                .iter()
+                .map(|&(warm, trade)| Segment {
+                    warm_from_ns: warm * DAY,
+                    trade_from_ns: trade * DAY,
+                    strategy: StrategyConfig::SmaCross { fast: 2, slow: 4 },
+                })
+                .collect(),
+        };
+        config
+    }
+
+    #[test]
+    fn a_segment_trades_only_from_its_start_and_warms_up_before() {
+        let plain = intents(EngineConfig::sma(10_000.0, vec!["X".into()], 2, 4), 60);
+        assert!(plain.iter().any(|&d| d < 20), "{plain:?}");
+        // Warmed from day 16, trading from day 20: the same decisions as
+        // the plain strategy from day 20 on, none before.
+        let segmented = intents(walk_forward(&[(16, 20)]), 60);
+        let later: Vec<i64> = plain.iter().copied().filter(|&d| d >= 20).collect();
+        assert_eq!(segmented, later);
+        // Not warmed: its SMAs are undefined for its first bars, so its
+        // first decision comes later than a warmed segment's.
+        let cold = intents(walk_forward(&[(20, 20)]), 60);
+        assert!(
+            cold.first() > segmented.first(),
+            "{cold:?} vs {segmented:?}"
+        );
+    }
+
+    #[test]
+    fn segments_must_follow_each_other_and_not_nest() {
+        let mut config = walk_forward(&[(16, 20), (30, 20)]);
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("segment 1")
+        );
+        config = walk_forward(&[(25, 20)]);
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("warms from")
+        );
+        config = walk_forward(&[]);
+        assert!(config.validate().is_err());
+        let inner = walk_forward(&[(16, 20)]).strategy;
+        if let StrategyConfig::WalkForward { segments, .. } = &mut config.strategy {
+            segments.push(Segment {
+                warm_from_ns: 0,
+                trade_from_ns: 0,
+                strategy: inner,
+            });
+        }
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("itself")
+        );
+    }
+}
