@@ -5,7 +5,7 @@ mod commands;
 mod exit;
 mod output;
 
-use commands::{live, report, sweep, walkforward};
+use commands::{ctl, live, report, sweep, walkforward};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -111,6 +111,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Steer a running live session: status, pause, resume, flatten,
+    /// kill switch, weights, model swap, cancel-all (journaled).
+    Ctl(ctl::Args),
     /// Re-run the engine from a journal and compare every output.
     Replay {
         /// Journal folder.
@@ -425,6 +428,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => demo::demo(out, ticks, seed, quiet),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
+        Command::Ctl(args) => ctl::ctl(args),
         Command::Walkforward(args) => walkforward::walkforward(args),
         Command::Backtest {
             config,

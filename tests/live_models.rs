@@ -167,6 +167,25 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
     .ok();
     wait_for("version 4 after the restore", || at(4, &shas[0]));
     decide("decisions by version 4");
+    // An operator's rollback, straight from the store: `axon ctl swap`.
+    axon(
+        d,
+        &[
+            "ctl",
+            "--journal",
+            "journal",
+            "swap",
+            "--slot",
+            "1",
+            "--sha256",
+            &shas[1],
+        ],
+    )
+    .ok();
+    wait_for("version 5 after ctl swap", || at(5, &shas[1]));
+    decide("decisions by version 5");
+    axon(d, &["ctl", "--journal", "journal", "weights", "0.6,0.4"]).ok();
+    decide("decisions with the operator's weights");
     let text = scrape(port);
     terminate(&child);
     let (code, logs) = finish(child);
@@ -177,8 +196,8 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
             "model_swaps_total",
             &[("slot", "1"), ("result", "ok")]
         ),
-        Some(4.0),
-        "the first load and three swaps:\n{text}"
+        Some(5.0),
+        "the first load and four swaps:\n{text}"
     );
 
     let journal = d.join("journal");
@@ -217,9 +236,9 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
             _ => {}
         }
     }
-    let expect: Vec<(u64, String)> = [1, 2, 3, 4]
+    let expect: Vec<(u64, String)> = [1, 2, 3, 4, 5]
         .into_iter()
-        .zip([&shas[0], &shas[1], &shas[2], &shas[0]].map(String::clone))
+        .zip([&shas[0], &shas[1], &shas[2], &shas[0], &shas[1]].map(String::clone))
         .collect();
     assert_eq!(swaps, expect);
     // An in-place rewrite is not atomic: on a loaded machine the watcher
@@ -233,7 +252,7 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
     let broken: Vec<_> = refused.iter().filter(|(v, _)| *v == 3).collect();
     assert_eq!(broken.len(), 1, "{refused:?}");
     assert!(broken[0].1.contains("live.onnx"), "{refused:?}");
-    for v in 1..=4 {
+    for v in 1..=5 {
         assert!(
             decided.get(&v).copied().unwrap_or(0) > 0,
             "no decision by version {v}: {decided:?}"
@@ -247,6 +266,32 @@ fn a_watched_slot_swaps_refuses_and_rolls_back_in_a_live_session_that_replays() 
         );
     }
     replay_verifies(d, &journal);
+    // An audit of the last decision shows who changed the weights.
+    let last = recs.iter().rev().find(|r| r["kind"] == "Decision").unwrap()["seq"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    axon(
+        d,
+        &[
+            "audit",
+            "--journal",
+            "journal",
+            "--seq",
+            &last,
+            "--background",
+            "10",
+            "--json",
+            "audit.json",
+        ],
+    )
+    .ok();
+    let audit: Value = serde_json::from_slice(&fs::read(d.join("audit.json")).unwrap()).unwrap();
+    let ops = serde_json::to_string(&audit["provenance"]["operator"]).unwrap();
+    assert!(
+        ops.contains("weights [0.6, 0.4]") && ops.contains("operator (uid "),
+        "{audit}"
+    );
 }
 
 #[test]

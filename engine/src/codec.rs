@@ -94,6 +94,7 @@ impl Input {
             Self::ModelRejected(_) => kind::MODEL_REJECTED,
             Self::Reconcile(_) => kind::RECONCILE,
             Self::SizingBasis(_) => kind::SIZING_BASIS,
+            Self::Operator(_) => kind::OPERATOR,
         }
     }
 
@@ -116,6 +117,7 @@ impl Input {
             Self::ModelRejected(v) => put(v, buf),
             Self::Reconcile(v) => put(v, buf),
             Self::SizingBasis(v) => put(v, buf),
+            Self::Operator(v) => put(v, buf),
         }
     }
 
@@ -138,6 +140,7 @@ impl Input {
             kind::MODEL_REJECTED => Self::ModelRejected(get(kind_, version, payload)?),
             kind::RECONCILE => Self::Reconcile(get(kind_, version, payload)?),
             kind::SIZING_BASIS => Self::SizingBasis(get(kind_, version, payload)?),
+            kind::OPERATOR => Self::Operator(get(kind_, version, payload)?),
             _ => {
                 return Err(DecodeError {
                     kind: kind_,

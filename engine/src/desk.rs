@@ -426,6 +426,20 @@ impl Desk {
         Ok(())
     }
 
+    /// Requests the cancel of every working order of an instrument (its
+    /// stop-losses and take-profits among them).
+    pub(crate) fn cancel_instrument(&mut self, instrument: InstrumentId, out: &mut Vec<Output>) {
+        let ids: Vec<u64> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| !o.cancelling && o.intent.instrument == instrument)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ids {
+            let _ = self.cancel(id, out);
+        }
+    }
+
     /// Requests the cancel of every working order and forgets every
     /// bracket (the end of trading).
     pub(crate) fn cancel_all(&mut self, out: &mut Vec<Output>) {

@@ -16,7 +16,8 @@ use crate::config::{EngineConfig, StrategyConfig};
 use crate::desk::{Desk, OrderRequest};
 use crate::ensemble::Ensemble;
 use crate::event::{
-    Fill, Input, KillSwitch, ModelSwap, OrderType, Output, SessionStart, WeightChange,
+    Fill, Input, KillSwitch, ModelSwap, OperatorCommand, OrderType, Output, SessionStart,
+    WeightChange,
 };
 use crate::instrument::InstrumentState;
 use crate::market::{InstrumentId, Tick};
@@ -44,6 +45,8 @@ pub struct Engine {
     rng: ChaCha8Rng,
     /// End of data or a margin call: no more decisions.
     ended: bool,
+    /// An operator paused decisions.
+    paused: bool,
 }
 
 impl Engine {
@@ -96,6 +99,7 @@ impl Engine {
             strategy,
             rng: ChaCha8Rng::seed_from_u64(0),
             ended: false,
+            paused: false,
             factory,
             config,
         })
@@ -193,6 +197,7 @@ impl Engine {
                 }
             }
             Input::SizingBasis(b) => self.desk.sizing.set(b),
+            Input::Operator(op) => self.on_operator(time_ns, &op.command, out),
             Input::EndOfData => self.on_end(time_ns, out),
             Input::Instrument(def) => {
                 let n = def.id as usize + 1;
@@ -205,6 +210,37 @@ impl Engine {
                 self.strategy.on_instrument(def.id, &def.symbol);
             }
         }
+    }
+
+    /// An operator's command (`axon ctl`).
+    fn on_operator(&mut self, time_ns: i64, command: &OperatorCommand, out: &mut Vec<Output>) {
+        match *command {
+            OperatorCommand::Pause => self.paused = true,
+            OperatorCommand::Resume => self.paused = false,
+            OperatorCommand::KillSwitch { on: true } => self.desk.risk.engage(),
+            OperatorCommand::KillSwitch { on: false } => self.desk.risk.release(),
+            OperatorCommand::CancelAll => self.desk.cancel_all(out),
+            OperatorCommand::Flatten { instrument } => {
+                self.desk.forcing = true;
+                let n = self.instruments.len() as InstrumentId;
+                for i in (0..n).filter(|&i| instrument.is_none_or(|x| x == i)) {
+                    self.desk.cancel_instrument(i, out);
+                    let position = self.portfolio.position(i);
+                    if position != 0.0 {
+                        let mark = self.portfolio.mark(i);
+                        let close = OrderRequest::close(i, position, OrderType::Market, mark);
+                        // A refused close is journaled with its reason.
+                        let _ = self.desk.submit(time_ns, close, &self.portfolio, out);
+                    }
+                }
+                self.desk.forcing = false;
+            }
+        }
+    }
+
+    /// Whether an operator paused decisions.
+    pub fn paused(&self) -> bool {
+        self.paused
     }
 
     fn on_swap(&mut self, s: &ModelSwap, out: &mut Vec<Output>) {
@@ -255,7 +291,7 @@ impl Engine {
         let Some((index, equity)) = self.mark(time_ns, instrument, price, out) else {
             return;
         };
-        if self.ended {
+        if self.ended || self.paused {
             return;
         }
         if equity <= 0.0 {

@@ -50,6 +50,42 @@ pub enum Input {
     /// from, so their quantity is decided when they are created and a
     /// replay decides the same one without asking the venue.
     SizingBasis(SizingBasis),
+    /// An operator's command to a running session (`axon ctl`).
+    Operator(Operator),
+}
+
+/// An operator's command to a running session (`axon ctl`), journaled so
+/// that a replay does what the operator did, and an audit shows who did
+/// what when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub struct Operator {
+    /// What to do.
+    pub command: OperatorCommand,
+    /// Who: the controlling process's user and process ids.
+    pub who: String,
+}
+
+/// What an operator can tell the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+pub enum OperatorCommand {
+    /// No new decisions: the strategy is not called; marks, fills, working
+    /// orders and statistics go on.
+    Pause,
+    /// Decisions again.
+    Resume,
+    /// Cancel the working orders and close the positions (reduce-only
+    /// market orders, past the risk limits): of every instrument, or one.
+    Flatten {
+        /// The instrument; `None`: all.
+        instrument: Option<InstrumentId>,
+    },
+    /// Engage (`true`) or release the kill switch.
+    KillSwitch {
+        /// Engaged.
+        on: bool,
+    },
+    /// Cancel every working order.
+    CancelAll,
 }
 
 /// The basis of a live session's `all_in` and `fraction` sizing for one
@@ -502,6 +538,7 @@ pub mod kind {
     pub const MODEL_REJECTED: u16 = 13;
     pub const RECONCILE: u16 = 14;
     pub const SIZING_BASIS: u16 = 15;
+    pub const OPERATOR: u16 = 16;
     pub const DECISION: u16 = 64;
     pub const WEIGHT_CHANGE: u16 = 65;
     pub const ORDER_INTENT: u16 = 66;
@@ -536,6 +573,7 @@ pub mod kind {
             MODEL_REJECTED => "ModelRejected",
             RECONCILE => "Reconcile",
             SIZING_BASIS => "SizingBasis",
+            OPERATOR => "Operator",
             DECISION => "Decision",
             WEIGHT_CHANGE => "WeightChange",
             ORDER_INTENT => "OrderIntent",

@@ -55,6 +55,13 @@ impl Risk {
         self.killed = true;
     }
 
+    /// Releases the kill switch (an operator's decision): orders pass the
+    /// limits again. A drawdown still beyond the limit engages it again at
+    /// the next mark.
+    pub fn release(&mut self) {
+        self.killed = false;
+    }
+
     /// Engages the kill switch if the drawdown reached the limit; returns the
     /// limit when it engaged just now.
     pub fn check_drawdown(&mut self, drawdown_pct: f64) -> Option<f64> {

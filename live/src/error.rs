@@ -36,6 +36,9 @@ pub enum LiveError {
     /// A watched slot could not be set up.
     #[error("slot {slot}: {reason}")]
     Watch { slot: u16, reason: String },
+    /// The control socket (`axon ctl`) could not be set up.
+    #[error("{}: control socket: {reason}", path.display())]
+    Control { path: PathBuf, reason: String },
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),

@@ -11,6 +11,7 @@
 //! [`axon_config::Config::live_plan`] and run by [`run`] (inside a tokio
 //! runtime) or [`run_blocking`].
 
+pub mod control;
 mod error;
 mod models;
 mod orders;

@@ -25,11 +25,14 @@ use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::control::{self, Call};
 use crate::error::LiveError;
 use crate::models;
 use crate::orders::Tracker;
 use crate::sizing;
 use crate::start;
+
+mod operate;
 
 /// How long shutdown waits for order requests already sent.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -108,6 +111,9 @@ pub async fn run(
         live.submit(t, input)?;
     }
 
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<Call>(16);
+    let control = control::listen(&plan.session.journal_dir, ctl_tx)?;
+
     let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut streams = vec![venue.clone().spawn_market(tx.clone(), stop_rx.clone())];
@@ -149,11 +155,20 @@ pub async fn run(
                 let t = live.time(now_ns());
                 live.submit(t, input)?;
             }
+            Some(call) = ctl_rx.recv() => {
+                let answer = live.control(&plan, &registry, call.request, &call.who)?;
+                let _ = call.reply.send(answer);
+                if live.fault.is_some() {
+                    break "strategy failed".to_string();
+                }
+            }
             _ = refresh.tick() => live.refresh_metrics(),
         }
     };
-    // Files changed from here on are for the next session to pick up.
+    // Files changed from here on are for the next session to pick up, and
+    // operators are answered that the session is stopping.
     drop(watchers);
+    drop(control);
     // Graceful stop: no new orders, answers to sent ones still journaled.
     tracing::info!(reason = %stopped_by, "stopping: no new orders; waiting for answers to sent ones");
     live.stopping = true;

@@ -99,6 +99,22 @@ pub struct Audit {
     /// The ensemble's threshold: a score above it buys, below its negative
     /// sells.
     pub threshold: f64,
+    /// What operators did before the decision (`axon ctl` commands and
+    /// weight overrides), oldest first.
+    pub operator: Vec<OperatorAction>,
+}
+
+/// One operator action, as the journal holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OperatorAction {
+    /// Its record.
+    pub seq: u64,
+    /// Its event time.
+    pub time_ns: i64,
+    /// Who (the controlling process's user and process ids).
+    pub who: String,
+    /// What.
+    pub what: String,
 }
 
 impl Audit {
@@ -257,6 +273,7 @@ struct Trail {
     replayed: Option<Decision>,
     order: Option<OrderIntent>,
     reached: bool,
+    operator: Vec<OperatorAction>,
 }
 
 impl Trail {
@@ -280,6 +297,7 @@ impl Trail {
             replayed: None,
             order: None,
             reached: false,
+            operator: Vec::new(),
         }
     }
 
@@ -310,6 +328,18 @@ impl Trail {
             Input::ModelSwap(s) => {
                 self.swaps.insert(s.slot, s.clone());
             }
+            Input::Operator(op) => self.operator.push(OperatorAction {
+                seq: step.record.seq,
+                time_ns,
+                who: op.who.clone(),
+                what: format!("{:?}", op.command),
+            }),
+            Input::WeightOverride(w) => self.operator.push(OperatorAction {
+                seq: step.record.seq,
+                time_ns,
+                who: w.reason.clone(),
+                what: format!("weights {:?}", w.weights),
+            }),
             Input::Instrument(d) => {
                 if self.symbols.len() <= d.id as usize {
                     self.symbols.resize(d.id as usize + 1, String::new());
@@ -454,6 +484,7 @@ impl Trail {
             prices: self.prices.into_iter().collect(),
             price_decimals: self.precision.decimals(),
             threshold,
+            operator: self.operator,
         }
     }
 }

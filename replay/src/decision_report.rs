@@ -99,6 +99,7 @@ pub fn explain_decision(
         "order": order,
         "decision": serde_json::to_value(d).unwrap_or(Value::Null),
         "slots": report.context.slots,
+        "operator": a.operator,
     });
     Ok(DecisionReport {
         audit: a,
@@ -145,7 +146,7 @@ fn explained_slot(a: &Audit, asked: Option<u16>) -> Result<usize, ReplayError> {
 /// The report's context: the decision as the journal holds it.
 fn context(a: &Audit, explained: u16, order: Option<String>) -> ReportContext {
     let d = &a.decision;
-    let fields = vec![
+    let mut fields = vec![
         ("journal".to_string(), a.journal.display().to_string()),
         ("sequence".to_string(), a.seq.to_string()),
         ("event time".to_string(), event_time(a.time_ns)),
@@ -168,6 +169,14 @@ fn context(a: &Audit, explained: u16, order: Option<String>) -> ReportContext {
         ),
         ("explained slot".to_string(), explained.to_string()),
     ];
+    // Who steered the session before this decision (`axon ctl`), newest
+    // last.
+    for op in a.operator.iter().rev().take(5).rev() {
+        fields.push((
+            format!("operator, seq {}", op.seq),
+            format!("{} at {} by {}", op.what, event_time(op.time_ns), op.who),
+        ));
+    }
     let slots = d
         .models
         .iter()

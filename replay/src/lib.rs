@@ -25,7 +25,7 @@ mod plan;
 mod replayer;
 mod verify;
 
-pub use audit::{Audit, AuditOptions, AuditTarget, SlotAudit, audit};
+pub use audit::{Audit, AuditOptions, AuditTarget, OperatorAction, SlotAudit, audit};
 pub use backtest::{
     BacktestReport, CONFIG_SOURCE, LoadedData, Progress, run_backtest, run_backtest_loaded,
     write_config_source,

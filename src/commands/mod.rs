@@ -1,6 +1,7 @@
 //! One module per `axon` subcommand.
 
 pub mod backtest;
+pub mod ctl;
 pub mod data;
 pub mod demo;
 pub mod explain;

@@ -73,7 +73,8 @@ fn input_bits(i: &Input) -> Vec<u64> {
         | Input::Timer(_)
         | Input::EndOfData
         | Input::Instrument(_)
-        | Input::ModelRejected(_) => {}
+        | Input::ModelRejected(_)
+        | Input::Operator(_) => {}
         Input::SizingBasis(x) => {
             b.extend([x.step.to_bits(), x.fee_rate.to_bits()]);
             if let Some((_, free)) = &x.quote {
@@ -132,7 +133,7 @@ fn encode_output(o: &Output) -> Vec<u8> {
 }
 
 /// Kinds the engine knows, inputs then outputs.
-const INPUT_KINDS: [u16; 15] = [
+const INPUT_KINDS: [u16; 16] = [
     kind::SESSION_START,
     kind::TICK,
     kind::BAR,
@@ -148,6 +149,7 @@ const INPUT_KINDS: [u16; 15] = [
     kind::MODEL_REJECTED,
     kind::RECONCILE,
     kind::SIZING_BASIS,
+    kind::OPERATOR,
 ];
 const OUTPUT_KINDS: [u16; 10] = [
     kind::DECISION,
@@ -354,7 +356,7 @@ fn kind_numbers_are_stable() {
     for (got, want) in inputs {
         assert_eq!(got, want);
     }
-    assert_eq!(INPUT_KINDS.to_vec(), (1..=15).collect::<Vec<u16>>());
+    assert_eq!(INPUT_KINDS.to_vec(), (1..=16).collect::<Vec<u16>>());
     assert_eq!(OUTPUT_KINDS.to_vec(), (64..=73).collect::<Vec<u16>>());
     assert_eq!(
         Output::MarginCall(MarginCall { equity: 0.0 }).kind(),

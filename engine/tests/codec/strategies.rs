@@ -2,12 +2,12 @@
 //! awkward floats (NaN payloads, signed zeros, subnormals) over-represented.
 
 use axon_engine::bars::BarSpec;
-use axon_engine::config::{DecisionLog, EngineConfig, RiskLimits, Sizing, StrategyConfig};
+use axon_engine::config::{DecisionLog, EngineConfig, RiskLimits, Segment, Sizing, StrategyConfig};
 use axon_engine::event::{
     Action, Bracket, CancelAck, CancelRequest, DataSource, Decision, Fill, InstrumentDef,
-    KillSwitch, MarginCall, ModelOutput, ModelSwap, OrderAck, OrderIntent, OrderReject,
-    OrderSubmitted, OrderType, Quantity, RiskReason, RiskReject, SessionStart, SwapRejected, Timer,
-    WeightChange, WeightOverride,
+    KillSwitch, MarginCall, ModelOutput, ModelSwap, Operator, OperatorCommand, OrderAck,
+    OrderIntent, OrderReject, OrderSubmitted, OrderType, Quantity, RiskReason, RiskReject,
+    SessionStart, SwapRejected, Timer, WeightChange, WeightOverride,
 };
 use axon_engine::market::{Bar, Side, Tick};
 use axon_engine::{Input, Output};
@@ -94,6 +94,16 @@ pub fn engine_config() -> BoxedStrategy<EngineConfig> {
     let strategy = prop_oneof![
         (any::<usize>(), any::<usize>())
             .prop_map(|(fast, slow)| StrategyConfig::SmaCross { fast, slow }),
+        (any::<u64>(), any::<i64>(), any::<i64>(), any::<usize>()).prop_map(
+            |(warmup, warm_from_ns, trade_from_ns, n)| StrategyConfig::WalkForward {
+                warmup,
+                segments: vec![Segment {
+                    warm_from_ns,
+                    trade_from_ns,
+                    strategy: StrategyConfig::SmaCross { fast: n, slow: n },
+                }],
+            }
+        ),
         (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(n, exit_n, short)| {
             StrategyConfig::Donchian {
                 n,
@@ -216,6 +226,17 @@ pub fn bar() -> BoxedStrategy<Bar> {
             volume,
         })
         .boxed()
+}
+
+fn operator_command() -> impl Strategy<Value = OperatorCommand> {
+    prop_oneof![
+        Just(OperatorCommand::Pause),
+        Just(OperatorCommand::Resume),
+        Just(OperatorCommand::CancelAll),
+        any::<bool>().prop_map(|on| OperatorCommand::KillSwitch { on }),
+        proptest::option::of(any::<u32>())
+            .prop_map(|instrument| OperatorCommand::Flatten { instrument }),
+    ]
 }
 
 pub fn input() -> BoxedStrategy<Input> {
@@ -343,6 +364,9 @@ pub fn input() -> BoxedStrategy<Input> {
                     quote,
                 })
             })
+            .boxed(),
+        (operator_command(), text())
+            .prop_map(|(command, who)| Input::Operator(Operator { command, who }))
             .boxed(),
     ])
     .boxed()
