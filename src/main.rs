@@ -5,7 +5,7 @@ mod commands;
 mod exit;
 mod output;
 
-use commands::{ctl, live, report, sweep, walkforward};
+use commands::{ctl, journal, live, report, sweep, walkforward};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -356,6 +356,11 @@ enum JournalCommand {
         /// Journal folder.
         journal: PathBuf,
     },
+    /// Rebuild a session's journal from its NATS JetStream replica (the
+    /// same head hash, checked against the session's after its close).
+    Pull(journal::Replica),
+    /// Follow a session's journal on NATS JetStream, record by record.
+    Tail(journal::Replica),
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,10 +408,19 @@ fn init_logs(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
     let warn = || Targets::new().with_default(tracing::Level::WARN);
     let filter = match std::env::var("AXON_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => spec.parse::<Targets>().unwrap_or_else(|e| {
-            eprintln!("axon: AXON_LOG={spec:?} is not a log filter ({e}); logging at warn");
-            warn()
-        }),
+        Ok(spec) if !spec.trim().is_empty() => {
+            let filter = spec.parse::<Targets>().unwrap_or_else(|e| {
+                eprintln!("axon: AXON_LOG={spec:?} is not a log filter ({e}); logging at warn");
+                warn()
+            });
+            // The NATS client logs every reconnect attempt and its wire
+            // traffic; its warnings stay, the rest only when asked for.
+            if spec.contains("async_nats") {
+                filter
+            } else {
+                filter.with_target("async_nats", tracing::Level::WARN)
+            }
+        }
         _ => warn(),
     };
     let registry = tracing_subscriber::registry().with(filter);
@@ -514,6 +528,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => journal::export(&journal, &output, quiet),
             JournalCommand::Verify { journal } => journal::verify(&journal),
             JournalCommand::Recover { journal } => journal::recover(&journal),
+            JournalCommand::Pull(r) => journal::pull(&r),
+            JournalCommand::Tail(r) => journal::tail(&r),
         },
         Command::Data { command } => match command {
             DataCommand::Synth {

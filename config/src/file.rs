@@ -260,6 +260,24 @@ pub struct JournalSection {
     pub group_commit_ms: Option<u64>,
     /// Segment size in MiB.
     pub segment_mb: Option<u64>,
+    /// `[journal.replicate]`: a live session's journal, published to NATS
+    /// JetStream as it is written.
+    pub replicate: Option<ReplicateSection>,
+}
+
+/// `[journal.replicate]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicateSection {
+    /// The NATS server: `nats://host:port`.
+    pub url: String,
+    /// The JetStream stream (created if missing).
+    #[serde(default = "default_stream")]
+    pub stream: String,
+}
+
+fn default_stream() -> String {
+    "AXON".to_owned()
 }
 
 fn default_durability() -> DurabilityKind {

@@ -29,6 +29,8 @@ pub struct LivePlan {
     pub exchange: ExchangeConfig,
     /// Slots whose files are watched and hot-swapped for the whole session.
     pub watched: Vec<u16>,
+    /// Where the journal is replicated (`[journal.replicate]`).
+    pub replicate: Option<axon_replicate::Target>,
 }
 
 impl Config {
@@ -40,6 +42,12 @@ impl Config {
                 "required for a backtest (this file's [exchange] makes it a live session: run it with `axon live`)",
             ));
         };
+        if self.file.journal.replicate.is_some() {
+            return Err(self.key_error(
+                "journal.replicate",
+                "replicates live sessions; a backtest's journal is made again by running it",
+            ));
+        }
         let e = &self.file.execution;
         let engine = self.engine_config()?;
         let models = crate::load::planned_models(self)?;
@@ -147,6 +155,22 @@ impl Config {
             mode: ex.mode,
             exchange,
             watched: self.file.models.watched_slots(),
+            replicate: self.replicate_target()?,
         })
+    }
+
+    /// `[journal.replicate]`, checked.
+    fn replicate_target(&self) -> Result<Option<axon_replicate::Target>, ConfigError> {
+        let Some(r) = &self.file.journal.replicate else {
+            return Ok(None);
+        };
+        let target = axon_replicate::Target {
+            url: r.url.clone(),
+            stream: r.stream.clone(),
+        };
+        target
+            .check()
+            .map_err(|e| self.key_error("journal.replicate", e))?;
+        Ok(Some(target))
     }
 }

@@ -52,6 +52,7 @@ mod reader;
 mod recovery;
 mod scan;
 pub mod storage;
+mod tail;
 mod writer;
 
 pub use artifacts::ArtifactStore;
@@ -63,6 +64,7 @@ pub use layout::{Closed, Manifest};
 pub use options::{Durability, JournalOptions, RecoveryPolicy, SyncObserver};
 pub use reader::{Cursor, JournalReader, VerifyReport};
 pub use recovery::{RecoveryReport, TornTail};
+pub use tail::Tail;
 pub use writer::{AckHandle, Journal};
 
 /// A SHA-256 digest.

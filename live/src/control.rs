@@ -5,12 +5,13 @@
 //! Requests reach the session loop, which answers `status` from its state
 //! and turns every other command into a journaled input (an `Operator`, a
 //! `WeightOverride` or a `ModelSwap`) naming who sent it, so a replay does
-//! what the operator did. One controller at a time: a second connection
-//! while one is open is refused, so two operators never interleave.
+//! what the operator did. One controller at a time, so two operators never
+//! interleave: a connection waits up to 5 s for the one before it to close,
+//! then is refused.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,6 +23,9 @@ use crate::error::LiveError;
 
 /// The socket's file name in the journal folder.
 pub const SOCKET: &str = "ctl.sock";
+
+/// How long a controller waits for the one connected before it.
+const WAIT_FOR_TURN: Duration = Duration::from_secs(5);
 
 /// A request, as the JSON line names it (`{"command": "flatten",
 /// "symbol": "BTCUSDT"}`).
@@ -111,17 +115,17 @@ pub fn listen(journal: &Path, calls: mpsc::Sender<Call>) -> Result<Control, Live
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| failed(e.to_string()))?;
     }
-    let busy = Arc::new(AtomicBool::new(false));
+    // One controller at a time: the next waits for the current one to
+    // finish (a script's commands follow each other), or is refused.
+    let turn = Arc::new(tokio::sync::Mutex::new(()));
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            if busy.swap(true, Ordering::AcqRel) {
-                tokio::spawn(refuse_second(stream));
-                continue;
-            }
-            let (calls, busy) = (calls.clone(), busy.clone());
+            let (calls, turn) = (calls.clone(), turn.clone());
             tokio::spawn(async move {
-                serve(stream, calls).await;
-                busy.store(false, Ordering::Release);
+                match tokio::time::timeout(WAIT_FOR_TURN, turn.lock_owned()).await {
+                    Ok(_held) => serve(stream, calls).await,
+                    Err(_) => refuse_second(stream).await,
+                }
             });
         }
     });
@@ -136,7 +140,7 @@ async fn refuse_second(stream: UnixStream) {
     // Read the request before closing, so the client's write does not
     // meet a closed socket before it reads the answer.
     let mut lines = BufReader::new(read).lines();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), lines.next_line()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), lines.next_line()).await;
 }
 
 /// One controller's connection: a request per line, an answer per line.
@@ -206,6 +210,7 @@ mod tests {
             Request::CancelAll
         );
         assert!(r(r#"{"command":"reboot"}"#).is_err());
-        assert!(r(r#"{"command":"pause","now":1}"#).is_err());
+        // A misspelt key of a command that takes keys is an error.
+        assert!(r(r#"{"command":"flatten","symbl":"BTCUSDT"}"#).is_err());
     }
 }

@@ -21,6 +21,7 @@ use axon_inference::ModelRegistry;
 use axon_journal::Journal;
 use axon_metrics::MetricsCollector;
 use axon_replay::RunMetrics;
+use axon_replicate::Replicator;
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -34,6 +35,8 @@ use crate::start;
 
 mod operate;
 
+/// How long a stopping session waits for its replica to catch up.
+const REPLICATION_DRAIN: Duration = Duration::from_secs(30);
 /// How long shutdown waits for order requests already sent.
 const DRAIN: Duration = Duration::from_secs(10);
 /// How long after an unknown outcome the order is looked up again.
@@ -57,6 +60,12 @@ pub struct LiveReport {
     pub equity: f64,
     /// Whether the session continued an existing journal.
     pub resumed: bool,
+    /// The session's tag (its client order ids' prefix; its name in a
+    /// journal replica).
+    pub session: String,
+    /// Records the replica had not acknowledged when the session ended
+    /// (`None`: no replication).
+    pub replication_lag: Option<u64>,
 }
 
 struct Live {
@@ -76,6 +85,8 @@ struct Live {
     /// Each stream's state: the venue counts as connected while all are up.
     streams_up: std::collections::BTreeMap<&'static str, bool>,
     report: LiveReport,
+    /// The journal's replication to NATS JetStream, if configured.
+    replication: Option<Replicator>,
 }
 
 /// Runs a session until `shutdown` resolves, `max_duration` passes or a
@@ -111,6 +122,14 @@ pub async fn run(
         live.submit(t, input)?;
     }
 
+    live.replication = plan.replicate.clone().map(|target| {
+        Replicator::spawn(
+            target,
+            plan.session.journal_dir.clone(),
+            live.tag.clone(),
+            live.seq.log().next_seq(),
+        )
+    });
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Call>(16);
     let control = control::listen(&plan.session.journal_dir, ctl_tx)?;
 
@@ -175,7 +194,26 @@ pub async fn run(
     venue.close_orders();
     let _ = stop_tx.send(true);
     live.drain(streams, &mut rx).await?;
-    live.close(started, stopped_by, lost)
+    let replication = live.replication.take();
+    if let Some(r) = &replication {
+        r.written(live.seq.log().next_seq());
+    }
+    let mut closed = live.close(started, stopped_by, lost);
+    // The rest of the journal and its close go to the replica, whatever
+    // ended the session.
+    if let Some(r) = replication {
+        let lag = r.finish(REPLICATION_DRAIN).await;
+        if lag.records > 0 {
+            tracing::warn!(
+                records = lag.records,
+                "the replica is behind the closed journal; the next session on this journal catches it up"
+            );
+        }
+        if let Ok(report) = &mut closed {
+            report.replication_lag = Some(lag.records);
+        }
+    }
+    closed
 }
 
 impl Live {
@@ -206,7 +244,7 @@ impl Live {
             seq: opened.seq,
             symbols: plan.exchange.symbols.clone(),
             tracker: opened.tracker,
-            tag: opened.tag,
+            tag: opened.tag.clone(),
             last_time: opened.last_time,
             venue,
             tasks: JoinSet::new(),
@@ -215,6 +253,7 @@ impl Live {
             metrics,
             collector,
             streams_up: std::collections::BTreeMap::new(),
+            replication: None,
             report: LiveReport {
                 venue: plan.venue.name(),
                 mode: plan.mode,
@@ -230,6 +269,8 @@ impl Live {
                 differences: Vec::new(),
                 equity: 0.0,
                 resumed,
+                session: opened.tag.clone(),
+                replication_lag: None,
             },
         };
         Ok((live, first_reconcile, registry))
@@ -616,6 +657,9 @@ impl Live {
     /// cancels to the venue: booked in step, or sent by request.
     fn submit(&mut self, t: i64, input: Input) -> Result<(), LiveError> {
         self.seq.submit(t, &input)?;
+        if let Some(r) = &self.replication {
+            r.written(self.seq.log().next_seq());
+        }
         if self.fault.is_none()
             && let Some(why) = self.seq.engine().strategy_fault()
         {
@@ -739,6 +783,10 @@ impl Live {
         }
         if let Some(c) = &self.collector {
             c.set_rate_limit_headroom(self.report.venue, self.venue.stats().headroom());
+            if let Some(r) = &self.replication {
+                let lag = r.lag();
+                c.set_replication_lag(lag.records, lag.seconds);
+            }
         }
     }
 }

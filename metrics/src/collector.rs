@@ -53,6 +53,8 @@ pub struct MetricsCollector {
     exchange_connected: IntGaugeVec,
     websocket_reconnects: IntCounterVec,
     rate_limit_headroom: GaugeVec,
+    replication_lag_records: IntGauge,
+    replication_lag_seconds: Gauge,
     /// The `model_info` labels published for each slot.
     model_slots: Arc<Mutex<BTreeMap<u16, [String; 4]>>>,
 }
@@ -239,6 +241,20 @@ impl MetricsCollector {
                     &["backend", "model"],
                 )?,
             )?,
+            replication_lag_records: reg(
+                r,
+                IntGauge::new(
+                    "journal_replication_lag_records",
+                    "Journal records written locally and not yet acknowledged by the replica (NATS JetStream)",
+                )?,
+            )?,
+            replication_lag_seconds: reg(
+                r,
+                Gauge::new(
+                    "journal_replication_lag_seconds",
+                    "Age of the oldest journal record not yet acknowledged by the replica, seconds",
+                )?,
+            )?,
             exchange_connected: reg(
                 r,
                 IntGaugeVec::new(
@@ -418,6 +434,14 @@ impl MetricsCollector {
         self.exchange_connected
             .with_label_values(&[venue])
             .set(i64::from(connected));
+    }
+
+    /// Sets the journal's replication lag: records written and not yet
+    /// acknowledged by the replica, and the oldest one's age.
+    pub fn set_replication_lag(&self, records: u64, seconds: f64) {
+        self.replication_lag_records
+            .set(i64::try_from(records).unwrap_or(i64::MAX));
+        self.replication_lag_seconds.set(seconds);
     }
 
     /// Counts a websocket reconnect.

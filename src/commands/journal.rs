@@ -107,3 +107,101 @@ pub fn recover(dir: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Where a replicated session is: `axon journal pull|tail`.
+#[derive(Debug, clap::Args)]
+pub struct Replica {
+    /// The NATS server: nats://host:port.
+    #[arg(long)]
+    pub nats: String,
+    /// The JetStream stream ([journal.replicate] stream).
+    #[arg(long, default_value = "AXON")]
+    pub stream: String,
+    /// The session's tag (`axon ctl status` and the live summary show it).
+    #[arg(long)]
+    pub session: String,
+    /// pull: the folder to rebuild the journal in (must hold none).
+    #[arg(short, long, required_unless_present = "from")]
+    pub output: Option<std::path::PathBuf>,
+    /// tail: the first record to print.
+    #[arg(long)]
+    pub from: Option<u64>,
+    /// tail: stop after this many records (default: follow until stopped).
+    #[arg(long)]
+    pub limit: Option<u64>,
+}
+
+impl Replica {
+    fn target(&self) -> anyhow::Result<axon_replicate::Target> {
+        let target = axon_replicate::Target {
+            url: self.nats.clone(),
+            stream: self.stream.clone(),
+        };
+        target.check().map_err(crate::exit::Failure::input)?;
+        Ok(target)
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// `axon journal pull`.
+pub fn pull(r: &Replica) -> anyhow::Result<()> {
+    let target = r.target()?;
+    let Some(out) = &r.output else {
+        return Err(crate::exit::Failure::input("pull needs -o DIR").into());
+    };
+    let pulled = runtime()?
+        .block_on(axon_replicate::pull(&target, &r.session, out))
+        .map_err(|e| crate::exit::Failure::input(e.to_string()))?;
+    table(
+        "Pulled",
+        &[
+            ("journal", out.display().to_string()),
+            ("records", pulled.records.to_string()),
+            ("artifacts", pulled.artifacts.to_string()),
+            ("head hash", pulled.head_hash.clone()),
+            (
+                "checked",
+                if pulled.session_closed {
+                    "equal to the head hash the session recorded at its close".to_owned()
+                } else {
+                    "the session has not closed its journal yet: the records so far".to_owned()
+                },
+            ),
+        ],
+    );
+    Ok(())
+}
+
+/// `axon journal tail`: one line per record, as `journal inspect --json`.
+pub fn tail(r: &Replica) -> anyhow::Result<()> {
+    let target = r.target()?;
+    let mut shown = 0u64;
+    let mut out = std::io::stdout().lock();
+    use std::io::Write;
+    runtime()?
+        .block_on(axon_replicate::tail(
+            &target,
+            &r.session,
+            r.from.unwrap_or(0),
+            |rec| {
+                let view = RecordView::of(&axon_journal::RecordRef {
+                    seq: rec.seq,
+                    time_ns: rec.time_ns,
+                    kind: rec.kind,
+                    version: rec.version,
+                    payload: &rec.payload,
+                });
+                let line = serde_json::to_string(&view).unwrap_or_default();
+                shown += 1;
+                writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+                    && r.limit.is_none_or(|l| shown < l)
+            },
+        ))
+        .map_err(|e| crate::exit::Failure::input(e.to_string()))?;
+    Ok(())
+}

@@ -79,6 +79,8 @@ fn summary(r: &LiveReport, journal: &Path) -> serde_json::Value {
         "stopped_by": r.stopped_by,
         "differences": r.differences,
         "resumed": r.resumed,
+        "session": r.session,
+        "replication_lag_records": r.replication_lag,
         "journal": journal.display().to_string(),
     })
 }
@@ -114,6 +116,7 @@ fn print(r: &LiveReport, journal: &Path) {
                 format!("{} ({} records)", journal.display(), r.records),
             ),
             ("head hash", r.head_hash.clone()),
+            ("session", r.session.clone()),
         ],
     );
 }

@@ -149,6 +149,16 @@ impl Live {
             .map(|(i, s)| json!({"slot": i, "version": s.version, "sha256": hex::encode(s.sha256)}))
             .collect();
         let journal = self.seq.log();
+        let replication = self.replication.as_ref().map(|r| {
+            let lag = r.lag();
+            json!({
+                "url": r.target().url,
+                "stream": r.target().stream,
+                "connected": lag.connected,
+                "lag_records": lag.records,
+                "lag_seconds": lag.seconds,
+            })
+        });
         json!({
             "session": self.tag,
             "venue": self.report.venue,
@@ -170,6 +180,7 @@ impl Live {
                 "durable": journal.durable_seq(),
                 "lag_records": journal.next_seq().saturating_sub(journal.durable_seq()),
             },
+            "replication": replication,
             "ticks": self.report.ticks,
             "orders": self.report.orders,
             "fills": self.report.fills,
