@@ -15,17 +15,12 @@ use axon_config::Config;
 use axon_data::{BarBatch, SymbolTable, write_bars};
 use axon_replay::{run_backtest, verify_replay};
 
-const DAY_NS: i64 = 86_400_000_000_000;
+mod common;
+use common::DAY_NS;
 
 /// 1000 days of bars for `A` and `B`, rows in time order.
 fn write_pair(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut state = 3u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut uniform = common::uniform(3);
     let mut symbols = SymbolTable::new();
     let (a, b) = (symbols.intern("A"), symbols.intern("B"));
     let mut batch = BarBatch::with_capacity(2000);

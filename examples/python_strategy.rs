@@ -17,36 +17,20 @@
 use std::path::Path;
 
 use axon_config::Config;
-use axon_data::{BarBatch, SymbolTable, write_bars};
 use axon_replay::{AuditOptions, AuditTarget, audit, run_backtest, verify_replay};
 
-const DAY_NS: i64 = 86_400_000_000_000;
+mod common;
 
 fn write_bars_file(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut state = 7u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    let mut symbols = SymbolTable::new();
-    let x = symbols.intern("XYZ");
-    let mut batch = BarBatch::with_capacity(1500);
-    let mut close = 100.0_f64;
-    for day in 0..1500i64 {
-        let open = close;
-        close *= 1.0 + 0.04 * uniform() + 0.0005;
-        batch.ts.push(1_500_000_000_000_000_000 + day * DAY_NS);
-        batch.symbol.push(x);
-        batch.open.push(open);
-        batch.high.push(open.max(close) * 1.01);
-        batch.low.push(open.min(close) * 0.99);
-        batch.close.push(close);
-        batch.volume.push(1000.0);
-    }
-    write_bars(path, &batch, &symbols)?;
-    Ok(())
+    common::daily_walk(
+        path,
+        "XYZ",
+        1500,
+        1_500_000_000_000_000_000,
+        7,
+        0.01,
+        |_, u| 0.04 * u + 0.0005,
+    )
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

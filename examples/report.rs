@@ -13,40 +13,24 @@
 //! The same from the command line: `axon report --journal DIR --html report.html`.
 
 use axon_config::Config;
-use axon_data::{BarBatch, SymbolTable, write_bars};
 use axon_replay::run_backtest;
 use axon_report::write_report;
+
+mod common;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pdf = std::env::args().any(|a| a == "--pdf");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-example");
     std::fs::create_dir_all(&dir)?;
-    let mut state = 5u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    let mut symbols = SymbolTable::new();
-    let x = symbols.intern("XYZ");
-    let mut bars = BarBatch::with_capacity(3000);
-    let mut close = 100.0_f64;
-    for day in 0..3000i64 {
-        let open = close;
-        close *= 1.0 + 0.03 * uniform() + 0.0006 * (day as f64 / 250.0).sin();
-        bars.ts
-            .push(1_400_000_000_000_000_000 + day * 86_400_000_000_000);
-        bars.symbol.push(x);
-        bars.open.push(open);
-        bars.high
-            .push(open.max(close) * (1.0 + 0.01 * (uniform() + 0.5)));
-        bars.low
-            .push(open.min(close) * (1.0 - 0.01 * (uniform() + 0.5)));
-        bars.close.push(close);
-        bars.volume.push(1000.0);
-    }
-    write_bars(&dir.join("xyz.parquet"), &bars, &symbols)?;
+    common::daily_walk(
+        &dir.join("xyz.parquet"),
+        "XYZ",
+        3000,
+        1_400_000_000_000_000_000,
+        5,
+        0.01,
+        |day, u| 0.03 * u + 0.0006 * (day as f64 / 250.0).sin(),
+    )?;
     let journal = dir.join("journal");
     if journal.exists() {
         std::fs::remove_dir_all(&journal)?;

@@ -8,35 +8,21 @@
 //!
 //! `cargo run --release --example sweep`
 
-use axon_data::{BarBatch, SymbolTable, write_bars};
 use axon_sweep::{Objective, Param, SweepSpec, run_sweep};
+
+mod common;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let mut state = 11u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    let mut symbols = SymbolTable::new();
-    let x = symbols.intern("XYZ");
-    let mut bars = BarBatch::with_capacity(3000);
-    let mut close = 100.0_f64;
-    for day in 0..3000i64 {
-        let open = close;
-        close *= 1.0 + 0.03 * uniform() + 0.0004 * (day as f64 / 300.0).sin();
-        bars.ts
-            .push(1_400_000_000_000_000_000 + day * 86_400_000_000_000);
-        bars.symbol.push(x);
-        bars.open.push(open);
-        bars.high.push(open.max(close) * 1.005);
-        bars.low.push(open.min(close) * 0.995);
-        bars.close.push(close);
-        bars.volume.push(1000.0);
-    }
-    write_bars(&dir.path().join("xyz.parquet"), &bars, &symbols)?;
+    common::daily_walk(
+        &dir.path().join("xyz.parquet"),
+        "XYZ",
+        3000,
+        1_400_000_000_000_000_000,
+        11,
+        0.005,
+        |day, u| 0.03 * u + 0.0004 * (day as f64 / 300.0).sin(),
+    )?;
     let config = dir.path().join("base.toml");
     std::fs::write(
         &config,

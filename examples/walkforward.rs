@@ -15,9 +15,10 @@
 //! `axon walkforward -c base.toml --param strategy.fast=5:30:5 --param strategy.slow=20:100:20
 //!  --constraint "strategy.fast < strategy.slow" --train 750 --test 250 --out wf/`
 
-use axon_data::{BarBatch, SymbolTable, write_bars};
 use axon_sweep::walkforward::{Span, WalkForwardSpec, run_walkforward};
 use axon_sweep::{Objective, Param, SweepSpec};
+
+mod common;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/walkforward-example");
@@ -25,30 +26,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    let mut state = 23u64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
-    let mut symbols = SymbolTable::new();
-    let x = symbols.intern("XYZ");
-    let mut bars = BarBatch::with_capacity(3000);
-    let mut close = 100.0_f64;
-    for day in 0..3000i64 {
-        let open = close;
-        close *= 1.0 + 0.025 * uniform() + 0.001 * (day as f64 / 200.0).sin();
-        bars.ts
-            .push(1_400_000_000_000_000_000 + day * 86_400_000_000_000);
-        bars.symbol.push(x);
-        bars.open.push(open);
-        bars.high.push(open.max(close) * 1.004);
-        bars.low.push(open.min(close) * 0.996);
-        bars.close.push(close);
-        bars.volume.push(1000.0);
-    }
-    write_bars(&dir.join("xyz.parquet"), &bars, &symbols)?;
+    common::daily_walk(
+        &dir.join("xyz.parquet"),
+        "XYZ",
+        3000,
+        1_400_000_000_000_000_000,
+        23,
+        0.004,
+        |day, u| 0.025 * u + 0.001 * (day as f64 / 200.0).sin(),
+    )?;
     let config = dir.join("base.toml");
     std::fs::write(
         &config,

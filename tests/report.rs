@@ -12,34 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use support::{axon, axon_env, python, run_python, tempdir};
+use support::{axon, axon_env, goog, python, run_python, tempdir};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// backtesting.py's GOOG daily bars, imported to Parquet in `dir`.
-fn goog(dir: &Path) -> PathBuf {
-    let csv = run_python(&[
-        "-c",
-        "import backtesting.test as t, os; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
-    ]);
-    let csv = csv.trim();
-    axon(
-        dir,
-        &[
-            "data",
-            "import-csv",
-            csv,
-            "-o",
-            "goog.parquet",
-            "--symbol",
-            "GOOG",
-            "--quiet",
-        ],
-    )
-    .ok();
-    PathBuf::from(csv)
 }
 
 fn backtest(dir: &Path, data: &str, fill: &str, journal: &str) -> Value {

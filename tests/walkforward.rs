@@ -19,24 +19,7 @@ const SLOW: &str = "20:100:20";
 /// trades left open at the end, as backtesting.py's default).
 fn workspace() -> tempfile::TempDir {
     let dir = tempdir();
-    let csv = run_python(&[
-        "-c",
-        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
-    ]);
-    axon(
-        dir.path(),
-        &[
-            "data",
-            "import-csv",
-            csv.trim(),
-            "-o",
-            "goog.parquet",
-            "--symbol",
-            "GOOG",
-            "--quiet",
-        ],
-    )
-    .ok();
+    support::goog(dir.path());
     std::fs::write(
         dir.path().join("base.toml"),
         "[session]\ncash = 10000.0\n[data]\npath = \"goog.parquet\"\n\

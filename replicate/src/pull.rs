@@ -35,13 +35,12 @@ async fn last(stream: &Stream, subject: &str) -> Result<Option<(u64, Vec<u8>)>, 
     }
 }
 
-/// Reads every message of `subject` up to stream sequence `until`.
-async fn read_until(
+/// Every message of `subject`, in order, from the first; the consumer
+/// recreates itself after an outage (short pulls, so within seconds).
+async fn ordered(
     stream: &Stream,
     subject: &str,
-    until: u64,
-    mut each: impl FnMut(&[u8]) -> Result<(), ReplicateError>,
-) -> Result<(), ReplicateError> {
+) -> Result<async_nats::jetstream::consumer::pull::Ordered, ReplicateError> {
     let nats = |e: String| ReplicateError::Nats(format!("{subject}: {e}"));
     let consumer = stream
         .create_consumer(OrderedConfig {
@@ -52,7 +51,18 @@ async fn read_until(
         })
         .await
         .map_err(|e| nats(e.to_string()))?;
-    let mut messages = consumer.messages().await.map_err(|e| nats(e.to_string()))?;
+    consumer.messages().await.map_err(|e| nats(e.to_string()))
+}
+
+/// Reads every message of `subject` up to stream sequence `until`.
+async fn read_until(
+    stream: &Stream,
+    subject: &str,
+    until: u64,
+    mut each: impl FnMut(&[u8]) -> Result<(), ReplicateError>,
+) -> Result<(), ReplicateError> {
+    let nats = |e: String| ReplicateError::Nats(format!("{subject}: {e}"));
+    let mut messages = ordered(stream, subject).await?;
     while let Some(m) = messages.next().await {
         let m = m.map_err(|e| nats(e.to_string()))?;
         let at = m.info().map_err(|e| nats(e.to_string()))?.stream_sequence;
@@ -171,18 +181,7 @@ pub async fn tail(
 ) -> Result<(), ReplicateError> {
     let js = connect(&target.url).await?;
     let stream = stream(&js, target, false).await?;
-    let subject = wire::records(&target.stream, tag);
-    let nats = |e: String| ReplicateError::Nats(format!("{subject}: {e}"));
-    let consumer = stream
-        .create_consumer(OrderedConfig {
-            filter_subject: subject.clone(),
-            deliver_policy: DeliverPolicy::All,
-            max_expires: Duration::from_secs(4),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| nats(e.to_string()))?;
-    let mut messages = consumer.messages().await.map_err(|e| nats(e.to_string()))?;
+    let mut messages = ordered(&stream, &wire::records(&target.stream, tag)).await?;
     while let Some(m) = messages.next().await {
         let m = match m {
             Ok(m) => m,

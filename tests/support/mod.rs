@@ -104,6 +104,31 @@ pub fn tempdir() -> TempDir {
         .expect("temporary folder")
 }
 
+/// backtesting.py's GOOG daily bars (the CSV shipped with it), imported as
+/// `goog.parquet` (symbol `GOOG`) in `dir`; returns the CSV's path.
+pub fn goog(dir: &Path) -> PathBuf {
+    let csv = run_python(&[
+        "-c",
+        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
+    ]);
+    let csv = csv.trim();
+    axon(
+        dir,
+        &[
+            "data",
+            "import-csv",
+            csv,
+            "-o",
+            "goog.parquet",
+            "--symbol",
+            "GOOG",
+            "--quiet",
+        ],
+    )
+    .ok();
+    PathBuf::from(csv)
+}
+
 /// The project's Python (`scripts/setup-python.sh`), the outside oracle.
 pub fn python() -> PathBuf {
     let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");

@@ -36,6 +36,28 @@ struct Part {
     desk: Desk,
 }
 
+impl Part {
+    /// Hands the trading segment's strategy the session's context, with
+    /// the segment's own models.
+    fn trade(
+        &mut self,
+        ctx: &mut Context<'_>,
+        f: impl FnOnce(&mut dyn Strategy, &mut Context<'_>),
+    ) {
+        let mut live = Context {
+            time_ns: ctx.time_ns,
+            config: ctx.config,
+            portfolio: ctx.portfolio,
+            desk: &mut *ctx.desk,
+            models: &mut self.models,
+            rng: &mut *ctx.rng,
+            out: &mut *ctx.out,
+            dry: false,
+        };
+        f(self.strategy.as_mut(), &mut live);
+    }
+}
+
 /// Where the walk-forward stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -152,17 +174,7 @@ impl Segmented {
         };
         for (k, part) in self.parts.iter_mut().enumerate().skip(first) {
             if trading == Some(k) {
-                let mut live = Context {
-                    time_ns: ctx.time_ns,
-                    config: ctx.config,
-                    portfolio: ctx.portfolio,
-                    desk: &mut *ctx.desk,
-                    models: &mut part.models,
-                    rng: &mut *ctx.rng,
-                    out: &mut *ctx.out,
-                    dry: false,
-                };
-                f(part.strategy.as_mut(), &mut live);
+                part.trade(ctx, &mut f);
             } else if part.warm_from_ns <= time_ns {
                 let mut warming = Context {
                     time_ns: ctx.time_ns,
@@ -202,18 +214,7 @@ impl Strategy for Segmented {
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
         // Fills of a retired segment's close-outs go to no strategy.
         if let Phase::Trading(i) = self.phase {
-            let part = &mut self.parts[i];
-            let mut live = Context {
-                time_ns: ctx.time_ns,
-                config: ctx.config,
-                portfolio: ctx.portfolio,
-                desk: &mut *ctx.desk,
-                models: &mut part.models,
-                rng: &mut *ctx.rng,
-                out: &mut *ctx.out,
-                dry: false,
-            };
-            part.strategy.on_fill(&mut live, fill);
+            self.parts[i].trade(ctx, |s, c| s.on_fill(c, fill));
         }
     }
 
