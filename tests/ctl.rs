@@ -163,3 +163,22 @@ fn an_operator_steers_a_paper_session_and_the_replay_does_the_same() {
     );
     replay_verifies(d, &journal);
 }
+
+#[test]
+fn a_journal_path_too_long_for_a_socket_leaves_the_session_trading() {
+    let m = mock();
+    let long = "j".repeat(120);
+    let dir = session_dir(
+        &config("binance", "paper", "BTCUSDT", &m)
+            .replace("path = \"journal\"", &format!("path = \"{long}\"")),
+    );
+    let d = dir.path();
+    let child = spawn_live(d, &["--max-duration", "2s"]);
+    let (code, logs) = finish(child);
+    assert_eq!(code, 0, "{logs}");
+    assert!(
+        logs.contains("operator control (axon ctl) is not available"),
+        "{logs}"
+    );
+    replay_verifies(d, &d.join(&long));
+}

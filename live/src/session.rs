@@ -131,7 +131,11 @@ pub async fn run(
         )
     });
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Call>(16);
-    let control = control::listen(&plan.session.journal_dir, ctl_tx)?;
+    // Without its control socket (a path too long for one, say) the session
+    // still trades; `axon ctl` then finds no session.
+    let control = control::listen(&plan.session.journal_dir, ctl_tx)
+        .inspect_err(|e| tracing::warn!(error = %e, "operator control (axon ctl) is not available"))
+        .ok();
 
     let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
     let (stop_tx, stop_rx) = watch::channel(false);
