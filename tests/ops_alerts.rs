@@ -41,6 +41,8 @@ const METRICS: &[(&str, &str)] = &[
     ("axon_build_info", "gauge"),
     ("axon_operation_latency_seconds", "histogram"),
     ("trading_order_quantity_total", "counter"),
+    ("journal_replication_lag_records", "gauge"),
+    ("journal_replication_lag_seconds", "gauge"),
 ];
 
 fn root() -> PathBuf {
