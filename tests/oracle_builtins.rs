@@ -36,7 +36,7 @@
 //! Needs the project's Python environment (`scripts/setup-python.sh`);
 //! fails, never skips, without it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -44,17 +44,6 @@ mod support;
 use support::{axon, exact, run_python};
 
 const CASH: f64 = 10_000.0;
-
-/// The GOOG CSV shipped with backtesting.py.
-fn goog() -> PathBuf {
-    let path = run_python(&[
-        "-c",
-        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
-    ]);
-    let path = PathBuf::from(path.trim());
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
 
 /// One trade; `exit` is `None` for backtesting.py's trade left open.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,21 +121,8 @@ fn run_oracle(csv: &Path, s: &Settings) -> Oracle {
 }
 
 /// AXON's trades and final equity for the same settings.
-fn run_axon(csv: &Path, s: &Settings, dir: &Path) -> (Vec<Trade>, f64) {
-    axon(
-        dir,
-        &[
-            "data",
-            "import-csv",
-            &csv.display().to_string(),
-            "-o",
-            "goog.parquet",
-            "--symbol",
-            "GOOG",
-            "--quiet",
-        ],
-    )
-    .ok();
+fn run_axon(s: &Settings, dir: &Path) -> (Vec<Trade>, f64) {
+    support::goog(dir);
     let keys: String = s.keys.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
     let config = format!(
         "[session]\ncash = {CASH:?}\n[data]\npath = \"goog.parquet\"\n\
@@ -200,9 +176,9 @@ fn run_axon(csv: &Path, s: &Settings, dir: &Path) -> (Vec<Trade>, f64) {
 /// Runs both sides and compares them trade for trade.
 fn compare(s: &Settings) {
     let dir = support::tempdir();
-    let csv = goog();
+    let csv = support::goog_csv();
     let py = run_oracle(&csv, s);
-    let (ax, equity) = run_axon(&csv, s, dir.path());
+    let (ax, equity) = run_axon(s, dir.path());
     assert!(
         py.trades.len() >= 10,
         "{}: backtesting.py trades only {} times on GOOG",

@@ -24,15 +24,6 @@ use serde_json::Value;
 mod support;
 use support::{Run, axon_env, exact, python, run_python, tempdir};
 
-/// The GOOG CSV shipped with backtesting.py.
-fn goog() -> PathBuf {
-    let path = run_python(&[
-        "-c",
-        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
-    ]);
-    PathBuf::from(path.trim())
-}
-
 fn strategies() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/py_strategies")
 }
@@ -46,21 +37,7 @@ fn axon(dir: &Path, args: &[&str]) -> Run {
 /// `strategies/`.
 fn workspace() -> tempfile::TempDir {
     let dir = tempdir();
-    let csv = goog();
-    axon(
-        dir.path(),
-        &[
-            "data",
-            "import-csv",
-            &csv.display().to_string(),
-            "-o",
-            "goog.parquet",
-            "--symbol",
-            "GOOG",
-            "--quiet",
-        ],
-    )
-    .ok();
+    support::goog(dir.path());
     let to = dir.path().join("strategies");
     std::fs::create_dir(&to).expect("strategies folder");
     for entry in std::fs::read_dir(strategies()).expect("tests/oracle/py_strategies") {
@@ -141,7 +118,7 @@ fn compare_with_backtesting_py(file: &str, class: &str) {
             .join("tests/oracle/py_strategy_backtesting.py")
             .display()
             .to_string(),
-        &goog().display().to_string(),
+        &support::goog_csv().display().to_string(),
         &strategies().join(file).display().to_string(),
         class,
     ]);

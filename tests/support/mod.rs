@@ -107,11 +107,8 @@ pub fn tempdir() -> TempDir {
 /// backtesting.py's GOOG daily bars (the CSV shipped with it), imported as
 /// `goog.parquet` (symbol `GOOG`) in `dir`; returns the CSV's path.
 pub fn goog(dir: &Path) -> PathBuf {
-    let csv = run_python(&[
-        "-c",
-        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
-    ]);
-    let csv = csv.trim();
+    let path = goog_csv();
+    let csv = path.to_str().expect("a UTF-8 path");
     axon(
         dir,
         &[
@@ -126,7 +123,18 @@ pub fn goog(dir: &Path) -> PathBuf {
         ],
     )
     .ok();
-    PathBuf::from(csv)
+    path
+}
+
+/// The GOOG daily bars CSV shipped with backtesting.py.
+pub fn goog_csv() -> PathBuf {
+    let path = run_python(&[
+        "-c",
+        "import os, backtesting.test as t; print(os.path.join(os.path.dirname(t.__file__), 'GOOG.csv'))",
+    ]);
+    let path = PathBuf::from(path.trim());
+    assert!(path.exists(), "{} is missing", path.display());
+    path
 }
 
 /// The project's Python (`scripts/setup-python.sh`), the outside oracle.
