@@ -657,6 +657,11 @@ impl Live {
             .count() as u64;
     }
 
+    /// The sequence number of the input just stepped (its outputs follow it).
+    fn last_input_seq(&self) -> u64 {
+        self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64
+    }
+
     /// Journals and steps one input, then hands the engine's orders and
     /// cancels to the venue: booked in step, or sent by request.
     fn submit(&mut self, t: i64, input: Input) -> Result<(), LiveError> {
@@ -667,8 +672,7 @@ impl Live {
         if self.fault.is_none()
             && let Some(why) = self.seq.engine().strategy_fault()
         {
-            let seq = self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64;
-            self.fault = Some(format!("{why} (at seq {seq})"));
+            self.fault = Some(format!("{why} (at seq {})", self.last_input_seq()));
         }
         self.count(&input);
         if let Some(m) = &mut self.metrics {

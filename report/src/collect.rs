@@ -11,26 +11,10 @@ use axon_engine::calendar::day_number;
 use axon_engine::event::{SessionStart, kind};
 use axon_engine::{Input, Summary, Trade};
 use axon_journal::JournalReader;
-use axon_replay::{ReplayError, Replayer};
-use serde::Serialize;
+use axon_replay::{ReplayError, Replayer, SwapEntry};
 
 use crate::downsample::{Candles, Grid, MinMaxLine, Point};
 use crate::error::ReportError;
-
-/// A model the session loaded.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelEntry {
-    /// Journal record.
-    pub seq: u64,
-    /// Ensemble slot.
-    pub slot: u16,
-    /// Slot version.
-    pub version: u32,
-    /// Backend.
-    pub backend: String,
-    /// SHA-256 of the model bytes, hex.
-    pub sha256: String,
-}
 
 /// Everything the report is drawn from.
 #[derive(Debug)]
@@ -59,8 +43,9 @@ pub struct RunData {
     pub summary: Summary,
     /// Last equity of each UTC day: `(day number, equity)`.
     pub days: Vec<(i64, f64)>,
-    /// Models loaded, in journal order.
-    pub models: Vec<ModelEntry>,
+    /// Models loaded, in journal order (each one the replay loaded, so
+    /// its bytes are in the store).
+    pub models: Vec<SwapEntry>,
     /// Symbols by instrument id: the configuration's, then those the
     /// journal declared.
     pub symbols: Vec<String>,
@@ -152,12 +137,11 @@ pub fn collect(dir: &Path) -> Result<RunData, ReportError> {
             Some(Input::Bar(b)) => (b.instrument, [b.open, b.high, b.low, b.close]),
             Some(Input::Tick(t)) => (t.instrument, [t.mid(); 4]),
             Some(Input::ModelSwap(s)) => {
-                models.push(ModelEntry {
+                models.push(SwapEntry {
                     seq: step.record.seq,
-                    slot: s.slot,
-                    version: s.version,
-                    backend: s.backend.clone(),
-                    sha256: hex::encode(s.sha256),
+                    time_ns,
+                    swap: s.clone(),
+                    in_store: true,
                 });
                 continue;
             }

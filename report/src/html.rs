@@ -223,11 +223,15 @@ fn identity(run: &RunData, journal: &str) -> Vec<(String, String)> {
         ));
     }
     for m in &run.models {
+        let s = &m.swap;
         rows.push((
-            format!("model slot {}", m.slot),
+            format!("model slot {}", s.slot),
             format!(
                 "v{} {} sha256 {} (seq {})",
-                m.version, m.backend, m.sha256, m.seq
+                s.version,
+                s.backend,
+                hex::encode(s.sha256),
+                m.seq
             ),
         ));
     }

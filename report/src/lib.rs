@@ -25,7 +25,7 @@ mod pdf;
 use std::path::Path;
 
 pub use analytics::{RollingSharpe, YearRow, monthly_returns, rolling_sharpe};
-pub use collect::{ModelEntry, RunData, collect};
+pub use collect::{RunData, collect};
 pub use error::ReportError;
 pub use html::{CHARTS_VERSION, MAX_MARKED_TRADES, MAX_TRADE_ROWS, render};
 pub use pdf::{find_chromium, print_pdf};

@@ -68,8 +68,7 @@ impl Live {
         };
         let t = self.time(now_ns());
         self.submit(t, input)?;
-        let seq = self.seq.log().next_seq() - 1 - self.seq.outputs().len() as u64;
-        Ok(json!({"ok": true, "seq": seq}))
+        Ok(json!({"ok": true, "seq": self.last_input_seq()}))
     }
 
     fn check_weights(&self, weights: &[f64]) -> Result<(), String> {
