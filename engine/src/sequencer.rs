@@ -124,10 +124,23 @@ impl<L: EventLog> Sequencer<L> {
     /// and returns them.
     #[inline]
     pub fn submit(&mut self, time_ns: i64, input: &Input) -> Result<&[Output], L::Error> {
+        self.submit_marked(time_ns, input, || {})
+    }
+
+    /// [`Sequencer::submit`], calling `journaled` once the input is appended
+    /// and before the engine sees it (latency measurement of live sessions).
+    #[inline]
+    pub fn submit_marked(
+        &mut self,
+        time_ns: i64,
+        input: &Input,
+        journaled: impl FnOnce(),
+    ) -> Result<&[Output], L::Error> {
         self.log
             .append(time_ns, input.kind(), EVENT_VERSION, &mut |buf| {
                 input.encode(buf)
             })?;
+        journaled();
         self.outputs.clear();
         self.engine.step(time_ns, input, &mut self.outputs);
         for o in &self.outputs {

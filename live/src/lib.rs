@@ -13,6 +13,7 @@
 
 pub mod control;
 mod error;
+mod latency;
 mod models;
 mod orders;
 mod reconcile;
@@ -26,6 +27,7 @@ use axon_config::LivePlan;
 use axon_metrics::MetricsCollector;
 
 pub use error::LiveError;
+pub use latency::{LatencyReport, Stage};
 pub use session::{LiveReport, run};
 
 /// A future that resolves on SIGINT or SIGTERM. The handlers are
@@ -66,8 +68,7 @@ pub fn run_blocking(
     max_duration: Option<Duration>,
     metrics: Option<MetricsCollector>,
 ) -> Result<LiveReport, LiveError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(LiveError::Runtime)?;

@@ -8,32 +8,32 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axon_adapters::exchange::client_id::client_order_id;
-use axon_adapters::exchange::request::{self, Order};
-use axon_adapters::exchange::venue::{
-    OrderStatus, OrderUpdate, Placed, Stamped, UpdateKind, VenueError, VenueEvent, now_ns,
-};
+use axon_adapters::exchange::venue::{OrderUpdate, Stamped, UpdateKind, VenueEvent, now_ns};
 use axon_adapters::{Account, PaperVenue, Venue};
 use axon_config::{LivePlan, Mode};
-use axon_engine::event::{OrderIntent, OrderType, Quantity, Reconcile};
-use axon_engine::market::{Side, Tick};
+use axon_engine::event::Reconcile;
+use axon_engine::market::Tick;
 use axon_engine::{Input, Output, Sequencer};
 use axon_inference::ModelRegistry;
 use axon_journal::Journal;
 use axon_metrics::MetricsCollector;
 use axon_replay::RunMetrics;
 use axon_replicate::Replicator;
-use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::control::{self, Call};
 use crate::error::LiveError;
+use crate::latency::{Latency, LatencyReport};
 use crate::models;
 use crate::orders::Tracker;
 use crate::sizing;
 use crate::start;
 
 mod operate;
+mod requests;
+
+use requests::{lookup, venue_order};
 
 /// How long a stopping session waits for its replica to catch up.
 const REPLICATION_DRAIN: Duration = Duration::from_secs(30);
@@ -41,6 +41,9 @@ const REPLICATION_DRAIN: Duration = Duration::from_secs(30);
 const DRAIN: Duration = Duration::from_secs(10);
 /// How long after an unknown outcome the order is looked up again.
 const RECHECK: Duration = Duration::from_secs(2);
+/// Venue events waiting for the session loop; when full, the socket
+/// readers wait (backpressure) rather than drop anything.
+const EVENT_QUEUE: usize = 8192;
 
 /// What a session did.
 #[derive(Debug)]
@@ -66,6 +69,8 @@ pub struct LiveReport {
     /// Records the replica had not acknowledged when the session ended
     /// (`None`: no replication).
     pub replication_lag: Option<u64>,
+    /// Tick-to-order latency by stage, and the event queue's high mark.
+    pub latency: Option<LatencyReport>,
 }
 
 struct Live {
@@ -87,6 +92,11 @@ struct Live {
     report: LiveReport,
     /// The journal's replication to NATS JetStream, if configured.
     replication: Option<Replicator>,
+    latency: Latency,
+    /// The receive time of the tick being stepped, while it is.
+    stamp: Option<i64>,
+    /// An order request was spawned since the loop last yielded.
+    placing: bool,
 }
 
 /// Runs a session until `shutdown` resolves, `max_duration` passes or a
@@ -137,7 +147,7 @@ pub async fn run(
         .inspect_err(|e| tracing::warn!(error = %e, "operator control (axon ctl) is not available"))
         .ok();
 
-    let (tx, mut rx) = mpsc::channel::<Stamped>(8192);
+    let (tx, mut rx) = mpsc::channel::<Stamped>(EVENT_QUEUE);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut streams = vec![venue.clone().spawn_market(tx.clone(), stop_rx.clone())];
     streams.extend(venue.clone().spawn_user(tx.clone(), stop_rx.clone()));
@@ -163,6 +173,7 @@ pub async fn run(
             }
             msg = rx.recv() => match msg {
                 Some(s) => {
+                    live.latency.queued(rx.len());
                     if let VenueEvent::StreamLost { stream, reason } = &s.event {
                         lost = Some(format!("{} {stream} stream lost: {reason}", plan.venue.name()));
                         break "stream lost".to_string();
@@ -170,6 +181,11 @@ pub async fn run(
                     live.on_event(s)?;
                     if live.fault.is_some() {
                         break "strategy failed".to_string();
+                    }
+                    if std::mem::take(&mut live.placing) {
+                        // The order requests just spawned go out before
+                        // the next event is taken.
+                        tokio::task::yield_now().await;
                     }
                 }
                 None => break "streams ended".to_string(),
@@ -258,6 +274,9 @@ impl Live {
             collector,
             streams_up: std::collections::BTreeMap::new(),
             replication: None,
+            latency: Latency::new(EVENT_QUEUE),
+            stamp: None,
+            placing: false,
             report: LiveReport {
                 venue: plan.venue.name(),
                 mode: plan.mode,
@@ -275,6 +294,7 @@ impl Live {
                 resumed,
                 session: opened.tag.clone(),
                 replication_lag: None,
+                latency: None,
             },
         };
         Ok((live, first_reconcile, registry))
@@ -364,6 +384,7 @@ impl Live {
         self.refresh_metrics();
         let stats = self.venue.stats();
         let equity = self.seq.engine().portfolio().equity();
+        self.report.latency = Some(self.latency.report());
         let Live {
             seq,
             mut report,
@@ -405,98 +426,6 @@ fn open_venue(plan: &LivePlan) -> Result<Arc<dyn Venue>, LiveError> {
         )),
         Mode::Testnet | Mode::Production => exchange,
     })
-}
-
-/// The request for an engine order.
-fn venue_order(intent: &OrderIntent, symbols: &[String], tag: &str) -> Result<Order, String> {
-    let symbol = symbols
-        .get(intent.instrument as usize)
-        .ok_or_else(|| format!("instrument {} is not traded here", intent.instrument))?;
-    let units = match intent.quantity {
-        Quantity::Units(u) => u,
-        Quantity::EquityFraction(_) => {
-            return Err("an equity-fraction order has no quantity to send".into());
-        }
-    };
-    let dec = |v: f64, what: &str| {
-        // f64's Display is the shortest text that reads back the same.
-        v.to_string()
-            .parse::<Decimal>()
-            .map_err(|e| format!("{what} {v}: {e}"))
-    };
-    let (order_type, price) = match intent.order_type {
-        OrderType::Market | OrderType::MarketOnClose => {
-            (request::OrderType::Market, intent.reference_price)
-        }
-        OrderType::Limit(p) => (request::OrderType::Limit, p),
-        // Venues' stop orders differ (trigger price sources, OKX's algo
-        // orders); until they are mapped, a stop is refused here and the
-        // refusal journaled. Paper sessions fill them in the simulator.
-        OrderType::Stop(_) | OrderType::StopLimit { .. } => {
-            return Err(format!(
-                "{:?} orders are not sent to a venue; they fill in paper and backtest sessions",
-                intent.order_type
-            ));
-        }
-    };
-    Ok(Order {
-        symbol: symbol.clone(),
-        side: match intent.side {
-            Side::Buy => request::Side::Buy,
-            Side::Sell => request::Side::Sell,
-        },
-        order_type,
-        price: Some(dec(price, "price")?),
-        quantity: dec(units, "quantity")?,
-        by_quote: false,
-        client_order_id: client_order_id(tag, intent.client_id),
-        self_trade_prevention: None,
-        iceberg_quantity: None,
-    })
-}
-
-/// Looks an order up and reports what the venue knows of it: its
-/// executions one by one from its trade list, so that those the session
-/// missed (a stream gap, a restart) are counted with the commission the
-/// venue charged, and those already counted add nothing.
-async fn lookup(venue: Arc<dyn Venue>, symbol: String, id: String) -> Vec<Stamped> {
-    let update = |kind, venue_order_id: &str| Stamped {
-        recv_ns: now_ns(),
-        event: VenueEvent::Order(OrderUpdate {
-            client_order_id: id.clone(),
-            venue_order_id: venue_order_id.to_string(),
-            kind,
-        }),
-    };
-    match venue.query_order(&symbol, &id).await {
-        Ok(Some(o)) => {
-            let mut out = vec![update(UpdateKind::New, &o.venue_order_id)];
-            let trades = venue.order_trades(&o).await.unwrap_or_else(|e| {
-                tracing::warn!(client_order_id = %id, error = %e, "order trades lookup failed: its executions count without commission");
-                Vec::new()
-            });
-            for kind in o.executions(&trades) {
-                out.push(update(kind, &o.venue_order_id));
-            }
-            match o.status {
-                OrderStatus::Canceled => out.push(update(UpdateKind::Canceled, &o.venue_order_id)),
-                OrderStatus::Rejected | OrderStatus::Expired => out.push(update(
-                    UpdateKind::Rejected(format!("{:?} at the venue", o.status)),
-                    &o.venue_order_id,
-                )),
-                _ => {}
-            }
-            out
-        }
-        Ok(None) => vec![update(
-            UpdateKind::Rejected("the venue has no such order".into()),
-            "",
-        )],
-        Err(e) => {
-            tracing::warn!(client_order_id = %id, error = %e, "order lookup failed");
-            Vec::new()
-        }
-    }
 }
 
 impl Live {
@@ -572,10 +501,11 @@ impl Live {
                 if self.stopping {
                     return Ok(());
                 }
+                self.latency.dequeued(s.recv_ns);
                 if let Some(m) = &self.collector {
                     m.record_market_data_received(self.report.venue, t as f64 / 1e9);
                 }
-                self.tick(t, tick)?;
+                self.tick(s.recv_ns, t, tick)?;
             }
             VenueEvent::Order(u) => {
                 for input in self.tracker.inputs(&u) {
@@ -614,20 +544,7 @@ impl Live {
         Ok(())
     }
 
-    fn spawn_lookup(&mut self, client_id: u64, after: Duration) {
-        let Some(t) = self.tracker.get(client_id) else {
-            return;
-        };
-        let symbol = self.symbols[t.instrument as usize].clone();
-        let id = client_order_id(&self.tag, client_id);
-        let venue = self.venue.clone();
-        self.tasks.spawn(async move {
-            tokio::time::sleep(after).await;
-            lookup(venue, symbol, id).await
-        });
-    }
-
-    fn tick(&mut self, t: i64, tick: Tick) -> Result<(), LiveError> {
+    fn tick(&mut self, recv_ns: i64, t: i64, tick: Tick) -> Result<(), LiveError> {
         self.report.ticks += 1;
         // A venue that fills in step (paper) fills what is due before the
         // tick, as in a backtest, each fill stepped before the next is
@@ -635,6 +552,7 @@ impl Live {
         while let Some(ev) = self.venue.before_tick(&tick, self.seq.engine().portfolio()) {
             self.submit(t, ev)?;
         }
+        self.stamp = Some(recv_ns);
         self.submit(t, Input::Tick(tick))?;
         self.venue.after_tick(&tick);
         while let Some(ev) = self.venue.immediate(self.seq.engine().portfolio()) {
@@ -665,7 +583,18 @@ impl Live {
     /// Journals and steps one input, then hands the engine's orders and
     /// cancels to the venue: booked in step, or sent by request.
     fn submit(&mut self, t: i64, input: Input) -> Result<(), LiveError> {
-        self.seq.submit(t, &input)?;
+        // Only the tick itself is timed, not the inputs its outputs cause.
+        let stamp = self.stamp.take();
+        match stamp {
+            Some(recv_ns) => {
+                let mut journaled = 0;
+                self.seq.submit_marked(t, &input, || journaled = now_ns())?;
+                self.latency.tick(recv_ns, journaled);
+            }
+            None => {
+                self.seq.submit(t, &input)?;
+            }
+        }
         if let Some(r) = &self.replication {
             r.written(self.seq.log().next_seq());
         }
@@ -699,7 +628,10 @@ impl Live {
                         continue;
                     }
                     match venue_order(&intent, &self.symbols, &self.tag) {
-                        Ok(order) => self.spawn_place(order),
+                        Ok(order) => {
+                            let clock = stamp.map(|r| self.latency.order_clock(r));
+                            self.spawn_place(order, clock);
+                        }
                         Err(reason) => refused.push((intent.client_id, reason)),
                     }
                 }
@@ -718,71 +650,6 @@ impl Live {
             }
         }
         Ok(())
-    }
-
-    fn spawn_place(&mut self, order: Order) {
-        let venue = self.venue.clone();
-        self.tasks.spawn(async move {
-            let id = order.client_order_id.clone();
-            let answer = venue.place_order(&order).await;
-            let recv_ns = now_ns();
-            let (kind, venue_order_id) = match answer {
-                Ok(Placed::Accepted { venue_order_id }) => (UpdateKind::New, venue_order_id),
-                Ok(Placed::Rejected { reason }) => (UpdateKind::Rejected(reason), String::new()),
-                Err(e @ VenueError::Unknown { .. }) | Err(e @ VenueError::Transport { .. }) => {
-                    // Not known either way: look again later, never resend blindly.
-                    tracing::error!(client_order_id = %id, error = %e, "order outcome unknown");
-                    tokio::time::sleep(RECHECK).await;
-                    return lookup(venue, order.symbol, id).await;
-                }
-                Err(VenueError::Closed { .. }) => (
-                    UpdateKind::Rejected("session stopping: not sent".into()),
-                    String::new(),
-                ),
-                Err(e) => (
-                    UpdateKind::Rejected(format!("not placed: {e}")),
-                    String::new(),
-                ),
-            };
-            vec![Stamped {
-                recv_ns,
-                event: VenueEvent::Order(OrderUpdate {
-                    client_order_id: id,
-                    venue_order_id,
-                    kind,
-                }),
-            }]
-        });
-    }
-
-    fn spawn_cancel(&mut self, client_id: u64) {
-        let Some(t) = self.tracker.get(client_id) else {
-            return;
-        };
-        if t.done {
-            return;
-        }
-        let symbol = self.symbols[t.instrument as usize].clone();
-        let id = client_order_id(&self.tag, client_id);
-        let venue = self.venue.clone();
-        self.tasks.spawn(async move {
-            match venue.cancel_order(&symbol, &id).await {
-                Ok(true) => vec![Stamped {
-                    recv_ns: now_ns(),
-                    event: VenueEvent::Order(OrderUpdate {
-                        client_order_id: id,
-                        venue_order_id: String::new(),
-                        kind: UpdateKind::Canceled,
-                    }),
-                }],
-                // Not open any more: its fate is whatever the venue says.
-                Ok(false) => lookup(venue, symbol, id).await,
-                Err(e) => {
-                    tracing::warn!(client_order_id = %id, error = %e, "cancel failed");
-                    Vec::new()
-                }
-            }
-        });
     }
 
     fn refresh_metrics(&mut self) {

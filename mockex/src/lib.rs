@@ -17,6 +17,7 @@
 
 mod binance;
 mod faults;
+mod load;
 mod market;
 mod matching;
 mod okx;
@@ -94,6 +95,40 @@ pub struct MockConfig {
     pub fee_asset: FeeAsset,
     /// Initial balances per asset; each venue has its own account holding them.
     pub balances: Vec<(String, f64)>,
+    /// Load mode: market data at a set rate instead of one tick per
+    /// `tick_interval_ms`.
+    pub load: Option<Load>,
+    /// Binance's published `ORDERS` limit per 10 s (clients pace to it).
+    pub order_limit_10s: u64,
+}
+
+/// Load mode: `rate` market data events per second, spread round-robin
+/// over the symbols in 1 ms batches, from the first websocket connection
+/// on, for `duration` (or until stopped).
+///
+/// An event is a book change (pushed as `bookTicker`, a `depth` diff, and
+/// OKX `tickers`/`bbo-tbt`/`books5`) or a trade (`aggTrade`, `trade`, OKX
+/// `trades`): one in six events is a trade. A client subscribed to
+/// `bookTicker` and `aggTrade` of every symbol receives `rate` messages a
+/// second. Resting orders are matched after every batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    pub rate: u64,
+    pub duration: Option<std::time::Duration>,
+}
+
+/// Market data counters (see [`MockExchange::md_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct MdStats {
+    /// Events published (book changes and trades).
+    pub published: u64,
+    /// Messages written to Binance market data sockets.
+    pub sent: u64,
+    /// Events a Binance socket with market data subscriptions fell too far
+    /// behind to receive (the client read too slowly): skipped, never sent.
+    pub dropped: u64,
+    /// Milliseconds from the first connection to the last load batch.
+    pub load_ms: u64,
 }
 
 impl Default for MockConfig {
@@ -113,6 +148,8 @@ impl Default for MockConfig {
             taker_fee_rate: 0.001,
             fee_asset: FeeAsset::Quote,
             balances: vec![("USDT".into(), 100_000.0), ("BTC".into(), 1.0)],
+            load: None,
+            order_limit_10s: 100,
         }
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use crate::faults::{Ctrl, Fault, rest_faults};
 use crate::state::Shared;
-use crate::{MockConfig, MockOrder, binance, okx};
+use crate::{MdStats, MockConfig, MockOrder, binance, okx};
 
 /// How long stopping waits for socket tasks before dropping them.
 const STOP_GRACE: Duration = Duration::from_millis(200);
@@ -131,6 +131,17 @@ impl MockExchange {
         self.shared.connections.load(Ordering::Relaxed)
     }
 
+    /// Market data published, sent and dropped so far.
+    pub fn md_stats(&self) -> MdStats {
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        MdStats {
+            published: get(&self.shared.md_published),
+            sent: get(&self.shared.md_sent),
+            dropped: get(&self.shared.md_dropped),
+            load_ms: get(&self.shared.load_ms),
+        }
+    }
+
     /// Moves a symbol's best bid to `price` (ask one tick above); the random
     /// walk continues from there. Unknown symbols are ignored.
     pub fn set_price(&self, symbol_binance_name: &str, price: f64) {
@@ -170,6 +181,9 @@ fn validate(cfg: &MockConfig) -> std::io::Result<()> {
     if cfg.tick_interval_ms == 0 || cfg.ping_interval_ms == 0 {
         return bad("tick and ping intervals must be positive");
     }
+    if cfg.load.as_ref().is_some_and(|l| l.rate == 0) {
+        return bad("the load rate must be positive");
+    }
     if let crate::FeeAsset::Other { price, .. } = &cfg.fee_asset
         && !(*price > 0.0 && price.is_finite())
     {
@@ -201,7 +215,10 @@ async fn serve(shared: Arc<Shared>, listener: TcpListener, stopped: oneshot::Rec
             return;
         }
     };
-    let ticker = tokio::spawn(tick_loop(shared.clone()));
+    let ticker = match shared.cfg.load.clone() {
+        Some(load) => tokio::spawn(crate::load::run(shared.clone(), load)),
+        None => tokio::spawn(tick_loop(shared.clone())),
+    };
     let app = router(shared);
     tokio::select! {
         r = axum::serve(listener, app) => {

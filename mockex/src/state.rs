@@ -1,7 +1,7 @@
 //! State shared by the HTTP handlers, the socket tasks and the ticker.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rand::SeedableRng;
@@ -21,11 +21,18 @@ const CHANNEL_CAPACITY: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub cfg: MockConfig,
+    /// Each symbol's Binance name, in symbol order.
+    pub binance_names: Vec<String>,
     state: Mutex<State>,
     faults: Mutex<FaultQueue>,
     pub placements: AtomicU64,
     pub pongs: AtomicU64,
     pub connections: AtomicU64,
+    /// Market data events published, messages sent, events dropped.
+    pub md_published: AtomicU64,
+    pub md_sent: AtomicU64,
+    pub md_dropped: AtomicU64,
+    pub load_ms: AtomicU64,
     pub md_tx: broadcast::Sender<MdEvent>,
     pub ctrl_tx: broadcast::Sender<Ctrl>,
 }
@@ -91,12 +98,17 @@ impl Shared {
             id_rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x05ee_d1d5),
         };
         Self {
+            binance_names: cfg.symbols.iter().map(|s| s.binance_name()).collect(),
             cfg,
             state: Mutex::new(state),
             faults: Mutex::new(FaultQueue::default()),
             placements: AtomicU64::new(0),
             pongs: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            md_published: AtomicU64::new(0),
+            md_sent: AtomicU64::new(0),
+            md_dropped: AtomicU64::new(0),
+            load_ms: AtomicU64::new(0),
             md_tx: broadcast::channel(CHANNEL_CAPACITY).0,
             ctrl_tx: broadcast::channel(16).0,
         }
@@ -125,15 +137,43 @@ impl Shared {
         let mut st = self.lock();
         for i in 0..st.markets.len() {
             if !stale {
-                let (tick, trade) = st.markets[i].step(i, ts);
-                // No subscribers is fine: nothing is listening yet.
-                let _ = self.md_tx.send(MdEvent::Tick(tick.into()));
-                if let Some(trade) = trade {
-                    let _ = self.md_tx.send(MdEvent::Trade(trade.into()));
-                }
+                self.publish(&mut st, i, ts);
             }
             st.match_resting(i, ts);
         }
+    }
+
+    /// Load mode: publishes at least `events` market data events, one
+    /// symbol after another from `*next`, then matches resting orders.
+    /// Returns how many were published.
+    pub(crate) fn burst(&self, next: &mut usize, events: u64) -> u64 {
+        let ts = now_ms();
+        let mut st = self.lock();
+        let n = st.markets.len();
+        let mut published = 0;
+        while published < events {
+            published += self.publish(&mut st, *next % n, ts);
+            *next = (*next + 1) % n;
+        }
+        for i in 0..n {
+            st.match_resting(i, ts);
+        }
+        published
+    }
+
+    /// Steps symbol `i`'s walk and broadcasts its book change and trade, if
+    /// any; returns the number of events.
+    fn publish(&self, st: &mut State, i: usize, ts: u64) -> u64 {
+        let (tick, trade) = st.markets[i].step(i, ts);
+        // No subscribers is fine: nothing is listening yet.
+        let _ = self.md_tx.send(MdEvent::Tick(tick.into()));
+        let mut events = 1;
+        if let Some(trade) = trade {
+            let _ = self.md_tx.send(MdEvent::Trade(trade.into()));
+            events += 1;
+        }
+        self.md_published.fetch_add(events, Ordering::Relaxed);
+        events
     }
 
     /// Symbol index by Binance name (case-insensitive, as streams are lowercase).

@@ -81,6 +81,7 @@ fn summary(r: &LiveReport, journal: &Path) -> serde_json::Value {
         "resumed": r.resumed,
         "session": r.session,
         "replication_lag_records": r.replication_lag,
+        "latency": r.latency,
         "journal": journal.display().to_string(),
     })
 }
@@ -117,8 +118,25 @@ fn print(r: &LiveReport, journal: &Path) {
             ),
             ("head hash", r.head_hash.clone()),
             ("session", r.session.clone()),
+            ("tick → order sent", tick_to_order(r)),
         ],
     );
+}
+
+/// `p50 / p99 / p99.9` of the tick-to-order-sent stage, or why there is none.
+fn tick_to_order(r: &LiveReport) -> String {
+    let sent = r
+        .latency
+        .as_ref()
+        .and_then(|l| l.stages.iter().find(|s| s.stage == "order_sent"));
+    match sent {
+        Some(s) if s.count > 0 => format!(
+            "p50 {:.0} µs, p99 {:.0} µs, p99.9 {:.0} µs ({} orders)",
+            s.p50_us, s.p99_us, s.p999_us, s.count
+        ),
+        // Paper sessions fill in step: nothing is sent.
+        _ => "no order sent to a venue".into(),
+    }
 }
 
 #[cfg(test)]

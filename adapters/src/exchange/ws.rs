@@ -312,10 +312,16 @@ where
         Some(Ok(Message::Text(text))) => {
             let recv_ns = now_ns();
             let flow = handler(text.as_str(), events);
+            let sent = !events.is_empty();
             for event in events.drain(..) {
                 if tx.send(Stamped { recv_ns, event }).await.is_err() {
                     return Some(End::Stopped);
                 }
+            }
+            if sent {
+                // Lets the session loop, woken onto this worker, take the
+                // event now instead of after the rest of a burst is decoded.
+                tokio::task::yield_now().await;
             }
             match flow {
                 Flow::Continue => None,

@@ -180,6 +180,10 @@ impl Live {
                 "lag_records": journal.next_seq().saturating_sub(journal.durable_seq()),
             },
             "replication": replication,
+            "event_queue": {
+                "depth": self.latency.queue().0,
+                "max": self.latency.queue().1,
+            },
             "ticks": self.report.ticks,
             "orders": self.report.orders,
             "fills": self.report.fills,

@@ -196,6 +196,8 @@ fn levels(v: &[Level]) -> Vec<[String; 2]> {
     v.iter().map(|&(p, q)| [b8(p), b8(q)]).collect()
 }
 
+/// The reference for [`book_ticker_text`].
+#[cfg(test)]
 pub(crate) fn book_ticker(name: &str, t: &TickData) -> Value {
     json!({
         "u": t.last_id,
@@ -205,6 +207,37 @@ pub(crate) fn book_ticker(name: &str, t: &TickData) -> Value {
         "a": b8(t.asks[0].0),
         "A": b8(t.asks[0].1),
     })
+}
+
+/// `book_ticker` as text, written straight into `out`: under load the
+/// mock writes 100k of these a second and must not be what limits a test.
+pub(crate) fn book_ticker_text(out: &mut String, name: &str, t: &TickData) {
+    use std::fmt::Write;
+    let (b, a) = (t.bids[0], t.asks[0]);
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        r#"{{"u":{},"s":"{name}","b":"{:.8}","B":"{:.8}","a":"{:.8}","A":"{:.8}"}}"#,
+        t.last_id,
+        b.0 + 0.0,
+        b.1 + 0.0,
+        a.0 + 0.0,
+        a.1 + 0.0
+    );
+}
+
+/// `agg_trade` as text (see [`book_ticker_text`]).
+pub(crate) fn agg_trade_text(out: &mut String, name: &str, t: &TradeData) {
+    use std::fmt::Write;
+    let _ = write!(
+        out,
+        r#"{{"e":"aggTrade","E":{ts},"s":"{name}","a":{id},"p":"{:.8}","q":"{:.8}","f":{id},"l":{id},"T":{ts},"m":{},"M":true}}"#,
+        t.px + 0.0,
+        t.qty + 0.0,
+        t.buyer_maker,
+        ts = t.ts,
+        id = t.id,
+    );
 }
 
 pub(crate) fn depth_update(name: &str, t: &TickData) -> Value {
@@ -223,6 +256,8 @@ pub(crate) fn depth_snapshot(last_id: u64, bids: &[Level], asks: &[Level]) -> Va
     json!({"lastUpdateId": last_id, "bids": levels(bids), "asks": levels(asks)})
 }
 
+/// The reference for [`agg_trade_text`].
+#[cfg(test)]
 pub(crate) fn agg_trade(name: &str, t: &TradeData) -> Value {
     json!({
         "e": "aggTrade",
@@ -256,5 +291,33 @@ pub(crate) fn trade(name: &str, t: &TradeData) -> Value {
 fn merge(into: &mut Value, from: Value) {
     if let (Value::Object(a), Value::Object(b)) = (into, from) {
         a.extend(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockSymbol;
+    use crate::market::Market;
+
+    #[test]
+    fn the_text_writers_say_what_the_json_builders_say() {
+        let mut m = Market::new(MockSymbol::new("BTC", "USDT", 50_000.0), 3, 0);
+        let mut trades = 0;
+        for _ in 0..40 {
+            let (tick, trade) = m.step(0, 1_700_000_000_123);
+            let mut text = String::new();
+            book_ticker_text(&mut text, "BTCUSDT", &tick);
+            let parsed: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(parsed, book_ticker("BTCUSDT", &tick));
+            if let Some(t) = trade {
+                let mut text = String::new();
+                agg_trade_text(&mut text, "BTCUSDT", &t);
+                let parsed: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(parsed, agg_trade("BTCUSDT", &t));
+                trades += 1;
+            }
+        }
+        assert!(trades > 0);
     }
 }

@@ -11,8 +11,10 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 use super::json as bj;
@@ -25,6 +27,8 @@ use crate::util::{now_ms, percent_decode};
 
 /// A client that misses this many pings in a row is dropped.
 const MISSED_PINGS: u32 = 3;
+/// Market data events taken from the feed at once, written with one flush.
+const BATCH: usize = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Stream {
@@ -138,10 +142,23 @@ async fn run(mut socket: WebSocket, shared: Arc<Shared>, combined: bool, mut sub
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 Some(Ok(_)) => Vec::new(),
             },
-            ev = md.recv() => match ev {
-                Ok(ev) => market_events(&shared, &subs, combined, &ev),
-                Err(RecvError::Lagged(_)) => Vec::new(),
-                Err(RecvError::Closed) => return,
+            ev = md.recv() => match market_batch(&shared, &subs, combined, &mut md, ev) {
+                Some(out) => {
+                    // One flush for the batch: under load, one write per
+                    // message would cost more than the messages.
+                    let n = out.len() as u64;
+                    for v in out {
+                        if socket.feed(Message::Text(v.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    if socket.flush().await.is_err() {
+                        return;
+                    }
+                    shared.md_sent.fetch_add(n, Ordering::Relaxed);
+                    Vec::new()
+                }
+                None => return,
             },
             ev = orders.recv() => match ev {
                 // Lost in a user-data gap: never sent, never told.
@@ -227,25 +244,71 @@ fn wrap(combined: bool, name: &str, data: Value) -> Value {
     }
 }
 
-fn market_events(shared: &Shared, subs: &[Sub], combined: bool, ev: &MdEvent) -> Vec<Value> {
+/// The messages for `first` and the events already queued behind it (up
+/// to `BATCH`); `None` when the feed is closed. Events this socket fell too
+/// far behind to receive are counted as dropped when it has market data
+/// subscriptions.
+fn market_batch(
+    shared: &Shared,
+    subs: &[Sub],
+    combined: bool,
+    md: &mut broadcast::Receiver<MdEvent>,
+    first: Result<MdEvent, RecvError>,
+) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut next = Some(first);
+    let mut taken = 0;
+    while let Some(ev) = next.take() {
+        match ev {
+            Ok(ev) => out.extend(market_events(shared, subs, combined, &ev)),
+            Err(RecvError::Lagged(n)) => {
+                if subs.iter().any(|s| !matches!(s.stream, Stream::User(_))) {
+                    shared.md_dropped.fetch_add(n, Ordering::Relaxed);
+                }
+            }
+            Err(RecvError::Closed) => return None,
+        }
+        taken += 1;
+        if taken < BATCH {
+            next = match md.try_recv() {
+                Ok(ev) => Some(Ok(ev)),
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => None,
+            };
+        }
+    }
+    Some(out)
+}
+
+fn market_events(shared: &Shared, subs: &[Sub], combined: bool, ev: &MdEvent) -> Vec<String> {
     let mut out = Vec::new();
     for sub in subs {
-        let data = match (&sub.stream, ev) {
+        let mut text = String::with_capacity(192);
+        if combined {
+            // Stream names were parsed from the client's request: plain ASCII.
+            text.push_str(r#"{"stream":""#);
+            text.push_str(&sub.name);
+            text.push_str(r#"","data":"#);
+        }
+        match (&sub.stream, ev) {
             (Stream::BookTicker(s), MdEvent::Tick(t)) if *s == t.sym => {
-                bj::book_ticker(&shared.cfg.symbols[t.sym].binance_name(), t)
+                bj::book_ticker_text(&mut text, &shared.binance_names[t.sym], t)
             }
             (Stream::Depth(s), MdEvent::Tick(t)) if *s == t.sym => {
-                bj::depth_update(&shared.cfg.symbols[t.sym].binance_name(), t)
+                text.push_str(&bj::depth_update(&shared.binance_names[t.sym], t).to_string())
             }
             (Stream::AggTrade(s), MdEvent::Trade(t)) if *s == t.sym => {
-                bj::agg_trade(&shared.cfg.symbols[t.sym].binance_name(), t)
+                bj::agg_trade_text(&mut text, &shared.binance_names[t.sym], t)
             }
             (Stream::Trade(s), MdEvent::Trade(t)) if *s == t.sym => {
-                bj::trade(&shared.cfg.symbols[t.sym].binance_name(), t)
+                text.push_str(&bj::trade(&shared.binance_names[t.sym], t).to_string())
             }
             _ => continue,
-        };
-        out.push(wrap(combined, &sub.name, data));
+        }
+        if combined {
+            text.push('}');
+        }
+        out.push(text);
     }
     out
 }
