@@ -348,7 +348,14 @@ impl State {
     /// Fills resting orders of one symbol against the current quotes.
     pub(crate) fn match_resting(&mut self, sym: usize, ts: u64) {
         let (bid, ask) = (self.markets[sym].bid(), self.markets[sym].ask());
-        for idx in 0..self.orders.len() {
+        while self
+            .orders
+            .get(self.first_open)
+            .is_some_and(|o| !o.is_open())
+        {
+            self.first_open += 1;
+        }
+        for idx in self.first_open..self.orders.len() {
             let o = &self.orders[idx];
             if o.sym != sym || !o.is_open() {
                 continue;

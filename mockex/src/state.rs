@@ -44,6 +44,9 @@ pub(crate) struct State {
     pub markets: Vec<Market>,
     /// Every order ever booked, in booking order.
     pub orders: Vec<Order>,
+    /// No order below this index is open: matching starts here, so a long
+    /// session's filled orders cost nothing per tick.
+    pub first_open: usize,
     /// (venue, client id) of every order ever booked.
     pub booked: HashSet<(Venue, String)>,
     pub next_order_id: HashMap<Venue, u64>,
@@ -84,6 +87,7 @@ impl Shared {
         let state = State {
             markets,
             orders: Vec::new(),
+            first_open: 0,
             booked: HashSet::new(),
             next_order_id: HashMap::from([(Venue::Binance, 1), (Venue::Okx, 1)]),
             balances: HashMap::from([(Venue::Binance, assets.clone()), (Venue::Okx, assets)]),

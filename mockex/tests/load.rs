@@ -87,13 +87,14 @@ async fn a_subscriber_to_every_pair_receives_the_rate_round_robin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_reads_too_slowly_is_counted_as_dropping() {
-    let mock = load_mock(50_000, 1.5);
+    // 400k events of about 150 bytes: more than loopback socket buffers hold.
+    let mock = load_mock(200_000, 2.0);
     let url = format!("{}/stream?streams={}", mock.ws_url(), streams());
     let (mut ws, _) = connect_async(url).await.unwrap();
     // One message every 2 ms: socket buffers fill, and each time the writer
     // gets through, the feed has moved on past what it could hold.
     let mut read = 0u64;
-    let until = tokio::time::Instant::now() + Duration::from_millis(1800);
+    let until = tokio::time::Instant::now() + Duration::from_millis(2300);
     while tokio::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(2)).await;
         if let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_millis(50), ws.next()).await {
