@@ -383,6 +383,11 @@ enum DataCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Import the files venues and data vendors publish into Parquet.
+    Import {
+        #[command(subcommand)]
+        source: commands::data::ImportSource,
+    },
     /// Convert a Date,Open,High,Low,Close,Volume CSV to a bars Parquet file.
     ImportCsv {
         /// CSV file.
@@ -545,6 +550,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 symbol,
                 quiet,
             } => data::import(&csv, &output, symbol.as_deref(), quiet),
+            DataCommand::Import { source } => data::import_source(&source),
         },
         Command::ValidateConfig { config } => backtest::validate_config(&config),
         Command::Audit {

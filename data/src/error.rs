@@ -287,6 +287,16 @@ pub enum DataError {
         /// The value given.
         found: String,
     },
+    /// An input to an importer that it cannot take as a whole: an archive
+    /// with no or several CSV members, a file name that says no data kind,
+    /// inputs that mix symbols or kinds.
+    #[error("{}: {reason}", file.display())]
+    Import {
+        /// The input.
+        file: PathBuf,
+        /// What is wrong, and what was expected.
+        reason: String,
+    },
     /// A batch handed to a writer is malformed (unequal column lengths,
     /// symbol ids missing from the symbol table).
     #[error("{}: cannot write batch: {reason}", file.display())]
@@ -333,6 +343,7 @@ impl DataError {
             | DataError::CsvInvalid { file, .. }
             | DataError::CsvMissingColumn { file, .. }
             | DataError::Csv { file, .. }
+            | DataError::Import { file, .. }
             | DataError::BadBatch { file, .. } => file,
             DataError::EmptyDirectory { dir } => dir,
             DataError::NoRows { path, .. } => path,

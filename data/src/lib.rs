@@ -64,6 +64,7 @@ mod columns;
 mod csv_import;
 mod detmath;
 mod error;
+mod import;
 mod reader;
 pub mod schema;
 mod symbols;
@@ -75,7 +76,12 @@ mod writer;
 pub use batch::{Bar, BarBatch, DataKind, Tick, TickBatch};
 pub use csv_import::import_csv;
 pub use error::{DataError, Problem};
+pub use import::{
+    BinanceKind, BinanceName, BinanceOptions, CsvMapping, ImportReport, MappedKind, TardisKind,
+    TsUnit, import_binance, import_mapped_csv, import_tardis,
+};
 pub use reader::{FileProvenance, MarketReader, ReaderOptions, read_all_bars, read_all_ticks};
 pub use symbols::{SymbolId, SymbolTable};
 pub use synth::{SynthConfig, TickSynth, synth_ticks_to_parquet};
+pub use time::format_ns;
 pub use writer::{BarWriter, Compression, TickWriter, WriterOptions, write_bars, write_ticks};

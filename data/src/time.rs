@@ -169,7 +169,7 @@ pub(crate) fn parse_datetime_ns(text: &str) -> Option<i64> {
 
 /// Formats nanoseconds since the epoch as RFC 3339 UTC, e.g.
 /// `2024-01-02T00:00:00Z` or `2024-01-02T00:00:00.000000100Z`.
-pub(crate) fn format_ns(ns: i64) -> String {
+pub fn format_ns(ns: i64) -> String {
     let days = ns.div_euclid(NANOS_PER_DAY);
     let rem = ns.rem_euclid(NANOS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
