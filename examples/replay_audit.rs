@@ -76,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             strategies: Arc::new(axon_engine::strategy::Builtins),
         },
         data_path: data.clone(),
+        catalog: None,
         default_symbol: None,
         close_at_end: true,
         metrics: None,

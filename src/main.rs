@@ -383,6 +383,11 @@ enum DataCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// A partitioned market data catalog: add files, list what it holds.
+    Catalog {
+        #[command(subcommand)]
+        command: commands::data::CatalogCommand,
+    },
     /// Import the files venues and data vendors publish into Parquet.
     Import {
         #[command(subcommand)]
@@ -551,6 +556,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 quiet,
             } => data::import(&csv, &output, symbol.as_deref(), quiet),
             DataCommand::Import { source } => data::import_source(&source),
+            DataCommand::Catalog { command } => data::catalog(&command),
         },
         Command::ValidateConfig { config } => backtest::validate_config(&config),
         Command::Audit {

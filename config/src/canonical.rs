@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 const LOCATIONS: &[&[&str]] = &[
     &["journal"],
     &["data", "path"],
+    &["data", "catalog"],
     &["strategy", "path"],
     &["strategy", "python"],
     &["models", "slots", "*", "path"],

@@ -72,10 +72,22 @@ pub struct Session {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Data {
-    /// Parquet file or directory.
-    pub path: PathBuf,
+    /// Parquet file or directory (or `catalog`).
+    pub path: Option<PathBuf>,
     /// Symbol for bar files without a `symbol` column.
     pub symbol: Option<String>,
+    /// A catalog folder (`axon data catalog add`), read with the keys below.
+    pub catalog: Option<PathBuf>,
+    /// Catalog: the symbols, merged in time order (ids in this order).
+    pub symbols: Option<Vec<String>>,
+    /// Catalog: `trades`, `quotes`, `bars_1m`, ...
+    pub kind: Option<String>,
+    /// Catalog: the venue (needed only when a symbol is under several).
+    pub venue: Option<String>,
+    /// Catalog: first time read, a date or date-time (UTC), included.
+    pub start: Option<String>,
+    /// Catalog: where reading stops, a date or date-time (UTC), excluded.
+    pub end: Option<String>,
 }
 
 /// `[strategy]`: `kind` and the keys of that kind (see

@@ -8,6 +8,7 @@ use axon_adapters::VenueKind;
 use axon_adapters::exchange::config::ExchangeConfig;
 use axon_adapters::exchange::config::Secret;
 use axon_adapters::sim::{FillModel, SimConfig};
+use axon_data::CatalogQuery;
 use axon_engine::EngineConfig;
 use axon_pystrategy::Strategies;
 use axon_replay::{BacktestPlan, PlannedModel, SessionPlan};
@@ -51,13 +52,91 @@ impl Config {
         let e = &self.file.execution;
         let engine = self.engine_config()?;
         let models = crate::load::planned_models(self)?;
+        let (data_path, catalog) = self.data_source(data)?;
         Ok(BacktestPlan {
             session: self.session_plan(engine, e.fill, self.text.clone(), models)?,
-            data_path: self.resolve(&data.path),
+            data_path,
+            catalog,
             default_symbol: data.symbol.clone(),
             close_at_end: e.close_at_end,
             metrics: None,
         })
+    }
+
+    /// `[data]`: a path, or a catalog and its query.
+    fn data_source(
+        &self,
+        data: &crate::file::Data,
+    ) -> Result<(std::path::PathBuf, Option<CatalogQuery>), ConfigError> {
+        let catalog_keys = [
+            ("symbols", data.symbols.is_some()),
+            ("kind", data.kind.is_some()),
+            ("venue", data.venue.is_some()),
+            ("start", data.start.is_some()),
+            ("end", data.end.is_some()),
+        ];
+        match (&data.path, &data.catalog) {
+            (Some(path), None) => {
+                if let Some((k, _)) = catalog_keys.iter().find(|(_, set)| *set) {
+                    return Err(self.key_error(
+                        &format!("data.{k}"),
+                        "selects from a catalog: set data.catalog instead of data.path",
+                    ));
+                }
+                Ok((self.resolve(path), None))
+            }
+            (None, Some(root)) => {
+                let time = |key: &str, v: &Option<String>| -> Result<Option<i64>, ConfigError> {
+                    v.as_deref()
+                        .map(|s| {
+                            axon_data::parse_time(s).ok_or_else(|| {
+                                self.key_error(
+                                    &format!("data.{key}"),
+                                    format!("expected a date or date-time (UTC) such as 2024-01-08 or 2024-01-08T12:00:00Z, found {s:?}"),
+                                )
+                            })
+                        })
+                        .transpose()
+                };
+                let symbols = data
+                    .symbols
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        self.key_error(
+                            "data.symbols",
+                            "required with data.catalog: the symbols to read",
+                        )
+                    })?;
+                let kind = data.kind.clone().ok_or_else(|| {
+                    self.key_error(
+                        "data.kind",
+                        "required with data.catalog: trades, quotes, bars_1m, ...",
+                    )
+                })?;
+                let (start, end) = (time("start", &data.start)?, time("end", &data.end)?);
+                if let (Some(s), Some(e)) = (start, end)
+                    && s >= e
+                {
+                    return Err(self.key_error("data.end", "must be after data.start"));
+                }
+                let query = CatalogQuery {
+                    venue: data.venue.clone(),
+                    symbols,
+                    kind,
+                    start,
+                    end,
+                };
+                Ok((self.resolve(root), Some(query)))
+            }
+            (Some(_), Some(_)) => {
+                Err(self.key_error("data.catalog", "set data.path or data.catalog, not both"))
+            }
+            (None, None) => Err(self.key_error(
+                "data.path",
+                "required: a Parquet file or folder (or data.catalog)",
+            )),
+        }
     }
 
     /// The parts every session shares.

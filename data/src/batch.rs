@@ -129,6 +129,21 @@ macro_rules! batch_impl {
                 }
             }
 
+            /// Keeps only the rows in `range` (in place).
+            pub fn keep(&mut self, range: std::ops::Range<usize>) {
+                self.ts.truncate(range.end);
+                self.ts.drain(..range.start);
+                self.symbol.truncate(range.end);
+                self.symbol.drain(..range.start);
+                $(self.$col.truncate(range.end); self.$col.drain(..range.start);)+
+            }
+
+            /// Row `i`'s exact bits (time, symbol, values): equal keys are
+            /// identical rows.
+            pub(crate) fn row_key(&self, i: usize) -> Vec<u64> {
+                vec![self.ts[i] as u64, u64::from(self.symbol[i]) $(, self.$col[i].to_bits())+]
+            }
+
             /// Removes all rows, keeping the allocations.
             pub fn clear(&mut self) {
                 self.ts.clear();

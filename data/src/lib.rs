@@ -60,11 +60,14 @@
 //! ```
 
 mod batch;
+mod catalog;
 mod columns;
+mod counted;
 mod csv_import;
 mod detmath;
 mod error;
 mod import;
+mod merge;
 mod reader;
 pub mod schema;
 mod symbols;
@@ -74,6 +77,7 @@ mod validate;
 mod writer;
 
 pub use batch::{Bar, BarBatch, DataKind, Tick, TickBatch};
+pub use catalog::{AddReport, Catalog, CatalogQuery, Partition, Series};
 pub use csv_import::import_csv;
 pub use error::{DataError, Problem};
 pub use import::{
@@ -84,4 +88,5 @@ pub use reader::{FileProvenance, MarketReader, ReaderOptions, read_all_bars, rea
 pub use symbols::{SymbolId, SymbolTable};
 pub use synth::{SynthConfig, TickSynth, synth_ticks_to_parquet};
 pub use time::format_ns;
+pub use time::parse_datetime_ns as parse_time;
 pub use writer::{BarWriter, Compression, TickWriter, WriterOptions, write_bars, write_ticks};

@@ -13,7 +13,14 @@ use parquet::arrow::arrow_reader::{
 };
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parquet::file::statistics::Statistics;
+
 use crate::columns::{DecodeError, SymbolDecoder, decode_f64, decode_ts};
+use crate::counted::Counted;
+use crate::merge::Merge;
 use crate::schema::{self, Layout, SYMBOL, TS};
 use crate::validate::{Violation, check_bars, check_ticks};
 use crate::{BarBatch, DataError, DataKind, SymbolTable, TickBatch};
@@ -39,6 +46,9 @@ pub struct ReaderOptions {
     /// Symbol for files without a `symbol` column. Without it such files are
     /// rejected.
     pub default_symbol: Option<String>,
+    /// Only rows with times in this range (ns, end excluded): row groups
+    /// whose `ts` statistics lie outside it are not read at all.
+    pub time_range: Option<std::ops::Range<i64>>,
 }
 
 impl Default for ReaderOptions {
@@ -46,6 +56,7 @@ impl Default for ReaderOptions {
         Self {
             batch_size: 65_536,
             default_symbol: None,
+            time_range: None,
         }
     }
 }
@@ -84,6 +95,11 @@ pub struct MarketReader {
     next_file: usize,
     last_ts: Option<i64>,
     stopped: Option<PathBuf>,
+    /// Bytes read from the Parquet files (footers and row groups read).
+    bytes_read: Arc<AtomicU64>,
+    /// A catalog query's readers, one per symbol, merged in time order
+    /// (then `files` is empty and `symbols` holds the query's symbols).
+    merge: Option<Box<Merge>>,
 }
 
 /// Lists `path` itself, or the `*.parquet` files of directory `path` (names
@@ -110,6 +126,43 @@ fn list_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
     }
     files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(files)
+}
+
+/// The row groups of `input` whose `ts` statistics may hold times in
+/// `range` (all of them without a range, or where statistics are missing
+/// or of another type).
+fn row_groups(input: &InputFile, range: Option<&std::ops::Range<i64>>) -> Vec<usize> {
+    let meta = input.metadata.metadata();
+    let all = 0..meta.num_row_groups();
+    let (Some(range), Some((scale, _))) = (
+        range,
+        schema::ts_scale(input.metadata.schema().field(input.layout.ts).data_type()),
+    ) else {
+        return all.collect();
+    };
+    // The leaf column of `ts` (leaves and Arrow fields differ once a nested
+    // column comes first).
+    let Some(leaf) = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [TS])
+    else {
+        return all.collect();
+    };
+    all.filter(|&g| {
+        let stats = meta.row_group(g).column(leaf).statistics();
+        let Some(Statistics::Int64(s)) = stats else {
+            return true;
+        };
+        let (Some(&min), Some(&max)) = (s.min_opt(), s.max_opt()) else {
+            return true;
+        };
+        let ns = |v: i64| v.saturating_mul(scale);
+        ns(max) >= range.start && ns(min) < range.end
+    })
+    .collect()
 }
 
 /// Size and SHA-256 of a file's bytes.
@@ -156,11 +209,24 @@ impl MarketReader {
     /// every file's schema here, so schema errors surface before any row is
     /// read.
     pub fn open(path: &Path, options: ReaderOptions) -> Result<Self, DataError> {
+        Self::open_files(path, list_files(path)?, options)
+    }
+
+    /// Opens `files`, read in the order given, as [`MarketReader::open`]
+    /// opens a directory's; `root` names the set in errors.
+    pub fn open_files(
+        root: &Path,
+        list: Vec<PathBuf>,
+        options: ReaderOptions,
+    ) -> Result<Self, DataError> {
+        let path = root;
+        let bytes_read = Arc::new(AtomicU64::new(0));
         let mut files = Vec::new();
         let mut kind = None;
-        for path in list_files(path)? {
+        for path in list {
             let (bytes, sha256) = hash_file(&path)?;
             let file = File::open(&path).map_err(|e| DataError::io(&path, e))?;
+            let file = Counted::new(file, bytes_read.clone());
             let metadata =
                 ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|source| {
                     DataError::NotParquet {
@@ -216,7 +282,64 @@ impl MarketReader {
             next_file: 0,
             last_ts: None,
             stopped: None,
+            bytes_read,
+            merge: None,
         })
+    }
+
+    /// One reader per symbol merged in time order (equal times: in the
+    /// order given); the symbols get ids in that order. For catalog
+    /// queries.
+    pub(crate) fn merged(
+        readers: Vec<(String, MarketReader)>,
+        options: ReaderOptions,
+    ) -> Result<Self, DataError> {
+        let kind = readers
+            .first()
+            .map(|(_, r)| r.kind())
+            .unwrap_or(DataKind::Ticks);
+        let mut symbols = SymbolTable::default();
+        let mut parts = Vec::new();
+        for (name, reader) in readers {
+            if reader.kind() != kind {
+                let file = reader
+                    .provenance()
+                    .first()
+                    .map(|p| p.path.clone().into())
+                    .unwrap_or_default();
+                return Err(DataError::KindMismatch {
+                    file,
+                    expected: kind,
+                    found: reader.kind(),
+                });
+            }
+            let id = symbols.intern(&name);
+            parts.push((reader, id, name));
+        }
+        Ok(Self {
+            files: Vec::new(),
+            kind,
+            merge: Some(Box::new(Merge::new(parts, options.batch_size))),
+            options,
+            symbols,
+            symbol_decoder: SymbolDecoder::default(),
+            current: None,
+            next_file: 0,
+            last_ts: None,
+            stopped: None,
+            bytes_read: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Bytes read from the Parquet files so far: footers, and the column
+    /// chunks of the row groups read (not those pruned by `time_range`).
+    /// Hashing the files for [`MarketReader::provenance`] is not counted.
+    pub fn bytes_read(&self) -> u64 {
+        let own = self.bytes_read.load(Ordering::Relaxed);
+        own + self
+            .merge
+            .as_ref()
+            .map_or(0, |m| m.readers().map(MarketReader::bytes_read).sum())
     }
 
     /// Whether the data are ticks or bars.
@@ -229,32 +352,79 @@ impl MarketReader {
         &self.symbols
     }
 
-    /// One record per input file, in reading order.
+    /// One record per input file, in reading order (a merge's: each
+    /// symbol's files in turn).
     pub fn provenance(&self) -> Vec<FileProvenance> {
-        self.files.iter().map(|f| f.provenance.clone()).collect()
+        let mut all: Vec<FileProvenance> =
+            self.files.iter().map(|f| f.provenance.clone()).collect();
+        if let Some(m) = &self.merge {
+            all.extend(m.readers().flat_map(MarketReader::provenance));
+        }
+        all
     }
 
-    /// Rows in all files, from the Parquet footers.
+    /// Rows in all files, from the Parquet footers (before any time range).
     pub fn total_rows(&self) -> u64 {
-        self.files.iter().map(|f| f.provenance.rows).sum()
+        self.provenance().iter().map(|p| p.rows).sum()
     }
 
     /// Reads the next batch of ticks into `out` (cleared first, allocations
     /// reused). Returns `Ok(false)` at the end of the data.
     pub fn next_ticks(&mut self, out: &mut TickBatch) -> Result<bool, DataError> {
-        out.clear();
-        self.check_kind(DataKind::Ticks)?;
-        let result = self.fill_ticks(out);
-        self.stop_on_error(result, || out.clear())
+        if self.merge.is_some() {
+            self.check_kind(DataKind::Ticks)?;
+            let result = self.merge.as_mut().map_or(Ok(false), |m| m.next_ticks(out));
+            return self.stop_on_error(result, || out.clear());
+        }
+        loop {
+            out.clear();
+            self.check_kind(DataKind::Ticks)?;
+            let result = self.fill_ticks(out);
+            let more = self.stop_on_error(result, || out.clear())?;
+            if !more {
+                return Ok(false);
+            }
+            if let Some(keep) = self.in_range(&out.ts) {
+                out.keep(keep);
+            }
+            if !out.is_empty() {
+                return Ok(more);
+            }
+        }
     }
 
     /// Reads the next batch of bars into `out` (cleared first, allocations
     /// reused). Returns `Ok(false)` at the end of the data.
     pub fn next_bars(&mut self, out: &mut BarBatch) -> Result<bool, DataError> {
-        out.clear();
-        self.check_kind(DataKind::Bars)?;
-        let result = self.fill_bars(out);
-        self.stop_on_error(result, || out.clear())
+        if self.merge.is_some() {
+            self.check_kind(DataKind::Bars)?;
+            let result = self.merge.as_mut().map_or(Ok(false), |m| m.next_bars(out));
+            return self.stop_on_error(result, || out.clear());
+        }
+        loop {
+            out.clear();
+            self.check_kind(DataKind::Bars)?;
+            let result = self.fill_bars(out);
+            let more = self.stop_on_error(result, || out.clear())?;
+            if !more {
+                return Ok(false);
+            }
+            if let Some(keep) = self.in_range(&out.ts) {
+                out.keep(keep);
+            }
+            if !out.is_empty() {
+                return Ok(more);
+            }
+        }
+    }
+
+    /// The rows of a validated (time-ordered) batch that lie in
+    /// `time_range`, if there is one.
+    fn in_range(&self, ts: &[i64]) -> Option<std::ops::Range<usize>> {
+        let range = self.options.time_range.as_ref()?;
+        let start = ts.partition_point(|&t| t < range.start);
+        let end = ts.partition_point(|&t| t < range.end);
+        Some(start..end)
     }
 
     fn check_kind(&self, requested: DataKind) -> Result<(), DataError> {
@@ -323,10 +493,13 @@ impl MarketReader {
         let input = &self.files[index];
         let path = &input.path;
         let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+        let file = Counted::new(file, self.bytes_read.clone());
         let builder =
             ParquetRecordBatchReaderBuilder::new_with_metadata(file, input.metadata.clone());
         let mask = ProjectionMask::roots(builder.parquet_schema(), input.layout.indices());
+        let groups = row_groups(input, self.options.time_range.as_ref());
         let reader = builder
+            .with_row_groups(groups)
             .with_projection(mask)
             .with_batch_size(self.options.batch_size.max(1))
             .build()

@@ -89,7 +89,7 @@ impl Cursor<'_> {
 /// Parses `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DD HH:MM[:SS[.fraction]]`
 /// (UTC), or the same with a `T` separator and an optional `Z` or `±HH[:MM]`
 /// offset (RFC 3339), into nanoseconds since the Unix epoch.
-pub(crate) fn parse_datetime_ns(text: &str) -> Option<i64> {
+pub fn parse_datetime_ns(text: &str) -> Option<i64> {
     let mut c = Cursor {
         s: text.trim().as_bytes(),
         i: 0,

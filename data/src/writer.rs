@@ -24,7 +24,7 @@ use parquet::basic::{Compression as ParquetCompression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use crate::schema::{self, TS};
+use crate::schema::{self, SYMBOL, TS};
 use crate::{BarBatch, DataError, SymbolId, SymbolTable, TickBatch};
 
 /// Compression codec for written files.
@@ -44,6 +44,10 @@ pub struct WriterOptions {
     pub compression: Compression,
     /// Rows per row group (default 1,048,576).
     pub row_group_rows: usize,
+    /// Whether files have a `symbol` column (default). A catalog's files
+    /// leave it out: their partition path names the symbol, and a column of
+    /// the same name would clash with it for Hive-aware readers.
+    pub symbol_column: bool,
 }
 
 impl Default for WriterOptions {
@@ -51,6 +55,7 @@ impl Default for WriterOptions {
         Self {
             compression: Compression::Zstd,
             row_group_rows: 1 << 20,
+            symbol_column: true,
         }
     }
 }
@@ -62,10 +67,22 @@ struct Inner {
     schema: SchemaRef,
     writer: Option<ArrowWriter<BufWriter<File>>>,
     rows: u64,
+    with_symbol: bool,
 }
 
 impl Inner {
     fn new(path: &Path, schema: SchemaRef, options: &WriterOptions) -> Result<Self, DataError> {
+        let schema = if options.symbol_column {
+            schema
+        } else {
+            let fields: Vec<_> = schema
+                .fields()
+                .iter()
+                .filter(|f| f.name() != SYMBOL)
+                .cloned()
+                .collect();
+            Arc::new(arrow_schema::Schema::new(fields))
+        };
         let Some(name) = path.file_name() else {
             let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no file name");
             return Err(DataError::io(path, e));
@@ -105,6 +122,7 @@ impl Inner {
             schema,
             writer: Some(writer),
             rows: 0,
+            with_symbol: options.symbol_column,
         })
     }
 
@@ -150,7 +168,9 @@ impl Inner {
         columns.push(Arc::new(
             TimestampNanosecondArray::from(ts.to_vec()).with_timezone("UTC"),
         ));
-        columns.push(self.symbol_column(ids, symbols)?);
+        if self.with_symbol {
+            columns.push(self.symbol_column(ids, symbols)?);
+        }
         columns.extend(
             values
                 .iter()

@@ -224,6 +224,7 @@ fn writer_options_and_row_groups() -> R {
     let opts = WriterOptions {
         compression: Compression::Snappy,
         row_group_rows: 1_000,
+        ..WriterOptions::default()
     };
     let mut w = TickWriter::with_options(&path, &opts)?;
     let mut synth = TickSynth::new(SynthConfig {

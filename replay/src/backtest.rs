@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axon_adapters::sim::{FillModel, SimExchange};
-use axon_data::{DataKind, MarketReader, ReaderOptions};
+use axon_data::{Catalog, DataKind, MarketReader, ReaderOptions};
 use axon_engine::EventLog;
 use axon_engine::event::{DataSource, InstrumentDef, ModelSwap, SessionStart};
 use axon_engine::market::{Bar, Tick};
@@ -40,6 +40,10 @@ pub struct BacktestReport {
     pub symbols: Vec<String>,
     /// Kind of data.
     pub kind: DataKind,
+    /// Bytes of Parquet read for the market data (footers and the row
+    /// groups read; a catalog query's pruned partitions and row groups are
+    /// not read at all).
+    pub data_bytes_read: u64,
 }
 
 impl BacktestReport {
@@ -58,6 +62,7 @@ impl BacktestReport {
             "head_hash": self.head_hash,
             "journal": journal.display().to_string(),
             "data_kind": self.kind.to_string(),
+            "data_bytes_read": self.data_bytes_read,
             "symbols": self.symbols,
         });
         if let (Some(v), serde_json::Value::Object(run)) = (v.as_object_mut(), run) {
@@ -89,7 +94,7 @@ pub fn run_backtest(
             }
             Ok(fed)
         });
-    let (rows, symbols) = match fed {
+    let (rows, symbols, data_bytes_read) = match fed {
         Err(e @ ReplayError::StrategyFault { .. }) => {
             // The journal up to the failing input is kept, closed, and
             // replays to the same failure.
@@ -117,6 +122,7 @@ pub fn run_backtest(
         head_hash: closed.head_hash,
         symbols,
         kind,
+        data_bytes_read,
     })
 }
 
@@ -129,6 +135,8 @@ pub struct LoadedData {
     sources: Vec<DataSource>,
     rows: u64,
     symbols: Vec<String>,
+    /// Parquet bytes read to load it.
+    bytes_read: u64,
 }
 
 impl LoadedData {
@@ -144,9 +152,9 @@ impl LoadedData {
             rows += batch.rows.count() as u64;
             batches.push(batch);
         }
-        let symbols = feed
+        let (symbols, bytes_read) = feed
             .finish()
-            .map(|r| r.symbols().names().to_vec())
+            .map(|r| (r.symbols().names().to_vec(), r.bytes_read()))
             .unwrap_or_default();
         Ok(Self {
             kind,
@@ -154,6 +162,7 @@ impl LoadedData {
             sources,
             rows,
             symbols,
+            bytes_read,
         })
     }
 
@@ -207,6 +216,7 @@ impl LoadedData {
             sources: self.sources.clone(),
             rows,
             symbols: self.symbols.clone(),
+            bytes_read: self.bytes_read,
         }
     }
 
@@ -242,6 +252,7 @@ pub fn run_backtest_loaded(
         head_hash,
         symbols: data.symbols.clone(),
         kind: data.kind,
+        data_bytes_read: data.bytes_read,
     };
     if journal {
         let (mut run, registry) = Run::open(plan)?;
@@ -276,13 +287,14 @@ fn swaps_built(registry: &ModelRegistry) -> Result<(), ReplayError> {
 /// Opens the market data, checks the fill model fits it, and describes
 /// it for the session-start record (paths relative to the data's root).
 fn open_data(plan: &BacktestPlan) -> Result<(MarketReader, Vec<DataSource>), ReplayError> {
-    let reader = MarketReader::open(
-        &plan.data_path,
-        ReaderOptions {
-            default_symbol: plan.default_symbol.clone(),
-            ..ReaderOptions::default()
-        },
-    )?;
+    let options = ReaderOptions {
+        default_symbol: plan.default_symbol.clone(),
+        ..ReaderOptions::default()
+    };
+    let reader = match &plan.catalog {
+        Some(query) => Catalog::new(&plan.data_path).open(query, options)?,
+        None => MarketReader::open(&plan.data_path, options)?,
+    };
     match (reader.kind(), plan.session.sim.fill) {
         (DataKind::Bars, FillModel::NextOpen) | (DataKind::Ticks, FillModel::NextTick) => {}
         (k, f) => {
@@ -414,7 +426,7 @@ impl<L: EventLog<Error = JournalError> + LogTotals> Run<L> {
         reader: MarketReader,
         total: u64,
         progress: Progress<'_>,
-    ) -> Result<(u64, Vec<String>), ReplayError> {
+    ) -> Result<(u64, Vec<String>, u64), ReplayError> {
         let mut rows = 0u64;
         let mut feed = Feed::start(reader)
             .map_err(|e| ReplayError::Plan(format!("cannot start the reader thread: {e}")))?;
@@ -425,11 +437,11 @@ impl<L: EventLog<Error = JournalError> + LogTotals> Run<L> {
             progress(rows, total);
             feed.recycle(batch.rows);
         }
-        let symbols = feed
+        let (symbols, bytes) = feed
             .finish()
-            .map(|r| r.symbols().names().to_vec())
+            .map(|r| (r.symbols().names().to_vec(), r.bytes_read()))
             .unwrap_or_default();
-        Ok((rows, symbols))
+        Ok((rows, symbols, bytes))
     }
 
     /// Steps one batch of rows; returns how many.

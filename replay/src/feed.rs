@@ -79,7 +79,9 @@ impl Feed {
         let handle = std::thread::Builder::new()
             .name("axon-feed".into())
             .spawn(move || {
-                let mut known = reader.symbols().len();
+                // From none: a catalog query's reader knows its symbols
+                // before its first row, and they are declared with it.
+                let mut known = 0;
                 loop {
                     let mut rows = spare.try_recv().unwrap_or(match kind {
                         DataKind::Ticks => Rows::Ticks(TickBatch::default()),

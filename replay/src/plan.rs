@@ -74,8 +74,10 @@ impl SessionPlan {
 pub struct BacktestPlan {
     /// What every session runs with.
     pub session: SessionPlan,
-    /// Parquet file or directory.
+    /// Parquet file or directory, or the catalog's folder.
     pub data_path: PathBuf,
+    /// What to read from the catalog at `data_path`, if it is one.
+    pub catalog: Option<axon_data::CatalogQuery>,
     /// Symbol for bar files without a symbol column.
     pub default_symbol: Option<String>,
     /// Close every position at the last close when the data ends (an

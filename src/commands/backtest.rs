@@ -64,6 +64,10 @@ pub fn print_summary(r: &BacktestReport, journal: &Path) {
             ),
             ("head hash", r.head_hash.clone()),
             (
+                "data read",
+                format!("{} rows, {} bytes of Parquet", r.rows, r.data_bytes_read),
+            ),
+            (
                 "speed",
                 format!(
                     "{:.2} s, {:.0} rows/s, {:.0} events/s",
@@ -173,12 +177,21 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
         (config.live_plan()?.session.journal_dir, "live sessions")
     } else {
         let plan = config.backtest_plan()?;
+        let key = if plan.catalog.is_some() {
+            "data.catalog"
+        } else {
+            "data.path"
+        };
         if !plan.data_path.exists() {
             problems.push(format!(
-                "{}: key data.path: {} does not exist",
+                "{}: key {key}: {} does not exist",
                 config_path.display(),
                 plan.data_path.display()
             ));
+        } else if let Some(query) = &plan.catalog
+            && let Err(e) = axon_data::Catalog::new(&plan.data_path).select(query)
+        {
+            problems.push(format!("{}: key data.symbols: {e}", config_path.display()));
         }
         (plan.session.journal_dir, "backtests")
     };

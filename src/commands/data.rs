@@ -1,11 +1,13 @@
-//! `axon data synth`, `axon data import-csv` and `axon data import SOURCE`.
+//! `axon data synth`, `axon data import-csv`, `axon data import SOURCE`
+//! and `axon data catalog add|ls`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use axon_data::{
-    BinanceKind, BinanceOptions, CsvMapping, ImportReport, SynthConfig, import_binance, import_csv,
-    import_mapped_csv, import_tardis, synth_ticks_to_parquet,
+    AddReport, BinanceKind, BinanceName, BinanceOptions, Catalog, CsvMapping, ImportReport,
+    SynthConfig, import_binance, import_csv, import_mapped_csv, import_tardis,
+    synth_ticks_to_parquet,
 };
 
 use crate::exit::Failure;
@@ -235,4 +237,136 @@ fn print_import(r: &ImportReport, out: &Path, secs: f64) {
             ),
         ],
     );
+}
+
+/// `axon data catalog add|ls`.
+#[derive(Debug, clap::Subcommand)]
+pub enum CatalogCommand {
+    /// File ticks or bars Parquet (from `axon data import`) or Binance
+    /// archives into the catalog's venue=/symbol=/kind=/date= partitions,
+    /// merged with what is there (sorted; rows already held not added again).
+    Add(CatalogAdd),
+    /// What the catalog holds: per venue, symbol and kind, the days, rows and bytes.
+    Ls {
+        /// The catalog folder.
+        #[arg(long)]
+        catalog: PathBuf,
+        /// One JSON object per series instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `axon data catalog add FILES... --catalog DIR --venue V [--kind K]`.
+#[derive(Debug, clap::Args)]
+pub struct CatalogAdd {
+    /// Parquet files (ticks or bars, one symbol or several), or Binance
+    /// archives (imported on the way: kind from their names).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The catalog folder (created if missing).
+    #[arg(long)]
+    catalog: PathBuf,
+    /// The venue partition, e.g. binance.
+    #[arg(long)]
+    venue: String,
+    /// The kind partition: trades, quotes, bars_1m, ... (default for a
+    /// Binance archive: trades, quotes or bars_INTERVAL from its name).
+    #[arg(long)]
+    kind: Option<String>,
+    /// No output.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Runs `axon data catalog`.
+pub fn catalog(command: &CatalogCommand) -> anyhow::Result<()> {
+    match command {
+        CatalogCommand::Add(a) => catalog_add(a),
+        CatalogCommand::Ls { catalog, json } => catalog_ls(catalog, *json),
+    }
+}
+
+fn catalog_add(a: &CatalogAdd) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let catalog = Catalog::new(&a.catalog);
+    let mut total = AddReport::default();
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Failure::input(format!("cannot make a scratch folder: {e}")))?;
+    for (n, file) in a.files.iter().enumerate() {
+        let binance = BinanceName::parse(file);
+        let (parquet, kind) = match (&binance, file.extension().is_some_and(|e| e == "parquet")) {
+            (_, true) => {
+                let kind = a.kind.clone().ok_or_else(|| {
+                    Failure::input(format!(
+                        "{}: --kind is needed for a Parquet file (trades, quotes, bars_1m, ...)",
+                        file.display()
+                    ))
+                })?;
+                (file.clone(), kind)
+            }
+            (Some(name), false) => {
+                let out = scratch.path().join(format!("{n}.parquet"));
+                import_binance(std::slice::from_ref(file), &out, &BinanceOptions::default())
+                    .map_err(Failure::from)?;
+                let kind = a.kind.clone().unwrap_or_else(|| match name.kind {
+                    BinanceKind::AggTrades | BinanceKind::Trades => "trades".into(),
+                    BinanceKind::BookTicker => "quotes".into(),
+                    BinanceKind::Klines => {
+                        format!("bars_{}", name.interval.clone().unwrap_or_default())
+                    }
+                });
+                (out, kind)
+            }
+            (None, false) => {
+                return Err(Failure::input(format!(
+                    "{}: expected a .parquet file or a Binance archive (SYMBOL-KIND-DATE.zip); import other formats with axon data import first",
+                    file.display()
+                ))
+                .into());
+            }
+        };
+        let r = catalog
+            .add(&parquet, &a.venue, &kind)
+            .map_err(Failure::from)?;
+        total.rows_read += r.rows_read;
+        total.rows_added += r.rows_added;
+        total.duplicates += r.duplicates;
+        total.partitions += r.partitions;
+    }
+    if !a.quiet {
+        table(
+            "Catalog add",
+            &[
+                ("catalog", a.catalog.display().to_string()),
+                ("rows read", total.rows_read.to_string()),
+                ("rows added", total.rows_added.to_string()),
+                ("already held", total.duplicates.to_string()),
+                ("partitions", total.partitions.to_string()),
+                ("time", format!("{:.2} s", started.elapsed().as_secs_f64())),
+            ],
+        );
+    }
+    Ok(())
+}
+
+fn catalog_ls(root: &Path, json: bool) -> anyhow::Result<()> {
+    let series = Catalog::new(root).series().map_err(Failure::from)?;
+    if json {
+        for s in &series {
+            println!("{}", serde_json::to_string(s).unwrap_or_default());
+        }
+        return Ok(());
+    }
+    println!(
+        "{:<12} {:<14} {:<12} {:<10} {:<10} {:>5} {:>12} {:>12}",
+        "venue", "symbol", "kind", "first", "last", "days", "rows", "bytes"
+    );
+    for s in &series {
+        println!(
+            "{:<12} {:<14} {:<12} {:<10} {:<10} {:>5} {:>12} {:>12}",
+            s.venue, s.symbol, s.kind, s.first_date, s.last_date, s.days, s.rows, s.bytes
+        );
+    }
+    Ok(())
 }

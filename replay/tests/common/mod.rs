@@ -53,6 +53,7 @@ pub fn plan(
             strategies: std::sync::Arc::new(axon_engine::strategy::Builtins),
         },
         data_path: data.to_path_buf(),
+        catalog: None,
         default_symbol: None,
         close_at_end: true,
         metrics: None,
