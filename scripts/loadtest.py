@@ -51,7 +51,7 @@ def wait_port(port: int, limit: float = 10.0) -> None:
     sys.exit(f"loadtest: the mock exchange never listened on port {port}")
 
 
-def live_toml(port: int, symbols: int, fast: int, slow: int, durability: str) -> str:
+def live_toml(port: int, symbols: int, fast: int, slow: int, durability: str, notional: float | None) -> str:
     names = ", ".join(f'"C{i:02}USDT"' for i in range(symbols))
     return f"""[session]
 cash = 1000000.0
@@ -70,6 +70,7 @@ commission_bps = 10.0
 [risk]
 max_position = 1.0
 max_open_orders = 200
+{f"max_order_notional = {notional}" if notional else ""}
 
 [journal]
 path = "journal"
@@ -128,7 +129,7 @@ def run_rate(args, rate: int) -> dict:
         subprocess.run(["rm", "-rf", str(folder)], check=True)
     folder.mkdir(parents=True)
     port = free_port()
-    (folder / "live.toml").write_text(live_toml(port, args.symbols, args.fast, args.slow, args.durability))
+    (folder / "live.toml").write_text(live_toml(port, args.symbols, args.fast, args.slow, args.durability, args.max_order_notional))
     mock_log = open(folder / "mock.log", "w")
     mock = subprocess.Popen(
         [
@@ -278,6 +279,8 @@ def main() -> None:
     p.add_argument("--fast", type=int, default=4000, help="SMA fast window, in ticks")
     p.add_argument("--slow", type=int, default=16000, help="SMA slow window, in ticks")
     p.add_argument("--durability", default="group", choices=["none", "group", "every"], help="the journal's durability")
+    p.add_argument("--max-order-notional", type=float, default=None,
+                   help="risk limit per order (a tiny one refuses every order: memory per tick alone)")
     p.add_argument("--order-limit-10s", type=int, default=1000, help="the mock's published Binance order limit")
     p.add_argument("--bin", type=Path, default=Path("target/release"))
     p.add_argument("--out", type=Path, default=Path("target/loadtest"))

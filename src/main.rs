@@ -383,6 +383,22 @@ enum DataCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Bars from ticks (trades or quotes), built as the engine builds them:
+    /// --bar 1m, 1h, 1d, 1000ticks or vol:50.
+    Resample {
+        /// Ticks Parquet (a file or a folder).
+        input: PathBuf,
+        /// Bar spec: a time bar (1s, 1m, 4h, 1d), a tick-count bar
+        /// (1000ticks) or a volume bar (vol:50).
+        #[arg(long)]
+        bar: String,
+        /// Output bars Parquet.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// No output.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// A partitioned market data catalog: add files, list what it holds.
     Catalog {
         #[command(subcommand)]
@@ -557,6 +573,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } => data::import(&csv, &output, symbol.as_deref(), quiet),
             DataCommand::Import { source } => data::import_source(&source),
             DataCommand::Catalog { command } => data::catalog(&command),
+            DataCommand::Resample {
+                input,
+                bar,
+                output,
+                quiet,
+            } => commands::resample::run(&input, &bar, &output, quiet),
         },
         Command::ValidateConfig { config } => backtest::validate_config(&config),
         Command::Audit {

@@ -10,5 +10,6 @@ pub mod live;
 pub mod models;
 pub mod replay;
 pub mod report;
+pub mod resample;
 pub mod sweep;
 pub mod walkforward;
