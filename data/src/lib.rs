@@ -68,6 +68,7 @@ mod detmath;
 mod error;
 mod import;
 mod merge;
+mod object;
 mod reader;
 pub mod schema;
 mod symbols;

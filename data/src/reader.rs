@@ -21,9 +21,11 @@ use parquet::file::statistics::Statistics;
 use crate::columns::{DecodeError, SymbolDecoder, decode_f64, decode_ts};
 use crate::counted::Counted;
 use crate::merge::Merge;
+use crate::object::{self, Object, Ranged};
 use crate::schema::{self, Layout, SYMBOL, TS};
 use crate::validate::{Violation, check_bars, check_ticks};
 use crate::{BarBatch, DataError, DataKind, SymbolTable, TickBatch};
+use parquet::file::reader::ChunkReader;
 
 /// A provenance record of one input file (for the journal's session-start record).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,6 +66,8 @@ impl Default for ReaderOptions {
 #[derive(Debug)]
 struct InputFile {
     path: PathBuf,
+    /// The object, when `path` is an `s3://` URL.
+    object: Option<Object>,
     metadata: ArrowReaderMetadata,
     layout: Layout,
     provenance: FileProvenance,
@@ -105,6 +109,9 @@ pub struct MarketReader {
 /// Lists `path` itself, or the `*.parquet` files of directory `path` (names
 /// starting with `.` skipped) sorted by file name.
 fn list_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
+    if object::is_url(path) {
+        return object::list_parquet(path);
+    }
     let meta = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
@@ -223,17 +230,27 @@ impl MarketReader {
         let bytes_read = Arc::new(AtomicU64::new(0));
         let mut files = Vec::new();
         let mut kind = None;
+        let mut buckets = Vec::new();
         for path in list {
-            let (bytes, sha256) = hash_file(&path)?;
-            let file = File::open(&path).map_err(|e| DataError::io(&path, e))?;
-            let file = Counted::new(file, bytes_read.clone());
-            let metadata =
-                ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|source| {
-                    DataError::NotParquet {
-                        file: path.clone(),
-                        source,
-                    }
-                })?;
+            let not_parquet = |source| DataError::NotParquet {
+                file: path.clone(),
+                source,
+            };
+            let (object, bytes, sha256, metadata) = if object::is_url(&path) {
+                let object = object::find(&path, &mut buckets)?;
+                let ranged = Ranged::new(object.clone(), bytes_read.clone());
+                let metadata = ArrowReaderMetadata::load(&ranged, ArrowReaderOptions::new())
+                    .map_err(not_parquet)?;
+                let id = format!("etag:{}", object.etag.clone().unwrap_or_default());
+                (Some(object.clone()), object.size, id, metadata)
+            } else {
+                let (bytes, sha256) = hash_file(&path)?;
+                let file = File::open(&path).map_err(|e| DataError::io(&path, e))?;
+                let file = Counted::new(file, bytes_read.clone());
+                let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                    .map_err(not_parquet)?;
+                (None, bytes, sha256, metadata)
+            };
             let found = schema::detect_kind(metadata.schema(), &path)?;
             let kind = *kind.get_or_insert(found);
             if found != kind {
@@ -258,6 +275,7 @@ impl MarketReader {
             };
             files.push(InputFile {
                 path,
+                object,
                 metadata,
                 layout,
                 provenance,
@@ -492,21 +510,15 @@ impl MarketReader {
     fn open_file(&self, index: usize) -> Result<OpenFile, DataError> {
         let input = &self.files[index];
         let path = &input.path;
-        let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-        let file = Counted::new(file, self.bytes_read.clone());
-        let builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, input.metadata.clone());
-        let mask = ProjectionMask::roots(builder.parquet_schema(), input.layout.indices());
-        let groups = row_groups(input, self.options.time_range.as_ref());
-        let reader = builder
-            .with_row_groups(groups)
-            .with_projection(mask)
-            .with_batch_size(self.options.batch_size.max(1))
-            .build()
-            .map_err(|source| DataError::NotParquet {
-                file: path.clone(),
-                source,
-            })?;
+        let reader = match &input.object {
+            Some(object) => {
+                self.build(input, Ranged::new(object.clone(), self.bytes_read.clone()))?
+            }
+            None => {
+                let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+                self.build(input, Counted::new(file, self.bytes_read.clone()))?
+            }
+        };
         let projected = reader.schema();
         let has_default = self.options.default_symbol.is_some();
         let layout = schema::layout(&projected, self.kind, has_default, path)?;
@@ -516,6 +528,27 @@ impl MarketReader {
             layout,
             rows_read: 0,
         })
+    }
+
+    /// A record batch reader of `input`'s needed columns and row groups.
+    fn build<T: ChunkReader + 'static>(
+        &self,
+        input: &InputFile,
+        chunks: T,
+    ) -> Result<ParquetRecordBatchReader, DataError> {
+        let builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, input.metadata.clone());
+        let mask = ProjectionMask::roots(builder.parquet_schema(), input.layout.indices());
+        let groups = row_groups(input, self.options.time_range.as_ref());
+        builder
+            .with_row_groups(groups)
+            .with_projection(mask)
+            .with_batch_size(self.options.batch_size.max(1))
+            .build()
+            .map_err(|source| DataError::NotParquet {
+                file: input.path.clone(),
+                source,
+            })
     }
 
     /// Decodes `ts` and `symbol` of a batch; returns the file and first row.

@@ -182,7 +182,11 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
         } else {
             "data.path"
         };
-        if !plan.data_path.exists() {
+        let remote = plan
+            .data_path
+            .to_str()
+            .is_some_and(|s| s.starts_with("s3://"));
+        if !remote && !plan.data_path.exists() {
             problems.push(format!(
                 "{}: key {key}: {} does not exist",
                 config_path.display(),

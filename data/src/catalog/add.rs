@@ -164,7 +164,13 @@ impl Catalog {
             Rows::Ticks(_) => DataKind::Ticks,
             Rows::Bars(_) => DataKind::Bars,
         };
-        let existing = if path.is_file() {
+        let remote = crate::object::is_url(&path);
+        let exists = if remote {
+            crate::object::find(&path, &mut Vec::new()).is_ok()
+        } else {
+            path.is_file()
+        };
+        let existing = if exists {
             read_partition(&path, data_kind, &symbol)?
         } else {
             Rows::empty(data_kind)
@@ -176,7 +182,17 @@ impl Catalog {
         if added == 0 {
             return Ok(());
         }
-        if let Some(dir) = path.parent() {
+        // An object is written locally, then uploaded whole.
+        let scratch = if remote {
+            Some(tempfile::tempdir().map_err(|e| DataError::io(&path, e))?)
+        } else {
+            None
+        };
+        let target = match &scratch {
+            Some(dir) => dir.path().join("part.parquet"),
+            None => path.clone(),
+        };
+        if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
         }
         let mut symbols = SymbolTable::default();
@@ -188,15 +204,19 @@ impl Catalog {
         };
         match merged {
             Rows::Ticks(b) => {
-                let mut w = TickWriter::with_options(&path, &options)?;
+                let mut w = TickWriter::with_options(&target, &options)?;
                 w.write(&b, &symbols)?;
                 w.finish()?;
             }
             Rows::Bars(b) => {
-                let mut w = BarWriter::with_options(&path, &options)?;
+                let mut w = BarWriter::with_options(&target, &options)?;
                 w.write(&b, &symbols)?;
                 w.finish()?;
             }
+        }
+        if remote {
+            let (bucket, key) = crate::object::Bucket::open(&path)?;
+            bucket.put_file(&key, &target)?;
         }
         Ok(())
     }

@@ -12,6 +12,9 @@
 //! (symbols, kind, time range) as one time-ordered stream, opening only the
 //! partitions of the range's days and, within them, only the row groups
 //! whose `ts` statistics overlap the range.
+//!
+//! `DIR` may be `s3://bucket/prefix` (see the `object` module): partitions
+//! are found with one listing, read by ranges, and written whole.
 
 mod add;
 
@@ -21,6 +24,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
 pub use add::AddReport;
 
+use crate::object::{self, Bucket, Ranged};
 use crate::time::{NANOS_PER_DAY, civil_from_days};
 use crate::{DataError, MarketReader, ReaderOptions};
 
@@ -119,6 +123,9 @@ impl Catalog {
     /// Every partition with its file, sorted by venue, symbol, kind, date.
     /// Folders that are not `key=value` partitions are ignored.
     pub fn partitions(&self) -> Result<Vec<(Partition, PathBuf)>, DataError> {
+        if object::is_url(&self.root) {
+            return self.remote_partitions();
+        }
         if !self.root.is_dir() {
             return Err(DataError::Import {
                 file: self.root.clone(),
@@ -144,6 +151,46 @@ impl Catalog {
                     }
                 }
             }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// [`Catalog::partitions`] of a catalog in object storage: one listing.
+    fn remote_partitions(&self) -> Result<Vec<(Partition, PathBuf)>, DataError> {
+        let (bucket, prefix) = Bucket::open(&self.root)?;
+        let mut out = Vec::new();
+        for o in bucket.list(&prefix)? {
+            let rel = o.key().strip_prefix(prefix.as_str()).unwrap_or(o.key());
+            let parts: Vec<&str> = rel.trim_start_matches('/').split('/').collect();
+            let value = |part: &str, key: &str| {
+                part.strip_prefix(key)
+                    .and_then(|r| r.strip_prefix('='))
+                    .map(str::to_owned)
+            };
+            if let [v, s, k, d, file] = parts.as_slice()
+                && *file == PART
+                && let (Some(venue), Some(symbol), Some(kind), Some(date)) = (
+                    value(v, "venue"),
+                    value(s, "symbol"),
+                    value(k, "kind"),
+                    value(d, "date"),
+                )
+            {
+                let p = Partition {
+                    venue,
+                    symbol,
+                    kind,
+                    date,
+                };
+                out.push((p, o.url()));
+            }
+        }
+        if out.is_empty() {
+            return Err(DataError::Import {
+                file: self.root.clone(),
+                reason: "no catalog here (no venue=/symbol=/kind=/date= partitions)".into(),
+            });
         }
         out.sort();
         Ok(out)
@@ -267,6 +314,20 @@ fn level(dir: &Path, key: &str) -> Result<Vec<(String, PathBuf)>, DataError> {
 
 /// (rows, bytes) of a Parquet file from its footer and size.
 fn footer_rows(file: &Path) -> Result<(u64, u64), DataError> {
+    if object::is_url(file) {
+        let o = object::find(file, &mut Vec::new())?;
+        let size = o.size;
+        let ranged = Ranged::new(o, Default::default());
+        let meta =
+            ArrowReaderMetadata::load(&ranged, ArrowReaderOptions::new()).map_err(|source| {
+                DataError::NotParquet {
+                    file: file.to_path_buf(),
+                    source,
+                }
+            })?;
+        let rows = u64::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
+        return Ok((rows, size));
+    }
     let f = std::fs::File::open(file).map_err(|e| DataError::io(file, e))?;
     let bytes = f.metadata().map_err(|e| DataError::io(file, e))?.len();
     let meta = ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(|source| {
