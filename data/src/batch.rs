@@ -206,6 +206,36 @@ macro_rules! batch_impl {
     };
 }
 
+/// What the reader does alike with batches of either kind.
+pub(crate) trait Rows {
+    fn times(&self) -> &[i64];
+    fn keep(&mut self, range: std::ops::Range<usize>);
+    fn clear(&mut self);
+    fn is_empty(&self) -> bool;
+}
+
+macro_rules! rows_impl {
+    ($batch:ident) => {
+        impl Rows for $batch {
+            fn times(&self) -> &[i64] {
+                &self.ts
+            }
+            fn keep(&mut self, range: std::ops::Range<usize>) {
+                $batch::keep(self, range)
+            }
+            fn clear(&mut self) {
+                $batch::clear(self)
+            }
+            fn is_empty(&self) -> bool {
+                $batch::is_empty(self)
+            }
+        }
+    };
+}
+
+rows_impl!(TickBatch);
+rows_impl!(BarBatch);
+
 batch_impl!(TickBatch, Tick, bid, ask, bid_size, ask_size, last, volume);
 batch_impl!(BarBatch, Bar, open, high, low, close, volume);
 

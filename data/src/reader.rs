@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parquet::file::statistics::Statistics;
 
+use crate::batch::Rows;
 use crate::columns::{DecodeError, SymbolDecoder, decode_f64, decode_ts};
 use crate::counted::Counted;
 use crate::merge::Merge;
@@ -389,49 +390,41 @@ impl MarketReader {
     /// Reads the next batch of ticks into `out` (cleared first, allocations
     /// reused). Returns `Ok(false)` at the end of the data.
     pub fn next_ticks(&mut self, out: &mut TickBatch) -> Result<bool, DataError> {
-        if self.merge.is_some() {
-            self.check_kind(DataKind::Ticks)?;
-            let result = self.merge.as_mut().map_or(Ok(false), |m| m.next_ticks(out));
-            return self.stop_on_error(result, || out.clear());
-        }
-        loop {
-            out.clear();
-            self.check_kind(DataKind::Ticks)?;
-            let result = self.fill_ticks(out);
-            let more = self.stop_on_error(result, || out.clear())?;
-            if !more {
-                return Ok(false);
-            }
-            if let Some(keep) = self.in_range(&out.ts) {
-                out.keep(keep);
-            }
-            if !out.is_empty() {
-                return Ok(more);
-            }
-        }
+        self.next_rows(out, DataKind::Ticks, Self::fill_ticks, Merge::next_ticks)
     }
 
     /// Reads the next batch of bars into `out` (cleared first, allocations
     /// reused). Returns `Ok(false)` at the end of the data.
     pub fn next_bars(&mut self, out: &mut BarBatch) -> Result<bool, DataError> {
+        self.next_rows(out, DataKind::Bars, Self::fill_bars, Merge::next_bars)
+    }
+
+    /// The next batch of either kind: from the merge, or from the files
+    /// (batches wholly outside `time_range` skipped, the rest trimmed).
+    fn next_rows<B: Rows>(
+        &mut self,
+        out: &mut B,
+        kind: DataKind,
+        fill: fn(&mut Self, &mut B) -> Result<bool, DataError>,
+        merged: fn(&mut Merge, &mut B) -> Result<bool, DataError>,
+    ) -> Result<bool, DataError> {
         if self.merge.is_some() {
-            self.check_kind(DataKind::Bars)?;
-            let result = self.merge.as_mut().map_or(Ok(false), |m| m.next_bars(out));
+            self.check_kind(kind)?;
+            let result = self.merge.as_mut().map_or(Ok(false), |m| merged(m, out));
             return self.stop_on_error(result, || out.clear());
         }
         loop {
             out.clear();
-            self.check_kind(DataKind::Bars)?;
-            let result = self.fill_bars(out);
-            let more = self.stop_on_error(result, || out.clear())?;
-            if !more {
+            self.check_kind(kind)?;
+            let result = fill(self, out);
+            if !self.stop_on_error(result, || out.clear())? {
                 return Ok(false);
             }
-            if let Some(keep) = self.in_range(&out.ts) {
+            if let Some(keep) = self.in_range(out.times()) {
                 out.keep(keep);
             }
             if !out.is_empty() {
-                return Ok(more);
+                return Ok(true);
             }
         }
     }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
 
-use super::{Sink, csv_error, csv_reader, first_file, line_of, with_text};
+use super::{Sink, csv_error, csv_reader, first_file, line_of, unit_by_size, with_text};
 use crate::{DataError, DataKind, ImportReport, Problem, SymbolId};
 
 /// The kinds of Binance archive.
@@ -262,10 +262,7 @@ fn import_one(
             Err(e) => return Err(csv_error(file, e)),
         }
         if std::mem::take(&mut first) && is_header(&record) {
-            names = record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-                .collect();
+            names = super::header_names(&record);
             continue;
         }
         let row = Row {
@@ -426,11 +423,7 @@ impl Row<'_> {
             .ok()
             .filter(|v| *v >= 0)
             .ok_or_else(|| self.bad(i, "an integer timestamp in ms, µs or ns"))?;
-        let (scale, unit) = match raw {
-            v if v < 100_000_000_000_000 => (1_000_000, "ms"),
-            v if v < 100_000_000_000_000_000 => (1_000, "us"),
-            _ => (1, "ns"),
-        };
+        let (scale, unit) = unit_by_size(raw, false);
         raw.checked_mul(scale)
             .ok_or_else(|| self.invalid(i, Problem::TimestampOutOfRange { found: raw, unit }))
     }

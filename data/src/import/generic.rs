@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use csv::ByteRecord;
 use serde::Deserialize;
 
-use super::{Sink, csv_error, first_file, line_of, with_text};
+use super::{
+    Sink, column_of, csv_error, first_file, header_names, line_of, unit_by_size, with_text,
+};
 use crate::time::parse_datetime_ns;
 use crate::{DataError, DataKind, ImportReport, Problem, schema};
 
@@ -240,20 +242,8 @@ fn resolve(
     mapping: &CsvMapping,
     targets: &[(&str, bool)],
 ) -> Result<Resolved, DataError> {
-    let names: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
-    let find = |n: &str| {
-        names
-            .iter()
-            .position(|c| c == n)
-            .ok_or_else(|| DataError::CsvMissingColumn {
-                file: file.to_path_buf(),
-                column: n.to_owned(),
-                found: names.clone(),
-            })
-    };
+    let names = header_names(header);
+    let find = |n: &str| column_of(file, &names, n);
     Ok(Resolved {
         ts: find(&mapping.ts)?,
         symbol: mapping.symbol_column.as_deref().map(find).transpose()?,
@@ -334,10 +324,10 @@ impl Row<'_> {
                 return parse_datetime_ns(text).ok_or_else(|| self.bad(i, expected));
             }
             TsUnit::Auto => match integer() {
-                Some(v) if v < 100_000_000_000 => (Some(v), 1_000_000_000, "s"),
-                Some(v) if v < 100_000_000_000_000 => (Some(v), 1_000_000, "ms"),
-                Some(v) if v < 100_000_000_000_000_000 => (Some(v), 1_000, "us"),
-                Some(v) => (Some(v), 1, "ns"),
+                Some(v) => {
+                    let (scale, unit) = unit_by_size(v, true);
+                    (Some(v), scale, unit)
+                }
                 None => {
                     return parse_datetime_ns(text).ok_or_else(|| self.bad(i, expected));
                 }

@@ -256,6 +256,39 @@ pub(crate) fn csv_error(file: &Path, e: csv::Error) -> DataError {
     }
 }
 
+/// An integer timestamp's unit, told by its size: milliseconds below
+/// 10^14, microseconds below 10^17, else nanoseconds; with `seconds`,
+/// seconds below 10^11 first. Unambiguous from 1973 to 5138. Returns the
+/// multiplier to nanoseconds and the unit's name.
+pub(crate) fn unit_by_size(v: i64, seconds: bool) -> (i64, &'static str) {
+    match v {
+        v if seconds && v < 100_000_000_000 => (1_000_000_000, "s"),
+        v if v < 100_000_000_000_000 => (1_000_000, "ms"),
+        v if v < 100_000_000_000_000_000 => (1_000, "us"),
+        _ => (1, "ns"),
+    }
+}
+
+/// A header row's column names, trimmed.
+pub(crate) fn header_names(header: &csv::ByteRecord) -> Vec<String> {
+    header
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+        .collect()
+}
+
+/// Where column `name` is in a header, or the error naming what is there.
+pub(crate) fn column_of(file: &Path, names: &[String], name: &str) -> Result<usize, DataError> {
+    names
+        .iter()
+        .position(|c| c == name)
+        .ok_or_else(|| DataError::CsvMissingColumn {
+            file: file.to_path_buf(),
+            column: name.to_owned(),
+            found: names.to_vec(),
+        })
+}
+
 /// The input files' names for error messages about the set.
 pub(crate) fn first_file(inputs: &[PathBuf]) -> PathBuf {
     inputs.first().cloned().unwrap_or_default()

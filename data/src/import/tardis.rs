@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
 
-use super::{Sink, csv_error, csv_reader, first_file, line_of, with_text};
+use super::{Sink, column_of, csv_error, csv_reader, first_file, header_names, line_of, with_text};
 use crate::{DataError, DataKind, ImportReport, Problem, SymbolId};
 
 /// The Tardis data types this importer reads.
@@ -109,10 +109,7 @@ struct Columns {
 }
 
 fn columns(file: &Path, header: &ByteRecord) -> Result<(TardisKind, Columns), DataError> {
-    let names: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
+    let names = header_names(header);
     let kind = TardisKind::detect(&names).ok_or_else(|| DataError::Import {
         file: file.to_path_buf(),
         reason: format!(
@@ -120,16 +117,7 @@ fn columns(file: &Path, header: &ByteRecord) -> Result<(TardisKind, Columns), Da
             names.join(", ")
         ),
     })?;
-    let find = |n: &str| {
-        names
-            .iter()
-            .position(|c| c == n)
-            .ok_or_else(|| DataError::CsvMissingColumn {
-                file: file.to_path_buf(),
-                column: n.to_owned(),
-                found: names.clone(),
-            })
-    };
+    let find = |n: &str| column_of(file, &names, n);
     let cols = Columns {
         symbol: find("symbol")?,
         timestamp: find("timestamp")?,
