@@ -358,35 +358,15 @@ impl Row<'_> {
     }
 
     fn field(&self, i: usize) -> &str {
-        // Non-UTF-8 bytes cannot be a number: shown as found, refused.
-        self.record
-            .get(i)
-            .and_then(|f| std::str::from_utf8(f).ok())
-            .unwrap_or("")
-            .trim()
+        super::text(self.record, i)
     }
 
     fn bad(&self, i: usize, expected: &str) -> DataError {
-        DataError::CsvField {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.column(i),
-            expected: expected.to_owned(),
-            found: self
-                .record
-                .get(i)
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .unwrap_or_default(),
-        }
+        super::field_error(self.file, self.record, i, self.column(i), expected)
     }
 
     fn invalid(&self, i: usize, problem: Problem) -> DataError {
-        DataError::CsvInvalid {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.column(i),
-            problem,
-        }
+        super::invalid(self.file, self.record, self.column(i), problem)
     }
 
     /// A row too short for the kind: names the first missing column and

@@ -26,9 +26,7 @@ use std::path::{Path, PathBuf};
 use csv::ByteRecord;
 use serde::Deserialize;
 
-use super::{
-    Sink, column_of, csv_error, first_file, header_names, line_of, unit_by_size, with_text,
-};
+use super::{Sink, column_of, csv_error, first_file, header_names, unit_by_size, with_text};
 use crate::time::parse_datetime_ns;
 use crate::{DataError, DataKind, ImportReport, Problem, schema};
 
@@ -263,21 +261,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn text(&self, i: usize) -> &str {
-        self.record
-            .get(i)
-            .and_then(|f| std::str::from_utf8(f).ok())
-            .unwrap_or("")
-            .trim()
+        super::text(self.record, i)
     }
 
     fn bad(&self, i: usize, expected: &str) -> DataError {
-        DataError::CsvField {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.cols.names[i].clone(),
-            expected: expected.to_owned(),
-            found: String::from_utf8_lossy(self.record.get(i).unwrap_or_default()).into_owned(),
-        }
+        let column = self.cols.names[i].clone();
+        super::field_error(self.file, self.record, i, column, expected)
     }
 
     /// Target `t`'s value, or `default` when it is not mapped.
@@ -295,12 +284,8 @@ impl Row<'_> {
             .position(|t| *t == col)
             .and_then(|t| self.cols.values[t])
             .unwrap_or(self.cols.ts);
-        DataError::CsvInvalid {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.cols.names[source].clone(),
-            problem,
-        }
+        let column = self.cols.names[source].clone();
+        super::invalid(self.file, self.record, column, problem)
     }
 
     fn timestamp(&self, unit: TsUnit) -> Result<i64, DataError> {
@@ -334,14 +319,12 @@ impl Row<'_> {
             },
         };
         let raw = raw.ok_or_else(|| self.bad(i, expected))?;
-        raw.checked_mul(scale).ok_or_else(|| DataError::CsvInvalid {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.cols.names[i].clone(),
-            problem: Problem::TimestampOutOfRange {
+        raw.checked_mul(scale).ok_or_else(|| {
+            let problem = Problem::TimestampOutOfRange {
                 found: raw,
                 unit: name,
-            },
+            };
+            super::invalid(self.file, self.record, self.cols.names[i].clone(), problem)
         })
     }
 }

@@ -241,6 +241,49 @@ impl Sink {
     }
 }
 
+/// Field `i` of a record as trimmed text; empty when missing or not UTF-8
+/// (then refused by whatever parses it, and shown as found).
+pub(crate) fn text(record: &csv::ByteRecord, i: usize) -> &str {
+    record
+        .get(i)
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .unwrap_or("")
+        .trim()
+}
+
+/// Field `i` of a record (source column `column`) that does not hold what
+/// was `expected`.
+pub(crate) fn field_error(
+    file: &Path,
+    record: &csv::ByteRecord,
+    i: usize,
+    column: String,
+    expected: &str,
+) -> DataError {
+    DataError::CsvField {
+        file: file.to_path_buf(),
+        line: line_of(record),
+        column,
+        expected: expected.to_owned(),
+        found: String::from_utf8_lossy(record.get(i).unwrap_or_default()).into_owned(),
+    }
+}
+
+/// A record whose value in source column `column` breaks a rule.
+pub(crate) fn invalid(
+    file: &Path,
+    record: &csv::ByteRecord,
+    column: String,
+    problem: Problem,
+) -> DataError {
+    DataError::CsvInvalid {
+        file: file.to_path_buf(),
+        line: line_of(record),
+        column,
+        problem,
+    }
+}
+
 /// A CSV record's 1-based line.
 pub(crate) fn line_of(record: &csv::ByteRecord) -> u64 {
     record.position().map_or(0, |p| p.line())

@@ -332,7 +332,7 @@ impl Row<'_> {
     }
 
     fn text(&self, i: usize) -> &str {
-        std::str::from_utf8(self.raw(i)).unwrap_or("").trim()
+        super::text(self.record, i)
     }
 
     /// The name of value column `v` (`usize::MAX`: the timestamp).
@@ -353,22 +353,11 @@ impl Row<'_> {
             .get(v)
             .copied()
             .unwrap_or(self.cols.timestamp);
-        DataError::CsvField {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.name(v),
-            expected: expected.to_owned(),
-            found: String::from_utf8_lossy(self.raw(i)).into_owned(),
-        }
+        super::field_error(self.file, self.record, i, self.name(v), expected)
     }
 
     fn invalid(&self, v: usize, problem: Problem) -> DataError {
-        DataError::CsvInvalid {
-            file: self.file.to_path_buf(),
-            line: line_of(self.record),
-            column: self.name(v),
-            problem,
-        }
+        super::invalid(self.file, self.record, self.name(v), problem)
     }
 
     fn number(&self, v: usize) -> Result<f64, DataError> {
