@@ -230,19 +230,23 @@ impl Read for RangedRead {
     }
 }
 
-/// The object at `url`, with a bucket client reused from `buckets` (or
-/// opened and kept there).
-pub(crate) fn find(url: &Path, buckets: &mut Vec<Bucket>) -> Result<Object, DataError> {
+/// The bucket of `url` and the key it names, the bucket's client reused
+/// from `buckets` (or opened and kept there: each holds a runtime and a
+/// connection pool).
+pub(crate) fn bucket(url: &Path, buckets: &mut Vec<Bucket>) -> Result<(Bucket, String), DataError> {
     let (name, key) =
         split(url).ok_or_else(|| error(url, "not an object URL", "expected s3://bucket/key"))?;
-    let bucket = match buckets.iter().find(|b| b.name == name) {
-        Some(b) => b.clone(),
-        None => {
-            let (b, _) = Bucket::open(url)?;
-            buckets.push(b.clone());
-            b
-        }
-    };
+    if let Some(b) = buckets.iter().find(|b| b.name == name) {
+        return Ok((b.clone(), key));
+    }
+    let (b, key) = Bucket::open(url)?;
+    buckets.push(b.clone());
+    Ok((b, key))
+}
+
+/// The object at `url` (see [`bucket`]).
+pub(crate) fn find(url: &Path, buckets: &mut Vec<Bucket>) -> Result<Object, DataError> {
+    let (bucket, key) = self::bucket(url, buckets)?;
     bucket.head(&key)?.ok_or_else(|| {
         DataError::io(
             url,

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::{Catalog, Partition, check_name, date_of};
+use crate::object::{self, Bucket};
 use crate::{
     BarBatch, BarWriter, DataError, DataKind, MarketReader, ReaderOptions, SymbolTable, TickBatch,
     TickWriter, WriterOptions,
@@ -99,6 +100,7 @@ impl Catalog {
         let mut reader = MarketReader::open(input, ReaderOptions::default())?;
         let data_kind = reader.kind();
         let mut report = AddReport::default();
+        let mut buckets = Vec::new();
         // (symbol, date) -> rows, held until the input is past that day.
         let mut pending: BTreeMap<(String, String), Rows> = BTreeMap::new();
         let mut batch = Rows::empty(data_kind);
@@ -134,12 +136,12 @@ impl Catalog {
                 .collect();
             for key in done {
                 if let Some(rows) = pending.remove(&key) {
-                    self.flush(venue, kind, key, rows, &mut report)?;
+                    self.flush(venue, kind, key, rows, &mut report, &mut buckets)?;
                 }
             }
         }
         for (key, rows) in std::mem::take(&mut pending) {
-            self.flush(venue, kind, key, rows, &mut report)?;
+            self.flush(venue, kind, key, rows, &mut report, &mut buckets)?;
         }
         Ok(report)
     }
@@ -152,6 +154,7 @@ impl Catalog {
         (symbol, date): (String, String),
         rows: Rows,
         report: &mut AddReport,
+        buckets: &mut Vec<Bucket>,
     ) -> Result<(), DataError> {
         let partition = Partition {
             venue: venue.to_owned(),
@@ -164,11 +167,17 @@ impl Catalog {
             Rows::Ticks(_) => DataKind::Ticks,
             Rows::Bars(_) => DataKind::Bars,
         };
-        let remote = crate::object::is_url(&path);
-        let exists = if remote {
-            crate::object::find(&path, &mut Vec::new()).is_ok()
+        // A partition in object storage: its bucket, and its key.
+        let remote = if object::is_url(&path) {
+            Some(object::bucket(&path, buckets)?)
         } else {
-            path.is_file()
+            None
+        };
+        // An object that cannot be looked up is an error, never taken as
+        // absent (that would overwrite it).
+        let exists = match &remote {
+            Some((bucket, key)) => bucket.head(key)?.is_some(),
+            None => path.is_file(),
         };
         let existing = if exists {
             read_partition(&path, data_kind, &symbol)?
@@ -183,7 +192,7 @@ impl Catalog {
             return Ok(());
         }
         // An object is written locally, then uploaded whole.
-        let scratch = if remote {
+        let scratch = if remote.is_some() {
             Some(tempfile::tempdir().map_err(|e| DataError::io(&path, e))?)
         } else {
             None
@@ -214,9 +223,8 @@ impl Catalog {
                 w.finish()?;
             }
         }
-        if remote {
-            let (bucket, key) = crate::object::Bucket::open(&path)?;
-            bucket.put_file(&key, &target)?;
+        if let Some((bucket, key)) = &remote {
+            bucket.put_file(key, &target)?;
         }
         Ok(())
     }

@@ -200,8 +200,9 @@ impl Catalog {
     /// Parquet footers).
     pub fn series(&self) -> Result<Vec<Series>, DataError> {
         let mut out: Vec<Series> = Vec::new();
+        let mut buckets = Vec::new();
         for (p, file) in self.partitions()? {
-            let (rows, bytes) = footer_rows(&file)?;
+            let (rows, bytes) = footer_rows(&file, &mut buckets)?;
             match out.last_mut() {
                 Some(s) if s.venue == p.venue && s.symbol == p.symbol && s.kind == p.kind => {
                     s.last_date = p.date;
@@ -313,9 +314,9 @@ fn level(dir: &Path, key: &str) -> Result<Vec<(String, PathBuf)>, DataError> {
 }
 
 /// (rows, bytes) of a Parquet file from its footer and size.
-fn footer_rows(file: &Path) -> Result<(u64, u64), DataError> {
+fn footer_rows(file: &Path, buckets: &mut Vec<Bucket>) -> Result<(u64, u64), DataError> {
     if object::is_url(file) {
-        let o = object::find(file, &mut Vec::new())?;
+        let o = object::find(file, buckets)?;
         let size = o.size;
         let ranged = Ranged::new(o, Default::default());
         let meta =
