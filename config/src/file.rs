@@ -388,7 +388,7 @@ impl Config {
     /// `p` relative to the config file's folder (absolute paths as they are).
     pub fn resolve(&self, p: &Path) -> PathBuf {
         // An object URL (s3://bucket/key) is not relative to anything.
-        if p.is_absolute() || p.to_str().is_some_and(|s| s.contains("://")) {
+        if p.is_absolute() || axon_data::is_object_url(p) {
             return p.to_path_buf();
         }
         match self.path.parent() {

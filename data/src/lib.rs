@@ -85,6 +85,7 @@ pub use import::{
     BinanceKind, BinanceName, BinanceOptions, CsvMapping, ImportReport, MappedKind, TardisKind,
     TsUnit, import_binance, import_mapped_csv, import_tardis,
 };
+pub use object::is_url as is_object_url;
 pub use reader::{FileProvenance, MarketReader, ReaderOptions, read_all_bars, read_all_ticks};
 pub use symbols::{SymbolId, SymbolTable};
 pub use synth::{SynthConfig, TickSynth, synth_ticks_to_parquet};

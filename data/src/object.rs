@@ -29,8 +29,8 @@ use crate::DataError;
 /// `s3://`.
 const SCHEME: &str = "s3://";
 
-/// Whether `path` is an `s3://` URL.
-pub(crate) fn is_url(path: &Path) -> bool {
+/// Whether `path` is an `s3://` URL (object storage) rather than a file.
+pub fn is_url(path: &Path) -> bool {
     path.to_str().is_some_and(|s| s.starts_with(SCHEME))
 }
 

@@ -182,11 +182,7 @@ pub fn validate_config(config_path: &Path) -> anyhow::Result<()> {
         } else {
             "data.path"
         };
-        let remote = plan
-            .data_path
-            .to_str()
-            .is_some_and(|s| s.starts_with("s3://"));
-        if !remote && !plan.data_path.exists() {
+        if !axon_data::is_object_url(&plan.data_path) && !plan.data_path.exists() {
             problems.push(format!(
                 "{}: key {key}: {} does not exist",
                 config_path.display(),
