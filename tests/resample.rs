@@ -7,6 +7,22 @@ mod support;
 
 use support::{axon, run_python, tempdir};
 
+/// (symbol, start ns, [open, high, low, close, volume]) rows of a JSON list.
+fn bars(json: &str) -> Vec<(String, i64, [f64; 5])> {
+    serde_json::from_str::<Vec<serde_json::Value>>(json)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let f = |i: usize| r[i].as_f64().unwrap();
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_i64().unwrap(),
+                [f(2), f(3), f(4), f(5), f(6)],
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn time_bars_from_trades_equal_pandas_resample() {
     let dir = tempdir();
@@ -34,23 +50,7 @@ for s, g in df.groupby("symbol", sort=False):
 print(json.dumps(out))
 "#;
     let ticks = dir.path().join("ticks.parquet");
-    let want: Vec<(String, i64, [f64; 5])> =
-        serde_json::from_str::<Vec<serde_json::Value>>(&run_python(&[
-            "-c",
-            script,
-            ticks.to_str().unwrap(),
-        ]))
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let f = |i: usize| r[i].as_f64().unwrap();
-            (
-                r[0].as_str().unwrap().to_string(),
-                r[1].as_i64().unwrap(),
-                [f(2), f(3), f(4), f(5), f(6)],
-            )
-        })
-        .collect();
+    let mut want = bars(&run_python(&["-c", script, ticks.to_str().unwrap()]));
     axon(
         dir.path(),
         &[
@@ -71,21 +71,8 @@ print(json.dumps(out))
          print(json.dumps([[r['symbol'], r['ts'], r['open'], r['high'], r['low'], r['close'], r['volume']] for r in t.to_pylist()]))",
         dir.path().join("bars.parquet").to_str().unwrap(),
     ]);
-    let mut got: Vec<(String, i64, [f64; 5])> =
-        serde_json::from_str::<Vec<serde_json::Value>>(&got)
-            .unwrap()
-            .into_iter()
-            .map(|r| {
-                let f = |i: usize| r[i].as_f64().unwrap();
-                (
-                    r[0].as_str().unwrap().to_string(),
-                    r[1].as_i64().unwrap(),
-                    [f(2), f(3), f(4), f(5), f(6)],
-                )
-            })
-            .collect();
+    let mut got = bars(&got);
     // The file is in start order; compare per symbol.
-    let mut want = want;
     want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     got.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     assert_eq!(got.len(), want.len());
