@@ -19,9 +19,20 @@ use axon_inference::ModelConfig;
 use axon_journal::{Durability, JournalOptions};
 use axon_metrics::MetricsCollector;
 use axon_replay::{BacktestPlan, PlannedModel, SessionPlan, run_backtest, verify_replay};
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 
 const TICKS: u64 = 2_000_000;
+
+/// A run's journal folder, removed when criterion drops the run's output:
+/// after the timing, so deleting last run's files is not counted as this
+/// run's backtest.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
 
 fn bench_dir() -> tempfile::TempDir {
     let base = std::env::var_os("AXON_BENCH_DIR")
@@ -84,25 +95,34 @@ fn backtest(c: &mut Criterion) {
     g.throughput(Throughput::Elements(TICKS));
     let mut run = 0u64;
     g.bench_function("sma_ticks_parquet_to_journal", |b| {
-        b.iter(|| {
-            run += 1;
-            let journal = dir.path().join(format!("j{run}"));
-            let report = run_backtest(&plan(&data, &journal), &mut |_, _| {}).expect("backtest");
-            std::fs::remove_dir_all(&journal).ok();
-            report.events
-        })
+        b.iter_batched(
+            || {
+                run += 1;
+                Scratch(dir.path().join(format!("j{run}")))
+            },
+            |journal| {
+                let report =
+                    run_backtest(&plan(&data, &journal.0), &mut |_, _| {}).expect("backtest");
+                (report.events, journal)
+            },
+            BatchSize::PerIteration,
+        )
     });
     // The same with metrics recorded (no exporter: recording is what costs).
     g.bench_function("sma_ticks_parquet_to_journal_with_metrics", |b| {
-        b.iter(|| {
-            run += 1;
-            let journal = dir.path().join(format!("j{run}"));
-            let mut p = plan(&data, &journal);
-            p.metrics = Some(MetricsCollector::new().expect("metrics"));
-            let report = run_backtest(&p, &mut |_, _| {}).expect("backtest");
-            std::fs::remove_dir_all(&journal).ok();
-            report.events
-        })
+        b.iter_batched(
+            || {
+                run += 1;
+                Scratch(dir.path().join(format!("j{run}")))
+            },
+            |journal| {
+                let mut p = plan(&data, &journal.0);
+                p.metrics = Some(MetricsCollector::new().expect("metrics"));
+                let report = run_backtest(&p, &mut |_, _| {}).expect("backtest");
+                (report.events, journal)
+            },
+            BatchSize::PerIteration,
+        )
     });
     // One journal to replay.
     let journal = dir.path().join("replay");

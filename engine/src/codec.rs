@@ -45,6 +45,18 @@ fn put<T: Encode>(value: &T, buf: &mut Vec<u8>) {
     let _ = bincode::encode_into_std_write(value, buf, CONFIG);
 }
 
+/// Ticks and bars, the records a backtest writes millions of: encoded into
+/// a stack buffer and copied once, instead of one growth check and copy
+/// per field. The bytes are the same as [`put`]'s.
+#[inline]
+fn put_small<T: Encode>(value: &T, buf: &mut Vec<u8>) {
+    let mut bytes = [0u8; 64];
+    match bincode::encode_into_slice(value, &mut bytes, CONFIG) {
+        Ok(n) => buf.extend_from_slice(&bytes[..n]),
+        Err(_) => put(value, buf),
+    }
+}
+
 #[inline]
 fn get<T: Decode<()>>(kind: u16, version: u16, payload: &[u8]) -> Result<T, DecodeError> {
     let (value, used) =
@@ -103,8 +115,8 @@ impl Input {
     pub fn encode(&self, buf: &mut Vec<u8>) {
         match self {
             Self::SessionStart(v) => put(v, buf),
-            Self::Tick(v) => put(v, buf),
-            Self::Bar(v) => put(v, buf),
+            Self::Tick(v) => put_small(v, buf),
+            Self::Bar(v) => put_small(v, buf),
             Self::ModelSwap(v) => put(v, buf),
             Self::WeightOverride(v) => put(v, buf),
             Self::OrderAck(v) => put(v, buf),
@@ -232,5 +244,46 @@ impl Event {
     /// The event as JSON (for `journal inspect --json` and diffs).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::{Bar, Tick};
+
+    #[test]
+    fn small_records_encode_as_bincode_does() {
+        let tick = Tick {
+            instrument: u32::MAX,
+            bid: f64::MIN_POSITIVE,
+            ask: f64::MAX,
+            bid_size: -0.0,
+            ask_size: f64::NAN,
+            last: f64::INFINITY,
+            volume: 1e-300,
+        };
+        let bar = Bar {
+            instrument: 300,
+            open: 1.5,
+            high: 2.5,
+            low: 0.5,
+            close: f64::NEG_INFINITY,
+            volume: 7.0,
+        };
+        for input in [Input::Tick(tick), Input::Bar(bar)] {
+            let mut fast = vec![9u8];
+            input.encode(&mut fast);
+            let mut plain = vec![9u8];
+            match &input {
+                Input::Tick(t) => put(t, &mut plain),
+                Input::Bar(b) => put(b, &mut plain),
+                _ => unreachable!(),
+            }
+            assert_eq!(fast, plain);
+            let back =
+                Input::decode(input.kind(), crate::event::EVENT_VERSION, &fast[1..]).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{input:?}"));
+        }
     }
 }

@@ -46,6 +46,11 @@ pub struct EquityStats {
     drawdowns: Drawdowns,
     /// Last equity per calendar day, in day order.
     days: Vec<(i64, f64)>,
+    /// The newest day's time span `[start, end)` and whether it is a
+    /// weekend: most samples fall in the same day as the one before, and
+    /// then need no calendar arithmetic.
+    day_span: (i64, i64),
+    weekend_day: bool,
     weekend_samples: u64,
     recent_times: VecDeque<i64>,
     beta: CoMoments,
@@ -61,6 +66,14 @@ struct Sample {
     time_ns: i64,
     equity: f64,
     market: f64,
+}
+
+/// `ln(a / b)`, without calling `ln` when the ratio is exactly 1 (a flat
+/// account's equity, an unchanged price), whose logarithm is exactly 0.
+#[inline]
+fn log_ratio(a: f64, b: f64) -> f64 {
+    let r = a / b;
+    if r == 1.0 { 0.0 } else { r.ln() }
 }
 
 /// Drawdown periods: from one new equity peak (drawdown exactly 0) to the
@@ -250,19 +263,26 @@ impl EquityStats {
         } else {
             self.drawdowns.depth = self.drawdowns.depth.max(dd);
         }
-        let day = day_number(s.time_ns);
+        let (start, end) = self.day_span;
         match self.days.last_mut() {
-            Some((d, e)) if *d == day => *e = s.equity,
-            _ => self.days.push((day, s.equity)),
+            Some((_, e)) if (start..end).contains(&s.time_ns) => *e = s.equity,
+            _ => {
+                let day = day_number(s.time_ns);
+                self.days.push((day, s.equity));
+                self.day_span = (day * DAY_NS, day * DAY_NS + DAY_NS);
+                self.weekend_day = weekday(day) >= 5;
+            }
         }
-        self.weekend_samples += u64::from(weekday(day) >= 5);
+        self.weekend_samples += u64::from(self.weekend_day);
         if self.recent_times.len() == PERIOD_WINDOW {
             self.recent_times.pop_front();
         }
         self.recent_times.push_back(s.time_ns);
         if let Some(prev) = self.last_folded {
-            self.beta
-                .push((s.equity / prev.equity).ln(), (s.market / prev.market).ln());
+            self.beta.push(
+                log_ratio(s.equity, prev.equity),
+                log_ratio(s.market, prev.market),
+            );
         }
         self.last_folded = Some(s);
     }
