@@ -59,6 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         order_type: OrderType::Limit,
         price: Some(Decimal::new(40_000, 0)),
         quantity: Decimal::new(1, 3),
+        stop_price: None,
         by_quote: false,
         client_order_id: "example-limit-1".into(),
         self_trade_prevention: None,

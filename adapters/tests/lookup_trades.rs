@@ -76,6 +76,7 @@ impl Adapter {
             order_type: OrderType::Market,
             price: Some(Decimal::new(50_000, 0)),
             quantity: quantity.parse().unwrap(),
+            stop_price: None,
             by_quote: false,
             client_order_id: id.into(),
             self_trade_prevention: None,

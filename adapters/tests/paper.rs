@@ -117,6 +117,7 @@ async fn the_portfolio_is_the_account_and_nothing_goes_by_request() {
         order_type: VenueOrderType::Market,
         price: None,
         quantity: Decimal::ONE,
+        stop_price: None,
         by_quote: false,
         client_order_id: "x".into(),
         self_trade_prevention: None,

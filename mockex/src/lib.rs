@@ -195,10 +195,13 @@ pub struct MockOrder {
     pub venue_id: String,
     /// `BUY` or `SELL`.
     pub side: String,
-    /// `MARKET`, `LIMIT` or `LIMIT_MAKER` (OKX `post_only`).
+    /// `MARKET`, `LIMIT`, `LIMIT_MAKER` (OKX `post_only`), `STOP_LOSS` or
+    /// `STOP_LOSS_LIMIT`.
     pub order_type: String,
     /// Limit price; `None` for market orders.
     pub price: Option<f64>,
+    /// A stop order's trigger price.
+    pub stop_price: Option<f64>,
     /// Quantity in the base asset.
     pub quantity: f64,
     /// Filled quantity in the base asset.

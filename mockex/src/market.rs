@@ -121,9 +121,12 @@ impl Market {
         (self.bid_qty[0], self.ask_qty[0])
     }
 
-    /// Moves the best bid to `price` (on the tick grid); the walk goes on from there.
+    /// Moves the best bid to `price` (on the tick grid), as if it had
+    /// traded there (the last price stop orders trigger on); the walk goes
+    /// on from there.
     pub(crate) fn set_price(&mut self, price: f64) {
         self.bid_ticks = ((price / self.sym.tick_size).round() as i64).max(1);
+        self.last_px = self.bid();
     }
 
     /// The next trade id of this symbol (market prints and order fills share it).

@@ -3,7 +3,10 @@
 //! Market orders fill at the touch (ask for buys, bid for sells); limit
 //! orders fill at their own price once the opposite quote reaches it. With
 //! `partial_fills = k` an order fills in `k` executions, the first at once
-//! (if it can) and then one per tick.
+//! (if it can) and then one per tick. Binance stop orders wait until the
+//! last trade price reaches their stop price (a buy: at or above it; a
+//! sell: at or below), then trade as a market (`STOP_LOSS`) or limit
+//! (`STOP_LOSS_LIMIT`) order.
 
 use crate::state::{Shared, State};
 use crate::util::{floor_to, now_ms};
@@ -24,6 +27,16 @@ pub(crate) enum OrdKind {
     Limit,
     /// Binance `LIMIT_MAKER`, OKX `post_only`.
     LimitMaker,
+    /// Binance `STOP_LOSS`: a market order once the stop price trades.
+    StopLoss,
+    /// Binance `STOP_LOSS_LIMIT`: a limit order once the stop price trades.
+    StopLossLimit,
+}
+
+impl OrdKind {
+    pub(crate) fn is_stop(self) -> bool {
+        matches!(self, Self::StopLoss | Self::StopLossLimit)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +105,10 @@ pub(crate) struct Order {
     pub kind: OrdKind,
     pub tif: Tif,
     pub price: Option<f64>,
+    /// A stop order's trigger price.
+    pub stop: Option<f64>,
+    /// Whether a stop order has triggered (always true for the others).
+    pub working: bool,
     /// Base quantity.
     pub qty: f64,
     /// Quote amount the client asked for (Binance `quoteOrderQty`, OKX
@@ -138,9 +155,12 @@ impl Order {
                 OrdKind::Market => "MARKET",
                 OrdKind::Limit => "LIMIT",
                 OrdKind::LimitMaker => "LIMIT_MAKER",
+                OrdKind::StopLoss => "STOP_LOSS",
+                OrdKind::StopLossLimit => "STOP_LOSS_LIMIT",
             }
             .into(),
             price: self.price,
+            stop_price: self.stop,
             quantity: self.qty,
             filled: self.filled,
             status: self.status.binance().into(),
@@ -180,6 +200,7 @@ pub(crate) struct NewOrder {
     pub kind: OrdKind,
     pub tif: Tif,
     pub price: Option<f64>,
+    pub stop: Option<f64>,
     pub qty: f64,
     pub quote_qty: Option<f64>,
 }
@@ -193,6 +214,8 @@ pub(crate) enum PlaceError {
     Insufficient(String),
     #[error("maker order would take")]
     WouldTake,
+    #[error("stop price would trigger immediately")]
+    WouldTrigger,
 }
 
 impl Shared {
@@ -246,7 +269,13 @@ impl State {
             Side::Buy => m.ask(),
             Side::Sell => m.bid(),
         };
+        if let Some(stop) = o.stop
+            && triggers(o.side, m.last_px, stop)
+        {
+            return Err(PlaceError::WouldTrigger);
+        }
         let crossing = match (o.kind, o.price) {
+            (k, _) if k.is_stop() => false,
             (OrdKind::Market, _) | (_, None) => true,
             (_, Some(px)) => crosses(o.side, touch, px),
         };
@@ -256,7 +285,7 @@ impl State {
             return Err(PlaceError::WouldTake);
         }
         let (base, quote) = (&m.sym.base, &m.sym.quote);
-        let ref_px = o.price.unwrap_or(touch);
+        let ref_px = o.price.or(o.stop).unwrap_or(touch);
         match o.side {
             Side::Buy => {
                 let need = o.qty * ref_px * (1.0 + self.fee_rate);
@@ -308,6 +337,8 @@ impl State {
             kind: o.kind,
             tif: o.tif,
             price: o.price,
+            stop: o.stop,
+            working: !o.kind.is_stop(),
             qty: o.qty,
             quote_qty: o.quote_qty,
             filled: 0.0,
@@ -345,9 +376,11 @@ impl State {
         true
     }
 
-    /// Fills resting orders of one symbol against the current quotes.
+    /// Triggers the stops the last trade price reached, then fills resting
+    /// orders of one symbol against the current quotes.
     pub(crate) fn match_resting(&mut self, sym: usize, ts: u64) {
         let (bid, ask) = (self.markets[sym].bid(), self.markets[sym].ask());
+        let last = self.markets[sym].last_px;
         while self
             .orders
             .get(self.first_open)
@@ -356,12 +389,23 @@ impl State {
             self.first_open += 1;
         }
         for idx in self.first_open..self.orders.len() {
-            let o = &self.orders[idx];
+            let o = &mut self.orders[idx];
             if o.sym != sym || !o.is_open() {
                 continue;
             }
+            if !o.working {
+                match o.stop {
+                    Some(stop) if triggers(o.side, last, stop) => o.working = true,
+                    _ => continue,
+                }
+            }
             let touch = if o.side == Side::Buy { ask } else { bid };
-            let px = match o.price {
+            let price = if o.kind == OrdKind::StopLoss {
+                None
+            } else {
+                o.price
+            };
+            let px = match price {
                 None => touch,
                 Some(px) if crosses(o.side, touch, px) => px,
                 Some(_) => continue,
@@ -458,7 +502,9 @@ impl State {
                 let m = &self.markets[o.sym];
                 let remaining = o.qty - o.filled;
                 match o.side {
-                    Side::Buy if m.sym.quote == asset => remaining * o.price.unwrap_or(m.ask()),
+                    Side::Buy if m.sym.quote == asset => {
+                        remaining * o.price.or(o.stop).unwrap_or(m.ask())
+                    }
                     Side::Sell if m.sym.base == asset => remaining,
                     _ => 0.0,
                 }
@@ -501,6 +547,14 @@ impl State {
     }
 }
 
+/// Whether the last trade price `last` reaches a `side` stop at `stop`.
+fn triggers(side: Side, last: f64, stop: f64) -> bool {
+    match side {
+        Side::Buy => last >= stop - EPS,
+        Side::Sell => last <= stop + EPS,
+    }
+}
+
 /// Whether a `side` order at `px` trades against the opposite `touch`.
 fn crosses(side: Side, touch: f64, px: f64) -> bool {
     match side {
@@ -524,6 +578,7 @@ mod tests {
             kind,
             tif: Tif::Gtc,
             price,
+            stop: None,
             qty,
             quote_qty: None,
         }
@@ -583,5 +638,58 @@ mod tests {
         assert_eq!(maker, Err(PlaceError::WouldTake));
         let broke = st.place(order(Side::Sell, OrdKind::Market, None, 5.0, "z"), 6);
         assert_eq!(broke, Err(PlaceError::Insufficient("BTC".into())));
+    }
+
+    #[test]
+    fn stops_wait_for_the_last_price_then_trade() {
+        let shared = Shared::new(MockConfig::default());
+        let mut st = shared.lock();
+        let last = st.markets[0].last_px;
+        let stop = |side, kind, price, stop: f64, id: &str| NewOrder {
+            stop: Some(stop),
+            ..order(side, kind, price, 0.01, id)
+        };
+        // A sell stop at or above the last price would trigger at once.
+        let refused = st.place(stop(Side::Sell, OrdKind::StopLoss, None, last, "a"), 1);
+        assert_eq!(refused, Err(PlaceError::WouldTrigger));
+        let sell = st
+            .place(
+                stop(Side::Sell, OrdKind::StopLoss, None, last - 50.0, "s"),
+                1,
+            )
+            .unwrap();
+        let buy = st
+            .place(
+                stop(
+                    Side::Buy,
+                    OrdKind::StopLossLimit,
+                    Some(last + 60.0),
+                    last + 50.0,
+                    "b",
+                ),
+                1,
+            )
+            .unwrap();
+        st.markets[0].set_price(last - 20.0);
+        st.match_resting(0, 2);
+        assert_eq!(st.orders[sell].status, Status::New, "not reached yet");
+        assert!(!st.orders[sell].working);
+        st.markets[0].set_price(last - 50.0);
+        st.match_resting(0, 3);
+        let o = &st.orders[sell];
+        assert_eq!(o.status, Status::Filled);
+        assert_eq!(
+            o.fills[0].px,
+            st.markets[0].bid(),
+            "a stop market sells at the bid"
+        );
+        // The buy stop-limit triggers at its stop and fills at its limit.
+        assert_eq!(st.orders[buy].status, Status::New);
+        st.markets[0].set_price(last + 55.0);
+        st.match_resting(0, 4);
+        let o = &st.orders[buy];
+        assert!(o.working);
+        assert_eq!(o.status, Status::Filled);
+        assert_eq!(o.fills[0].px, last + 60.0);
     }
 }

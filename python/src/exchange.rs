@@ -302,6 +302,7 @@ impl PyOrder {
             },
             price: self.price.map(|p| decimal(p, "price")).transpose()?,
             quantity: decimal(self.quantity, "quantity")?,
+            stop_price: None,
             by_quote: false,
             client_order_id: self
                 .client_order_id

@@ -181,6 +181,27 @@ impl SymbolFilters {
         }
     }
 
+    /// A stop's trigger price on the `PRICE_FILTER` grid, rounded so that
+    /// it never fires before the price asked for: up for a buy, down for
+    /// a sell; or why it is outside the filter.
+    pub fn trigger(&self, side: Side, stop: Decimal) -> Result<Decimal, FilterError> {
+        let Some(f) = self.price else {
+            return Ok(stop);
+        };
+        let strategy = match side {
+            Side::Buy => RoundingStrategy::ToPositiveInfinity,
+            Side::Sell => RoundingStrategy::ToNegativeInfinity,
+        };
+        let p = snap(stop, f.min, f.step, strategy);
+        if p < f.min || (!f.max.is_zero() && p > f.max) {
+            return Err(self.reject(
+                "PRICE_FILTER",
+                format!("stop price {p} outside [{}, {}]", f.min, f.max),
+            ));
+        }
+        Ok(p)
+    }
+
     /// Snaps and checks an order. `price` is the limit price (None for a
     /// market order); `reference_price` prices a market order's notional.
     pub fn apply(

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::exchange::filters::{self, SymbolFilters};
-use crate::exchange::request::{Order, OrderType, Side};
+use crate::exchange::request::{Order, Side};
 use crate::exchange::venue::{AdapterStats, Placed, VenueError, VenueOrder, VenueTrade};
 
 /// A symbol's filters and assets.
@@ -42,19 +42,31 @@ impl Market {
             Side::Buy => filters::Side::Buy,
             Side::Sell => filters::Side::Sell,
         };
-        let limit = order.order_type != OrderType::Market;
+        let limit = order.order_type.has_limit();
+        let stop = match (order.order_type.is_stop(), order.stop_price) {
+            (false, _) => None,
+            (true, Some(stop)) => Some(
+                self.filters
+                    .trigger(side, stop)
+                    .map_err(|e| format!("local filter: {e}"))?,
+            ),
+            (true, None) => return Err("a stop order needs a stop price".into()),
+        };
+        // A stop market order's notional is priced at its trigger.
+        let reference = stop.or(order.price).unwrap_or(Decimal::ZERO);
         let checked = self
             .filters
             .apply(
                 side,
                 order.price.filter(|_| limit),
                 order.quantity,
-                order.price.unwrap_or(Decimal::ZERO),
+                reference,
             )
             .map_err(|e| format!("local filter: {e}"))?;
         let mut sent = order.clone();
         sent.price = checked.price;
         sent.quantity = checked.quantity;
+        sent.stop_price = stop;
         Ok(sent)
     }
 

@@ -254,6 +254,15 @@ impl OkxAdapter {
     /// Places an order after the tick and lot sizes. A market order's
     /// `price`, when set, is only a reference and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
+        if order.order_type.is_stop() {
+            // OKX stops are algo orders, with their own ids, cancels and
+            // lookups; this adapter sends none of them.
+            return Ok(Placed::Rejected {
+                reason: "stop orders are not sent to OKX (its trigger orders are algo orders, not supported here); \
+                         they trade on Binance and in paper and backtest sessions"
+                    .into(),
+            });
+        }
         let send = |sent: &Order| {
             let body = request::okx_order_object(sent);
             async move {

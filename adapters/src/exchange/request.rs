@@ -23,6 +23,25 @@ pub enum OrderType {
     Limit,
     /// Limit order that only adds liquidity (post-only).
     LimitMaker,
+    /// A market order once the last trade price reaches the order's
+    /// `stop_price` (at or above it for a buy, at or below for a sell):
+    /// Binance `STOP_LOSS`.
+    StopMarket,
+    /// A limit order at `price` once the last trade price reaches
+    /// `stop_price`: Binance `STOP_LOSS_LIMIT`.
+    StopLimit,
+}
+
+impl OrderType {
+    /// Whether the order rests at a limit price (once triggered, for a stop).
+    pub fn has_limit(self) -> bool {
+        matches!(self, Self::Limit | Self::LimitMaker | Self::StopLimit)
+    }
+
+    /// Whether the order waits for a trigger price.
+    pub fn is_stop(self) -> bool {
+        matches!(self, Self::StopMarket | Self::StopLimit)
+    }
 }
 
 /// An order as the adapters send it (after the symbol filters).
@@ -36,6 +55,8 @@ pub struct Order {
     pub order_type: OrderType,
     /// Limit price.
     pub price: Option<Decimal>,
+    /// Trigger price of a stop order.
+    pub stop_price: Option<Decimal>,
     /// Base quantity (for a market buy by quote amount: that amount).
     pub quantity: Decimal,
     /// A market buy for this much quote currency instead of a quantity.
@@ -101,11 +122,11 @@ pub fn binance_new_order(o: &Order) -> Request {
             };
             params.push(p(key, num(o.quantity)));
         }
-        OrderType::Limit | OrderType::LimitMaker => {
-            let t = if o.order_type == OrderType::Limit {
-                "LIMIT"
-            } else {
-                "LIMIT_MAKER"
+        OrderType::Limit | OrderType::LimitMaker | OrderType::StopLimit => {
+            let t = match o.order_type {
+                OrderType::Limit => "LIMIT",
+                OrderType::StopLimit => "STOP_LOSS_LIMIT",
+                _ => "LIMIT_MAKER",
             };
             params.push(p("type", t));
             params.push(p("quantity", num(o.quantity)));
@@ -113,10 +134,17 @@ pub fn binance_new_order(o: &Order) -> Request {
                 params.push(p("price", num(price)));
             }
             // LIMIT_MAKER orders take no time in force.
-            if o.order_type == OrderType::Limit {
+            if o.order_type != OrderType::LimitMaker {
                 params.push(p("timeInForce", "GTC"));
             }
         }
+        OrderType::StopMarket => {
+            params.push(p("type", "STOP_LOSS"));
+            params.push(p("quantity", num(o.quantity)));
+        }
+    }
+    if let (Some(stop), true) = (o.stop_price, o.order_type.is_stop()) {
+        params.push(p("stopPrice", num(stop)));
     }
     if let Some(stp) = &o.self_trade_prevention {
         params.push(p("selfTradePreventionMode", stp.to_ascii_uppercase()));
@@ -167,11 +195,12 @@ pub fn binance_cancel_all(symbol: &str) -> Request {
 }
 
 /// The OKX order object (`POST /api/v5/trade/order` takes it as the body;
-/// `batch-orders` takes a list of them). Spot, cash margin.
+/// `batch-orders` takes a list of them). Spot, cash margin. A stop is an
+/// algo order instead: see [`okx_trigger_order`].
 pub fn okx_order_object(o: &Order) -> Value {
     let ord_type = match o.order_type {
-        OrderType::Market => "market",
-        OrderType::Limit => "limit",
+        OrderType::Market | OrderType::StopMarket => "market",
+        OrderType::Limit | OrderType::StopLimit => "limit",
         OrderType::LimitMaker => "post_only",
     };
     let mut v = json!({
@@ -196,6 +225,34 @@ pub fn okx_place_order(o: &Order) -> Request {
         path: "/api/v5/trade/order",
         params: Vec::new(),
         body: Some(okx_order_object(o)),
+    }
+}
+
+/// OKX `POST /api/v5/trade/order-algo` for a stop: a `trigger` algo order
+/// on the last trade price that places a market order (`orderPx` -1) or a
+/// limit order at `price` once `stop_price` trades.
+pub fn okx_trigger_order(o: &Order) -> Request {
+    let order_px = match (o.order_type, o.price) {
+        (OrderType::StopLimit, Some(price)) => num(price),
+        _ => "-1".to_string(),
+    };
+    let body = json!({
+        "instId": okx_symbol(&o.symbol),
+        "tdMode": "cash",
+        "side": if o.side == Side::Buy { "buy" } else { "sell" },
+        "ordType": "trigger",
+        "sz": num(o.quantity),
+        "tgtCcy": "base_ccy",
+        "triggerPx": o.stop_price.map(num).unwrap_or_default(),
+        "triggerPxType": "last",
+        "orderPx": order_px,
+        "algoClOrdId": o.client_order_id,
+    });
+    Request {
+        method: "POST",
+        path: "/api/v5/trade/order-algo",
+        params: Vec::new(),
+        body: Some(body),
     }
 }
 
@@ -226,5 +283,65 @@ pub fn okx_open_orders(symbol: &str) -> Request {
         path: "/api/v5/trade/orders-pending",
         params: vec![p("instId", okx_symbol(symbol))],
         body: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(order_type: OrderType, side: Side) -> Order {
+        Order {
+            symbol: "BTC/USDT".into(),
+            side,
+            order_type,
+            price: Some(Decimal::new(29_950, 0)),
+            stop_price: Some(Decimal::new(30_000, 0)),
+            quantity: Decimal::new(15, 4),
+            by_quote: false,
+            client_order_id: "ax-1".into(),
+            self_trade_prevention: None,
+            iceberg_quantity: None,
+        }
+    }
+
+    fn keys(r: &Request) -> Vec<(&str, &str)> {
+        r.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    // Binance's documented parameters: STOP_LOSS takes quantity and
+    // stopPrice; STOP_LOSS_LIMIT also timeInForce and price.
+    #[test]
+    fn binance_stops_carry_their_trigger() {
+        let r = binance_new_order(&stop(OrderType::StopMarket, Side::Sell));
+        assert_eq!(
+            keys(&r),
+            [
+                ("symbol", "BTCUSDT"),
+                ("side", "SELL"),
+                ("newClientOrderId", "ax-1"),
+                ("newOrderRespType", "FULL"),
+                ("type", "STOP_LOSS"),
+                ("quantity", "0.0015"),
+                ("stopPrice", "30000"),
+            ]
+        );
+        let r = binance_new_order(&stop(OrderType::StopLimit, Side::Buy));
+        assert_eq!(
+            keys(&r)[4..],
+            [
+                ("type", "STOP_LOSS_LIMIT"),
+                ("quantity", "0.0015"),
+                ("price", "29950"),
+                ("timeInForce", "GTC"),
+                ("stopPrice", "30000"),
+            ]
+        );
+        // A limit order never sends a stop price, whatever the field holds.
+        let r = binance_new_order(&stop(OrderType::Limit, Side::Buy));
+        assert!(r.params.iter().all(|(k, _)| k != "stopPrice"));
     }
 }

@@ -18,11 +18,16 @@ use rust_decimal::Decimal;
 use super::{Live, RECHECK};
 use crate::latency::OrderClock;
 
-/// The request for an engine order.
+/// The request for an engine order; `mark` is the instrument's latest
+/// price. A stop is sent as the venue's stop order (Binance `STOP_LOSS`,
+/// `STOP_LOSS_LIMIT`), unless the mark has already reached its trigger:
+/// then, as the simulator fills it, as the market or limit order it would
+/// have become (a venue refuses a stop that would trigger at once).
 pub(super) fn venue_order(
     intent: &OrderIntent,
     symbols: &[String],
     tag: &str,
+    mark: f64,
 ) -> Result<Order, String> {
     let symbol = symbols
         .get(intent.instrument as usize)
@@ -39,20 +44,21 @@ pub(super) fn venue_order(
             .parse::<Decimal>()
             .map_err(|e| format!("{what} {v}: {e}"))
     };
-    let (order_type, price) = match intent.order_type {
+    let reached = |stop: f64| match intent.side {
+        Side::Buy => mark >= stop,
+        Side::Sell => mark <= stop,
+    };
+    let (order_type, price, stop) = match intent.order_type {
         OrderType::Market | OrderType::MarketOnClose => {
-            (request::OrderType::Market, intent.reference_price)
+            (request::OrderType::Market, intent.reference_price, None)
         }
-        OrderType::Limit(p) => (request::OrderType::Limit, p),
-        // Venues' stop orders differ (trigger price sources, OKX's algo
-        // orders); until they are mapped, a stop is refused here and the
-        // refusal journaled. Paper sessions fill them in the simulator.
-        OrderType::Stop(_) | OrderType::StopLimit { .. } => {
-            return Err(format!(
-                "{:?} orders are not sent to a venue; they fill in paper and backtest sessions",
-                intent.order_type
-            ));
+        OrderType::Limit(p) => (request::OrderType::Limit, p, None),
+        OrderType::Stop(stop) if reached(stop) => (request::OrderType::Market, stop, None),
+        OrderType::Stop(stop) => (request::OrderType::StopMarket, stop, Some(stop)),
+        OrderType::StopLimit { stop, limit } if reached(stop) => {
+            (request::OrderType::Limit, limit, None)
         }
+        OrderType::StopLimit { stop, limit } => (request::OrderType::StopLimit, limit, Some(stop)),
     };
     Ok(Order {
         symbol: symbol.clone(),
@@ -62,6 +68,7 @@ pub(super) fn venue_order(
         },
         order_type,
         price: Some(dec(price, "price")?),
+        stop_price: stop.map(|s| dec(s, "stop price")).transpose()?,
         quantity: dec(units, "quantity")?,
         by_quote: false,
         client_order_id: client_order_id(tag, intent.client_id),

@@ -190,7 +190,7 @@ pub(super) async fn exchange_info(
                 "quoteAsset": s.quote,
                 "quotePrecision": 8,
                 "quoteAssetPrecision": 8,
-                "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"],
+                "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT"],
                 "icebergAllowed": false,
                 "ocoAllowed": false,
                 "quoteOrderQtyMarketAllowed": true,
@@ -270,6 +270,9 @@ pub(super) async fn new_order(
         PlaceError::WouldTake => {
             BinanceError::bad(-2010, "Order would immediately match and take.")
         }
+        PlaceError::WouldTrigger => {
+            BinanceError::bad(-2010, "Stop price would trigger immediately.")
+        }
     })?;
     if let Some(status) = shared.faults().take_error_after_accept() {
         return Ok(generic_error(status));
@@ -286,11 +289,18 @@ fn order_request<'p>(
 ) -> Result<(NewOrder, &'p str), BinanceError> {
     let (side, kind, tif) = order_type(p)?;
     let price = match kind {
-        OrdKind::Market => None,
+        OrdKind::Market | OrdKind::StopLoss => None,
         _ => Some(
             p.num("price")?
                 .ok_or_else(|| BinanceError::mandatory("price"))?,
         ),
+    };
+    let stop = match kind {
+        k if k.is_stop() => Some(
+            p.num("stopPrice")?
+                .ok_or_else(|| BinanceError::mandatory("stopPrice"))?,
+        ),
+        _ => None,
     };
     let s = &shared.cfg.symbols[sym];
     let touch = shared.touch(sym, side);
@@ -311,8 +321,11 @@ fn order_request<'p>(
         }
         None => String::new(),
     };
-    let notional = quote_qty.unwrap_or(qty * price.unwrap_or(touch));
+    let notional = quote_qty.unwrap_or(qty * price.or(stop).unwrap_or(touch));
     check_filters(s, price, qty, notional)?;
+    if let Some(stop) = stop {
+        check_filters(s, Some(stop), qty, notional)?;
+    }
     let resp_type = match p.get("newOrderRespType") {
         Some(t @ ("ACK" | "RESULT" | "FULL")) => t,
         Some(_) => return Err(BinanceError::illegal("newOrderRespType")),
@@ -327,6 +340,7 @@ fn order_request<'p>(
         kind,
         tif,
         price,
+        stop,
         qty,
         quote_qty,
     };
@@ -344,10 +358,12 @@ fn order_type(p: &Params) -> Result<(Side, OrdKind, Tif), BinanceError> {
         "MARKET" => OrdKind::Market,
         "LIMIT" => OrdKind::Limit,
         "LIMIT_MAKER" => OrdKind::LimitMaker,
+        "STOP_LOSS" => OrdKind::StopLoss,
+        "STOP_LOSS_LIMIT" => OrdKind::StopLossLimit,
         _ => return Err(BinanceError::bad(-1116, "Invalid orderType.")),
     };
     let tif = match kind {
-        OrdKind::Limit => match p.req("timeInForce")? {
+        OrdKind::Limit | OrdKind::StopLossLimit => match p.req("timeInForce")? {
             "GTC" => Tif::Gtc,
             "IOC" => Tif::Ioc,
             "FOK" => Tif::Fok,

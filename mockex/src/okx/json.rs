@@ -18,6 +18,8 @@ pub(crate) fn sz(sym: &MockSymbol, x: f64) -> String {
 fn ord_type(o: &Order) -> &'static str {
     match (o.kind, o.tif) {
         (OrdKind::Market, _) => "market",
+        // Never booked on OKX here: its stops are algo orders.
+        (OrdKind::StopLoss | OrdKind::StopLossLimit, _) => "trigger",
         (OrdKind::LimitMaker, _) => "post_only",
         (OrdKind::Limit, Tif::Ioc) => "ioc",
         (OrdKind::Limit, Tif::Fok) => "fok",

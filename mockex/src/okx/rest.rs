@@ -206,7 +206,9 @@ pub(super) async fn place_order(
             let msg = format!("Order failed. Insufficient {asset} balance in account.");
             return fail(("51008", msg));
         }
-        Err(PlaceError::WouldTake) => return fail(refuse("51000", "Parameter ordType error")),
+        Err(PlaceError::WouldTake | PlaceError::WouldTrigger) => {
+            return fail(refuse("51000", "Parameter ordType error"));
+        }
     };
     if let Some(status) = shared.faults().take_error_after_accept() {
         return Ok(generic_error(status));
@@ -259,6 +261,7 @@ fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Ref
         kind,
         tif,
         price,
+        stop: None,
         qty,
         quote_qty,
     })

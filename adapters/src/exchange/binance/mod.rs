@@ -29,7 +29,7 @@ use crate::exchange::connection::{
 };
 use crate::exchange::filters::SymbolFilters;
 use crate::exchange::market::{self, Market, Sent, num, text};
-use crate::exchange::request::{self, Order};
+use crate::exchange::request::{self, Order, OrderType};
 use crate::exchange::rest::{Reply, excerpt, path_only};
 use crate::exchange::sign::BinanceKey;
 use crate::exchange::venue::{
@@ -391,8 +391,32 @@ impl BinanceAdapter {
 
     /// Places an order after the symbol filters. For a market order,
     /// `order.price` (when set) is the reference price of the notional
-    /// check and is not sent.
+    /// check and is not sent. A stop that Binance refuses because the
+    /// last price has already reached it ("would trigger immediately") is
+    /// sent again, same client id, as the order it would have become: a
+    /// stop is a promise to trade once the price gets there, and it has.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
+        let placed = self.place_once(order).await?;
+        match (&placed, order.order_type) {
+            (Placed::Rejected { reason }, OrderType::StopMarket | OrderType::StopLimit)
+                if reason.contains("would trigger immediately") =>
+            {
+                let mut now = order.clone();
+                now.order_type = if order.order_type == OrderType::StopMarket {
+                    now.price = order.stop_price.or(order.price);
+                    OrderType::Market
+                } else {
+                    OrderType::Limit
+                };
+                now.stop_price = None;
+                tracing::info!(client_order_id = %order.client_order_id, "stop already reached at the venue: sent as {:?}", now.order_type);
+                self.place_once(&now).await
+            }
+            _ => Ok(placed),
+        }
+    }
+
+    async fn place_once(&self, order: &Order) -> Result<Placed, VenueError> {
         let send = |sent: &Order| {
             let req = request::binance_new_order(sent);
             async move {
