@@ -1,7 +1,8 @@
 //! Stop orders on a venue: the Donchian breakout (stop entries, a trailing
-//! stop-loss moved by cancel and replace) trading Binance's testnet API on
-//! the loopback mock exchange. Its stops rest at the venue as `STOP_LOSS`
-//! orders, trigger there, fill, and the journal replays exactly.
+//! stop-loss moved by cancel and replace) trading Binance's and OKX's
+//! testnet APIs on the loopback mock exchange. Its stops rest at the venue
+//! (Binance `STOP_LOSS` orders, OKX `trigger` algo orders), trigger there,
+//! fill, and the journal replays exactly.
 
 mod support;
 
@@ -18,9 +19,18 @@ fn donchian(venue: &str, symbol: &str, m: &axon_mockex::MockExchange) -> String 
 }
 
 #[test]
-fn donchian_stops_rest_trigger_and_fill_at_the_venue_and_the_session_replays() {
+fn binance_stops_rest_trigger_and_fill_at_the_venue_and_the_session_replays() {
+    stops_session("binance", "BTCUSDT");
+}
+
+#[test]
+fn okx_trigger_orders_rest_trigger_and_fill_and_the_session_replays() {
+    stops_session("okx", "BTC-USDT");
+}
+
+fn stops_session(venue: &str, symbol: &str) {
     let m = mock();
-    let cfg = donchian("binance", "BTCUSDT", &m);
+    let cfg = donchian(venue, symbol, &m);
     assert!(cfg.contains("donchian"), "the strategy was not swapped in");
     let dir = session_dir(&cfg);
     let child = spawn_live(dir.path(), &["--max-duration", "90s"]);

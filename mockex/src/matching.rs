@@ -6,7 +6,9 @@
 //! (if it can) and then one per tick. Binance stop orders wait until the
 //! last trade price reaches their stop price (a buy: at or above it; a
 //! sell: at or below), then trade as a market (`STOP_LOSS`) or limit
-//! (`STOP_LOSS_LIMIT`) order.
+//! (`STOP_LOSS_LIMIT`) order. OKX trigger orders are the same stops booked
+//! as algo orders (`algo`): the regular order they place when triggered is
+//! the same booked order, shown with the algo's ids.
 
 use crate::state::{Shared, State};
 use crate::util::{floor_to, now_ms};
@@ -109,6 +111,8 @@ pub(crate) struct Order {
     pub stop: Option<f64>,
     /// Whether a stop order has triggered (always true for the others).
     pub working: bool,
+    /// An OKX algo (trigger) order: `client_id` is its `algoClOrdId`.
+    pub algo: bool,
     /// Base quantity.
     pub qty: f64,
     /// Quote amount the client asked for (Binance `quoteOrderQty`, OKX
@@ -201,6 +205,8 @@ pub(crate) struct NewOrder {
     pub tif: Tif,
     pub price: Option<f64>,
     pub stop: Option<f64>,
+    /// An OKX algo order (see [`Order::algo`]).
+    pub algo: bool,
     pub qty: f64,
     pub quote_qty: Option<f64>,
 }
@@ -269,7 +275,10 @@ impl State {
             Side::Buy => m.ask(),
             Side::Sell => m.bid(),
         };
+        // Binance refuses a stop the last price has reached; an OKX trigger
+        // order is booked and triggers at the next tick.
         if let Some(stop) = o.stop
+            && o.venue == Venue::Binance
             && triggers(o.side, m.last_px, stop)
         {
             return Err(PlaceError::WouldTrigger);
@@ -339,6 +348,7 @@ impl State {
             price: o.price,
             stop: o.stop,
             working: !o.kind.is_stop(),
+            algo: o.algo,
             qty: o.qty,
             quote_qty: o.quote_qty,
             filled: 0.0,
@@ -398,7 +408,12 @@ impl State {
                     Some(stop) if triggers(o.side, last, stop) => o.working = true,
                     _ => continue,
                 }
+                if o.algo {
+                    // OKX: the algo placed its regular order.
+                    self.emit(idx, EventKind::New, ts);
+                }
             }
+            let o = &self.orders[idx];
             let touch = if o.side == Side::Buy { ask } else { bid };
             let price = if o.kind == OrdKind::StopLoss {
                 None
@@ -579,6 +594,7 @@ mod tests {
             tif: Tif::Gtc,
             price,
             stop: None,
+            algo: false,
             qty,
             quote_qty: None,
         }

@@ -33,6 +33,8 @@ use crate::exchange::venue::{
 };
 use crate::exchange::ws::{self, Flow};
 
+mod algo;
+
 const VENUE: &str = "okx";
 
 static PROFILE: Profile = Profile {
@@ -255,13 +257,7 @@ impl OkxAdapter {
     /// `price`, when set, is only a reference and is not sent.
     pub async fn place_order(&self, order: &Order) -> Result<Placed, VenueError> {
         if order.order_type.is_stop() {
-            // OKX stops are algo orders, with their own ids, cancels and
-            // lookups; this adapter sends none of them.
-            return Ok(Placed::Rejected {
-                reason: "stop orders are not sent to OKX (its trigger orders are algo orders, not supported here); \
-                         they trade on Binance and in paper and backtest sessions"
-                    .into(),
-            });
+            return self.place_trigger(order).await;
         }
         let send = |sent: &Order| {
             let body = request::okx_order_object(sent);
@@ -295,7 +291,10 @@ impl OkxAdapter {
                 .as_array()
                 .and_then(|d| d.first())
                 .map(venue_order)),
-            Err(VenueError::Api { code, .. }) if code == "51603" => Ok(None),
+            // Not a regular order: perhaps a stop (an algo order).
+            Err(VenueError::Api { code, .. }) if code == "51603" => {
+                self.query_trigger(symbol, client_order_id).await
+            }
             Err(e) => Err(e),
         }
     }
@@ -389,7 +388,11 @@ impl OkxAdapter {
                 false,
             )
             .await?;
-        Ok(text(&v["data"][0]["sCode"]) == "0")
+        if text(&v["data"][0]["sCode"]) == "0" {
+            return Ok(true);
+        }
+        // Not an open regular order: perhaps a stop (an algo order).
+        self.cancel_trigger(symbol, client_order_id).await
     }
 
     /// `GET /api/v5/trade/orders-pending` of the configured symbols.
@@ -460,9 +463,11 @@ impl OkxAdapter {
     ) -> JoinHandle<()> {
         let open = ws::per_connection(self.clone(), Self::login);
         let markets = self.conn.markets.snapshot();
-        let subscribe =
-            json!({"op": "subscribe", "args": [{"channel": "orders", "instType": "SPOT"}]})
-                .to_string();
+        let subscribe = json!({"op": "subscribe", "args": [
+            {"channel": "orders", "instType": "SPOT"},
+            {"channel": "orders-algo", "instType": "SPOT"},
+        ]})
+        .to_string();
         let handler = move |msg: &str, out: &mut Vec<VenueEvent>| {
             if let Some(flow) = control(msg) {
                 return flow;
@@ -483,11 +488,15 @@ impl OkxAdapter {
                 Some(_) => return Flow::Continue,
                 None => {}
             }
-            if v["arg"]["channel"] == "orders" {
-                for d in entries(&v["data"]) {
-                    if let Some(u) = order_update(d, &markets) {
-                        out.push(VenueEvent::Order(u));
-                    }
+            let channel = &v["arg"]["channel"];
+            for d in entries(&v["data"]) {
+                let update = match channel.as_str() {
+                    Some("orders") => order_update(d, &markets),
+                    Some("orders-algo") => algo::update(d),
+                    _ => None,
+                };
+                if let Some(u) = update {
+                    out.push(VenueEvent::Order(u));
                 }
             }
             Flow::Continue
@@ -557,8 +566,13 @@ fn order_update(d: &Value, markets: &BTreeMap<String, Market>) -> Option<OrderUp
             other => UpdateKind::Rejected(other.to_string()),
         }
     };
+    // The regular order a stop placed carries the stop's algoClOrdId.
+    let client_order_id = match text(&d["clOrdId"]) {
+        id if id.is_empty() => text(&d["algoClOrdId"]),
+        id => id,
+    };
     Some(OrderUpdate {
-        client_order_id: text(&d["clOrdId"]),
+        client_order_id,
         venue_order_id: text(&d["ordId"]),
         kind,
     })

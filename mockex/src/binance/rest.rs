@@ -341,6 +341,7 @@ fn order_request<'p>(
         tif,
         price,
         stop,
+        algo: false,
         qty,
         quote_qty,
     };

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::MockSymbol;
 use crate::market::{Level, TickData, TradeData};
-use crate::matching::{EventKind, Exec, OrdKind, Order, Side, Tif};
+use crate::matching::{EventKind, Exec, OrdKind, Order, Side, Status, Tif};
 use crate::util::{decimals, fmt_dp, fmt_trim};
 
 pub(crate) fn px(sym: &MockSymbol, x: f64) -> String {
@@ -17,9 +17,9 @@ pub(crate) fn sz(sym: &MockSymbol, x: f64) -> String {
 
 fn ord_type(o: &Order) -> &'static str {
     match (o.kind, o.tif) {
-        (OrdKind::Market, _) => "market",
-        // Never booked on OKX here: its stops are algo orders.
-        (OrdKind::StopLoss | OrdKind::StopLossLimit, _) => "trigger",
+        // An algo's regular order: what it places once triggered.
+        (OrdKind::Market | OrdKind::StopLoss, _) => "market",
+        (OrdKind::StopLossLimit, _) => "limit",
         (OrdKind::LimitMaker, _) => "post_only",
         (OrdKind::Limit, Tif::Ioc) => "ioc",
         (OrdKind::Limit, Tif::Fok) => "fok",
@@ -45,7 +45,9 @@ pub(crate) fn order(sym: &MockSymbol, o: &Order, last: Option<&Exec>) -> Value {
         "instType": "SPOT",
         "instId": o.symbol,
         "ordId": o.id.to_string(),
-        "clOrdId": o.client_id,
+        "clOrdId": if o.algo { "" } else { o.client_id.as_str() },
+        "algoId": if o.algo { o.id.to_string() } else { String::new() },
+        "algoClOrdId": if o.algo { o.client_id.as_str() } else { "" },
         "tag": "",
         "px": o.price.map(|p| px(sym, p)).unwrap_or_default(),
         "sz": size,
@@ -80,6 +82,47 @@ pub(crate) fn order(sym: &MockSymbol, o: &Order, last: Option<&Exec>) -> Value {
     })
 }
 
+/// An algo (trigger) order as `GET /trade/order-algo`, `orders-algo-pending`
+/// and the `orders-algo` channel show it. The regular order it placed
+/// once triggered has the mock's same id.
+pub(crate) fn algo(sym: &MockSymbol, o: &Order) -> Value {
+    let state = match (o.working, o.status) {
+        (true, _) => "effective",
+        (false, Status::New | Status::PartiallyFilled) => "live",
+        (false, _) => "canceled",
+    };
+    let child = if o.working {
+        o.id.to_string()
+    } else {
+        String::new()
+    };
+    json!({
+        "instType": "SPOT",
+        "instId": o.symbol,
+        "algoId": o.id.to_string(),
+        "algoClOrdId": o.client_id,
+        "clOrdId": "",
+        "ordId": child,
+        "ordIdList": if o.working { vec![child.clone()] } else { Vec::new() },
+        "ordType": "trigger",
+        "side": match o.side { Side::Buy => "buy", Side::Sell => "sell" },
+        "posSide": "net",
+        "tdMode": "cash",
+        "tgtCcy": "base_ccy",
+        "sz": sz(sym, o.qty),
+        "triggerPx": o.stop.map(|p| px(sym, p)).unwrap_or_default(),
+        "triggerPxType": "last",
+        "orderPx": o.price.map_or_else(|| "-1".into(), |p| px(sym, p)),
+        "state": state,
+        "actualSz": if o.working { sz(sym, o.qty) } else { String::new() },
+        "actualPx": if o.working { o.price.map_or_else(|| "-1".into(), |p| px(sym, p)) } else { String::new() },
+        "actualSide": "",
+        "triggerTime": if o.working { o.updated.to_string() } else { String::new() },
+        "cTime": o.created.to_string(),
+        "uTime": o.updated.to_string(),
+    })
+}
+
 /// A `GET /trade/fills` (and `fills-history`) entry: one execution of
 /// the account's order. OKX writes fees (and the rate) as negative
 /// amounts charged.
@@ -94,7 +137,7 @@ pub(crate) fn fill(sym: &MockSymbol, o: &Order, e: &Exec, fee_rate: f64) -> Valu
         "instId": o.symbol,
         "tradeId": e.trade_id.to_string(),
         "ordId": o.id.to_string(),
-        "clOrdId": o.client_id,
+        "clOrdId": if o.algo { "" } else { o.client_id.as_str() },
         "billId": e.bill_id.to_string(),
         "subType": match o.side { Side::Buy => "1", Side::Sell => "2" },
         "tag": "",

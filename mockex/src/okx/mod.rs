@@ -1,6 +1,7 @@
 //! OKX v5 subset: REST under `/api/v5`, websockets at `/ws/v5/public` and
 //! `/ws/v5/private`.
 
+mod algo;
 mod json;
 mod rest;
 mod ws;
@@ -26,6 +27,11 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(rest::query_order).post(rest::place_order),
         )
         .route("/api/v5/trade/cancel-order", post(rest::cancel_order))
+        .route(
+            "/api/v5/trade/order-algo",
+            post(algo::place).get(algo::query),
+        )
+        .route("/api/v5/trade/cancel-algos", post(algo::cancel))
         .route("/api/v5/trade/orders-pending", get(rest::orders_pending))
         .route("/api/v5/trade/fills", get(rest::fills_recent))
         .route("/api/v5/trade/fills-history", get(rest::fills_history))
@@ -52,7 +58,7 @@ impl OkxError {
     }
 
     /// A business error: OKX answers those with HTTP 200.
-    fn ok(code: &'static str, msg: impl Into<String>) -> Self {
+    pub(super) fn ok(code: &'static str, msg: impl Into<String>) -> Self {
         Self {
             status: StatusCode::OK,
             code,

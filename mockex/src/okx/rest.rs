@@ -17,7 +17,7 @@ use crate::matching::{NewOrder, OrdKind, PlaceError, Side, Tif};
 use crate::state::Shared;
 use crate::util::{floor_to, hmac_sha256, now_ms, now_us, on_grid, parse_form, parse_iso_ms};
 
-type Reply = Result<Response, OkxError>;
+pub(super) type Reply = Result<Response, OkxError>;
 
 /// OKX refuses requests whose timestamp is further than this from its clock.
 const MAX_SKEW_MS: u64 = 30_000;
@@ -31,7 +31,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 
 /// Checks the `OK-ACCESS-*` headers. The signature covers
 /// timestamp + METHOD + request path (with `?query`) + body.
-fn authenticate(
+pub(super) fn authenticate(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
@@ -67,11 +67,11 @@ fn authenticate(
 }
 
 /// A successful reply: `{"code":"0","msg":"","data":...}`.
-fn ok(data: Value) -> Response {
+pub(super) fn ok(data: Value) -> Response {
     Json(json!({"code": "0", "msg": "", "data": data})).into_response()
 }
 
-fn query_param(q: &Option<String>, key: &str) -> Option<String> {
+pub(super) fn query_param(q: &Option<String>, key: &str) -> Option<String> {
     parse_form(q.as_deref().unwrap_or(""))
         .into_iter()
         .find(|(k, v)| k == key && !v.is_empty())
@@ -80,7 +80,7 @@ fn query_param(q: &Option<String>, key: &str) -> Option<String> {
 
 /// A string field of a JSON body (OKX sends numbers as strings; bare
 /// numbers are taken too).
-fn field(v: &Value, key: &str) -> Option<String> {
+pub(super) fn field(v: &Value, key: &str) -> Option<String> {
     match v.get(key)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -88,7 +88,7 @@ fn field(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-fn inst(shared: &Shared, inst_id: Option<&str>) -> Result<usize, OkxError> {
+pub(super) fn inst(shared: &Shared, inst_id: Option<&str>) -> Result<usize, OkxError> {
     let id = inst_id.ok_or_else(|| OkxError::ok("51000", "Parameter instId error"))?;
     shared
         .okx_symbol(id)
@@ -162,7 +162,13 @@ pub(super) async fn ticker(State(shared): State<Arc<Shared>>, RawQuery(q): RawQu
 }
 
 /// A failed single-order operation: `code` "1" and the reason per order.
-fn op_failed(cl_ord_id: &str, ord_id: &str, s_code: &str, s_msg: &str, in_time: u64) -> Response {
+pub(super) fn op_failed(
+    cl_ord_id: &str,
+    ord_id: &str,
+    s_code: &str,
+    s_msg: &str,
+    in_time: u64,
+) -> Response {
     Json(json!({
         "code": "1",
         "msg": "All operations failed",
@@ -175,7 +181,7 @@ fn op_failed(cl_ord_id: &str, ord_id: &str, s_code: &str, s_msg: &str, in_time: 
 }
 
 /// OKX client order ids: 1 to 32 letters and digits.
-fn valid_cl_ord_id(id: &str) -> bool {
+pub(super) fn valid_cl_ord_id(id: &str) -> bool {
     (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
@@ -225,9 +231,9 @@ pub(super) async fn place_order(
 }
 
 /// Why OKX refuses one order: its `sCode` and `sMsg`.
-type Refusal = (&'static str, String);
+pub(super) type Refusal = (&'static str, String);
 
-fn refuse(code: &'static str, msg: &str) -> Refusal {
+pub(super) fn refuse(code: &'static str, msg: &str) -> Refusal {
     (code, msg.to_owned())
 }
 
@@ -262,6 +268,7 @@ fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Ref
         tif,
         price,
         stop: None,
+        algo: false,
         qty,
         quote_qty,
     })
@@ -329,7 +336,7 @@ fn size(
 }
 
 /// The body of a 5xx after an accepted order.
-fn generic_error(status: u16) -> Response {
+pub(super) fn generic_error(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = json!({"code": "50001", "msg": "Service temporarily unavailable. Please try again later.", "data": []});
     (status, Json(body)).into_response()
@@ -351,7 +358,9 @@ pub(super) async fn cancel_order(
     let id = ord.as_deref().and_then(|o| o.parse::<u64>().ok());
     let now = now_ms();
     let mut st = shared.lock();
-    let idx = st.find(Venue::Okx, sym, id, cl.as_deref());
+    let idx = st
+        .find(Venue::Okx, sym, id, cl.as_deref())
+        .filter(|&i| regular(&st.orders[i], cl.is_some()));
     match idx {
         Some(i) if st.cancel(i, String::new(), now) => {
             let o = &st.orders[i];
@@ -375,6 +384,12 @@ pub(super) async fn cancel_order(
     }
 }
 
+/// Whether the regular order endpoints see an order: an algo order only
+/// once triggered (its regular order), and never by client order id.
+fn regular(o: &crate::matching::Order, by_client_id: bool) -> bool {
+    !o.algo || (o.working && !by_client_id)
+}
+
 pub(super) async fn query_order(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -396,6 +411,7 @@ pub(super) async fn query_order(
     let st = shared.lock();
     let idx = st
         .find(Venue::Okx, sym, id, cl.as_deref())
+        .filter(|&i| regular(&st.orders[i], cl.is_some()))
         .ok_or_else(|| OkxError::ok("51603", "Order does not exist"))?;
     let o = &st.orders[idx];
     Ok(ok(json!([oj::order(
@@ -426,7 +442,7 @@ pub(super) async fn orders_pending(
         .orders
         .iter()
         .rev()
-        .filter(|o| o.venue == Venue::Okx && o.is_open())
+        .filter(|o| o.venue == Venue::Okx && o.is_open() && regular(o, false))
         .filter(|o| only.is_none_or(|s| s == o.sym))
         .map(|o| oj::order(&st.markets[o.sym].sym, o, o.fills.last()))
         .collect();

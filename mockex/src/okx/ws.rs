@@ -1,5 +1,5 @@
 //! OKX websockets: public market data channels, private login and the
-//! `orders` channel, text ping/pong, and the 30 s idle cut-off.
+//! `orders` and `orders-algo` channels, text ping/pong, and the 30 s idle cut-off.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,7 +18,7 @@ use super::json as oj;
 use crate::Venue;
 use crate::faults::Ctrl;
 use crate::market::MdEvent;
-use crate::matching::OrderEvent;
+use crate::matching::{EventKind, OrderEvent};
 use crate::state::Shared;
 use crate::util::{hmac_sha256, now_ms};
 
@@ -36,6 +36,7 @@ enum Channel {
     Books5,
     Trades,
     Orders,
+    OrdersAlgo,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +207,7 @@ fn subscribe(shared: &Shared, conn: &mut Conn, args: Vec<Value>) -> Vec<String> 
             (false, Some("books5")) => Channel::Books5,
             (false, Some("trades")) => Channel::Trades,
             (true, Some("orders")) => Channel::Orders,
+            (true, Some("orders-algo")) => Channel::OrdersAlgo,
             _ => {
                 out.push(bad_channel(conn, &arg));
                 continue;
@@ -213,12 +215,12 @@ fn subscribe(shared: &Shared, conn: &mut Conn, args: Vec<Value>) -> Vec<String> 
         };
         let sym = s("instId").map(|i| shared.okx_symbol(&i));
         let sub = match (channel, sym) {
-            (Channel::Orders, _) if !conn.logged_in => {
+            (Channel::Orders | Channel::OrdersAlgo, _) if !conn.logged_in => {
                 out.push(event_error(conn, "60011", "Please log in"));
                 continue;
             }
-            (Channel::Orders, Some(None)) => None,
-            (Channel::Orders, sym) => {
+            (Channel::Orders | Channel::OrdersAlgo, Some(None)) => None,
+            (Channel::Orders | Channel::OrdersAlgo, sym) => {
                 let ok_type = matches!(s("instType").as_deref(), Some("SPOT" | "ANY"));
                 ok_type.then(|| Sub {
                     channel,
@@ -286,14 +288,26 @@ fn order_pushes(shared: &Shared, conn: &Conn, ev: &OrderEvent) -> Vec<String> {
         return Vec::new();
     }
     let o = &ev.order;
+    let sym = &shared.cfg.symbols[o.sym];
+    // An algo order's own states go to `orders-algo`; the regular order it
+    // places once triggered, to `orders`.
     conn.subs
         .iter()
-        .filter(|s| s.channel == Channel::Orders && s.sym.is_none_or(|i| i == o.sym))
-        .map(|s| {
+        .filter(|s| s.sym.is_none_or(|i| i == o.sym))
+        .filter_map(|s| {
+            let data = match s.channel {
+                Channel::Orders if !o.algo || o.working => oj::order(sym, o, oj::exec_of(&ev.kind)),
+                // Its states: live, canceled, and effective once triggered.
+                Channel::OrdersAlgo
+                    if o.algo && (!o.working || matches!(ev.kind, EventKind::New)) =>
+                {
+                    oj::algo(sym, o)
+                }
+                _ => return None,
+            };
             let mut arg = s.arg.clone();
             arg["uid"] = "1".into();
-            let data = oj::order(&shared.cfg.symbols[o.sym], o, oj::exec_of(&ev.kind));
-            json!({"arg": arg, "data": [data]}).to_string()
+            Some(json!({"arg": arg, "data": [data]}).to_string())
         })
         .collect()
 }
