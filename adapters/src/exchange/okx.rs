@@ -611,6 +611,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(order_update(&live, &markets).unwrap().kind, UpdateKind::New);
+        // The regular order a stop placed: our id is its algoClOrdId.
+        let child: Value = serde_json::from_str(
+            r#"{"instId":"BTC-USDT","ordId":"313","clOrdId":"","algoClOrdId":"axabc3","state":"live","fillSz":"0"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            order_update(&child, &markets).unwrap().client_order_id,
+            "axabc3"
+        );
         assert_eq!(iso_ms(1_607_418_537_715), "2020-12-08T09:08:57.715Z");
         assert_eq!(
             control(r#"{"event":"notice","code":"64008","msg":"reconnect"}"#),

@@ -344,4 +344,25 @@ mod tests {
         let r = binance_new_order(&stop(OrderType::Limit, Side::Buy));
         assert!(r.params.iter().all(|(k, _)| k != "stopPrice"));
     }
+
+    // OKX's documented trigger order: orderPx -1 places a market order.
+    #[test]
+    fn okx_stops_are_trigger_algo_orders() {
+        let r = okx_trigger_order(&stop(OrderType::StopMarket, Side::Sell));
+        assert_eq!(r.path, "/api/v5/trade/order-algo");
+        let b = r.body.unwrap();
+        assert_eq!(b["ordType"], "trigger");
+        assert_eq!(b["instId"], "BTC-USDT");
+        assert_eq!(b["side"], "sell");
+        assert_eq!(b["sz"], "0.0015");
+        assert_eq!(b["triggerPx"], "30000");
+        assert_eq!(b["triggerPxType"], "last");
+        assert_eq!(b["orderPx"], "-1");
+        assert_eq!(b["algoClOrdId"], "ax-1");
+        let b = okx_trigger_order(&stop(OrderType::StopLimit, Side::Buy))
+            .body
+            .unwrap();
+        assert_eq!(b["orderPx"], "29950");
+        assert_eq!(b["side"], "buy");
+    }
 }

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{OkxAdapter, venue_order};
-use crate::exchange::market::{Sent, text};
+use crate::exchange::market::{Sent, num, text};
 use crate::exchange::request::{self, Order};
 use crate::exchange::venue::{
     OrderStatus, OrderUpdate, Placed, UpdateKind, VenueError, VenueOrder,
@@ -76,8 +76,8 @@ impl OkxAdapter {
             client_order_id: client_order_id.to_string(),
             venue_order_id: text(&a["algoId"]),
             buy: a["side"] == "buy",
-            price: crate::exchange::market::num(&a["orderPx"]).max(0.0),
-            quantity: crate::exchange::market::num(&a["sz"]),
+            price: num(&a["orderPx"]).max(0.0),
+            quantity: num(&a["sz"]),
             executed: 0.0,
             executed_quote: 0.0,
             status: match a["state"].as_str().unwrap_or_default() {
@@ -141,4 +141,35 @@ pub(super) fn update(d: &Value) -> Option<OrderUpdate> {
         venue_order_id: text(&d["algoId"]),
         kind,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algo_states_become_updates_under_our_client_id() {
+        let entry = |state: &str| json!({"algoId": "77", "algoClOrdId": "axabc9", "state": state, "ordId": "", "failCode": "51008"});
+        let u = update(&entry("live")).unwrap();
+        assert_eq!(
+            (u.client_order_id.as_str(), u.venue_order_id.as_str()),
+            ("axabc9", "77")
+        );
+        assert_eq!(u.kind, UpdateKind::New);
+        assert_eq!(
+            update(&entry("canceled")).unwrap().kind,
+            UpdateKind::Canceled
+        );
+        assert!(matches!(
+            update(&entry("order_failed")).unwrap().kind,
+            UpdateKind::Rejected(r) if r.contains("51008")
+        ));
+        // Triggered: its regular order reports from now on.
+        assert!(update(&entry("effective")).is_none());
+        assert_eq!(placed(&entry("live")), None);
+        assert_eq!(
+            placed(&json!({"ordId": "", "ordIdList": ["901"]})),
+            Some("901".to_string())
+        );
+    }
 }
