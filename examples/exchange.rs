@@ -1,7 +1,8 @@
 //! The exchange adapters against the loopback mock exchange: connect,
 //! place a limit and a market order, look one up by its client order id,
-//! list open orders, cancel, and read a few ticks and order updates from
-//! the websockets.
+//! list open orders, cancel, rest a stop-loss at the venue (Binance
+//! `STOP_LOSS`, an OKX trigger algo order), and read a few ticks and order
+//! updates from the websockets.
 //!
 //! ```text
 //! cargo run --example exchange
@@ -81,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         order_type: OrderType::Market,
         price: Some(Decimal::new(50_000, 0)), // reference for the notional check
         client_order_id: "example-market-1".into(),
-        ..limit
+        ..limit.clone()
     };
     match venue.place_order(&market_buy).await? {
         Placed::Accepted { venue_order_id } => {
@@ -96,6 +97,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..market_buy
     };
     println!("0.0000001 BTC: {:?}", venue.place_order(&tiny).await?);
+
+    // A stop-loss for what was bought: a market sell once BTC trades at
+    // 45,000 or below. It waits at the venue until then.
+    let stop_loss = Order {
+        side: Side::Sell,
+        order_type: OrderType::StopMarket,
+        price: None,
+        stop_price: Some(Decimal::new(45_000, 0)),
+        client_order_id: "example-stop-1".into(),
+        ..limit
+    };
+    println!(
+        "stop-loss sell 0.001 @ 45000: {:?}",
+        venue.place_order(&stop_loss).await?
+    );
+    let resting = venue.query_order("BTCUSDT", "example-stop-1").await?;
+    println!(
+        "stop resting: {:?}",
+        resting.map(|o| (o.status, o.executed))
+    );
+    println!(
+        "stop cancelled: {}",
+        venue.cancel_order("BTCUSDT", "example-stop-1").await?
+    );
 
     let (mut ticks, mut updates) = (0, 0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
