@@ -15,8 +15,6 @@
 
 mod trades;
 
-use std::collections::VecDeque;
-
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Bins, DAY_NS, ceil_days, day_number, resolution, weekday};
@@ -52,7 +50,8 @@ pub struct EquityStats {
     day_span: (i64, i64),
     weekend_day: bool,
     weekend_samples: u64,
-    recent_times: VecDeque<i64>,
+    /// The newest `PERIOD_WINDOW` timestamps, a ring: sample `i` at `i % PERIOD_WINDOW`.
+    recent_times: Vec<i64>,
     beta: CoMoments,
     /// The first instrument: its close at the warm-up bar, its newest
     /// price, and its bars so far.
@@ -101,26 +100,27 @@ impl Drawdowns {
     }
 }
 
-/// Running covariance of equity and market log returns (Welford).
+/// Running sums for the covariance of equity and market log returns.
+/// Plain sums, no division per sample (this runs on every market event):
+/// log returns have means near zero, so `Σxy − ΣxΣy/n` loses nothing
+/// to cancellation.
 #[derive(Debug, Clone, Default)]
 struct CoMoments {
     n: u64,
-    mean_x: f64,
-    mean_y: f64,
-    cxy: f64,
-    m2y: f64,
+    sx: f64,
+    sy: f64,
+    sxy: f64,
+    syy: f64,
 }
 
 impl CoMoments {
+    #[inline]
     fn push(&mut self, x: f64, y: f64) {
         self.n += 1;
-        let n = self.n as f64;
-        let dx = x - self.mean_x;
-        self.mean_x += dx / n;
-        let dy = y - self.mean_y;
-        self.mean_y += dy / n;
-        self.cxy += dx * (y - self.mean_y);
-        self.m2y += dy * (y - self.mean_y);
+        self.sx += x;
+        self.sy += y;
+        self.sxy += x * y;
+        self.syy += y * y;
     }
 
     /// cov(x, y) / var(y); NaN under two pairs, as numpy's `cov` there.
@@ -128,7 +128,8 @@ impl CoMoments {
         if self.n < 2 {
             return f64::NAN;
         }
-        self.cxy / self.m2y
+        let n = self.n as f64;
+        (self.sxy - self.sx * self.sy / n) / (self.syy - self.sy * self.sy / n)
     }
 }
 
@@ -274,10 +275,11 @@ impl EquityStats {
             }
         }
         self.weekend_samples += u64::from(self.weekend_day);
-        if self.recent_times.len() == PERIOD_WINDOW {
-            self.recent_times.pop_front();
+        if self.recent_times.len() < PERIOD_WINDOW {
+            self.recent_times.push(s.time_ns);
+        } else {
+            self.recent_times[index as usize % PERIOD_WINDOW] = s.time_ns;
         }
-        self.recent_times.push_back(s.time_ns);
         if let Some(prev) = self.last_folded {
             self.beta.push(
                 log_ratio(s.equity, prev.equity),
@@ -307,12 +309,15 @@ impl EquityStats {
 
     /// The data's period: the median spacing of the newest timestamps.
     fn period_ns(&self) -> Option<i64> {
-        let mut diffs: Vec<i64> = self
-            .recent_times
-            .iter()
-            .zip(self.recent_times.iter().skip(1))
-            .map(|(a, b)| b - a)
-            .collect();
+        // Oldest first: the ring starts after the newest sample's slot.
+        let start = if self.recent_times.len() < PERIOD_WINDOW {
+            0
+        } else {
+            self.samples as usize % PERIOD_WINDOW
+        };
+        let (newer, older) = self.recent_times.split_at(start);
+        let times: Vec<i64> = older.iter().chain(newer).copied().collect();
+        let mut diffs: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).collect();
         if diffs.is_empty() {
             return None;
         }
