@@ -547,13 +547,18 @@ class OrderType:
     """Limit order, good till cancelled."""
     LimitMaker: ClassVar[OrderType]
     """Limit order that only adds liquidity (post-only)."""
+    StopMarket: ClassVar[OrderType]
+    """A market order once the last price reaches ``stop_price`` (a buy: at
+    or above it; a sell: at or below). Rests at the venue."""
+    StopLimit: ClassVar[OrderType]
+    """A limit order at ``price`` once the last price reaches ``stop_price``."""
 
     def __eq__(self, other: object, /) -> bool:
         """Equal to the same variant, or to its index as an int."""
 
     def __ne__(self, other: object, /) -> bool: ...
     def __int__(self) -> int:
-        """The variant's index (Market 0, Limit 1, LimitMaker 2)."""
+        """The variant's index (Market 0, Limit 1, LimitMaker 2, StopMarket 3, StopLimit 4)."""
 
 @final
 class RateLimitConfig:
@@ -627,9 +632,11 @@ class Order:
     side: Side
     """Buy or sell."""
     order_type: OrderType
-    """Market, limit or limit-maker."""
+    """Market, limit, limit-maker, stop or stop-limit."""
     price: float | None
     """The limit price (None for market orders)."""
+    stop_price: float | None
+    """A stop's trigger price (None for the other types)."""
     quantity: float
     """Base quantity (finite, >= 0)."""
     client_order_id: str | None
@@ -643,6 +650,7 @@ class Order:
         quantity: float,
         price: float | None = None,
         client_order_id: str | None = None,
+        stop_price: float | None = None,
     ) -> Self: ...
 
 @final

@@ -65,9 +65,18 @@ async def main(rest_url: str, ws_url: str) -> dict:
                 break
     print("fills:", [(f["quantity"], f["price"]) for f in fills])
     print("cancelled:", await adapter.cancel_order("BTCUSDT", placed["client_order_id"]))
+    # A stop-loss for what was bought: it waits at the venue until BTC
+    # trades at 45,000 or below, then sells at the market.
+    stop = Order(symbol="BTCUSDT", side=Side.Sell, order_type=OrderType.StopMarket, stop_price=45000.0, quantity=0.001)
+    print("stop risk check:", risk.check_order(stop, equity=100000.0, position=0.001, mark=50000.0))
+    stop_placed = await adapter.place_order(stop)
+    stop_found = await adapter.query_order("BTCUSDT", stop_placed["client_order_id"])
+    print("stop resting:", stop_found["status"])
+    stop_cancelled = await adapter.cancel_order("BTCUSDT", stop_placed["client_order_id"])
+    print("stop cancelled:", stop_cancelled)
     print("balances:", await adapter.balances())
     stream.close()
-    return {"placed": placed, "found": found, "fills": fills}
+    return {"placed": placed, "found": found, "fills": fills, "stop": stop_placed, "stop_found": stop_found, "stop_cancelled": stop_cancelled}
 
 
 if __name__ == "__main__":

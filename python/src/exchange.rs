@@ -71,6 +71,11 @@ pub enum PyOrderType {
     Limit,
     /// A limit order that only adds liquidity (post-only).
     LimitMaker,
+    /// A market order once the last price reaches `stop_price` (a buy: at
+    /// or above it; a sell: at or below). Rests at the venue.
+    StopMarket,
+    /// A limit order at `price` once the last price reaches `stop_price`.
+    StopLimit,
 }
 
 /// Client-side request budget.
@@ -232,10 +237,12 @@ pub struct PyOrder {
     symbol: String,
     /// Buy or sell.
     side: PySide,
-    /// Market, limit or post-only limit.
+    /// Market, limit, post-only limit, stop or stop-limit.
     order_type: PyOrderType,
     /// Limit price; for a market order, the reference for the notional check.
     price: Option<f64>,
+    /// A stop's trigger price.
+    stop_price: Option<f64>,
     /// Base quantity.
     quantity: f64,
     /// Client order id (None: a fresh `axpy…` id when sent).
@@ -245,7 +252,7 @@ pub struct PyOrder {
 #[pymethods]
 impl PyOrder {
     #[new]
-    #[pyo3(signature = (symbol, side, order_type, quantity, price=None, client_order_id=None))]
+    #[pyo3(signature = (symbol, side, order_type, quantity, price=None, client_order_id=None, stop_price=None))]
     fn new(
         symbol: String,
         side: PySide,
@@ -253,12 +260,14 @@ impl PyOrder {
         quantity: f64,
         price: Option<f64>,
         client_order_id: Option<String>,
+        stop_price: Option<f64>,
     ) -> Self {
         Self {
             symbol,
             side,
             order_type,
             price,
+            stop_price,
             quantity,
             client_order_id,
         }
@@ -266,15 +275,21 @@ impl PyOrder {
 
     fn __repr__(&self) -> String {
         format!(
-            "Order(symbol={:?}, side=Side.{:?}, order_type=OrderType.{:?}, quantity={}, price={:?}, client_order_id={:?})",
+            "Order(symbol={:?}, side=Side.{:?}, order_type=OrderType.{:?}, quantity={:?}, price={}, client_order_id={}, stop_price={})",
             self.symbol,
             self.side,
             self.order_type,
             self.quantity,
-            self.price,
-            self.client_order_id
+            py_repr(self.price),
+            py_repr(self.client_order_id.as_ref()),
+            py_repr(self.stop_price)
         )
     }
+}
+
+/// An optional value as Python writes it (`100.0`, `"id"`), or `None`.
+fn py_repr(v: Option<impl std::fmt::Debug>) -> String {
+    v.map_or_else(|| "None".to_string(), |v| format!("{v:?}"))
 }
 
 fn decimal(v: f64, what: &str) -> PyResult<Decimal> {
@@ -299,10 +314,15 @@ impl PyOrder {
                 PyOrderType::Market => request::OrderType::Market,
                 PyOrderType::Limit => request::OrderType::Limit,
                 PyOrderType::LimitMaker => request::OrderType::LimitMaker,
+                PyOrderType::StopMarket => request::OrderType::StopMarket,
+                PyOrderType::StopLimit => request::OrderType::StopLimit,
             },
             price: self.price.map(|p| decimal(p, "price")).transpose()?,
             quantity: decimal(self.quantity, "quantity")?,
-            stop_price: None,
+            stop_price: self
+                .stop_price
+                .map(|p| decimal(p, "stop_price"))
+                .transpose()?,
             by_quote: false,
             client_order_id: self
                 .client_order_id
@@ -604,15 +624,23 @@ impl PyRiskEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let side: Side = order.side.into();
         let signed = order.quantity * side.sign();
-        let reference = order.price.or(mark).unwrap_or(f64::NAN);
+        let reference = order
+            .price
+            .or(order.stop_price)
+            .or(mark)
+            .unwrap_or(f64::NAN);
         let intent = OrderIntent {
             client_id: 0,
             instrument: 0,
             side,
             quantity: Quantity::Units(order.quantity),
-            order_type: match (order.order_type, order.price) {
-                (PyOrderType::Market, _) | (_, None) => OrderType::Market,
-                (_, Some(p)) => OrderType::Limit(p),
+            order_type: match (order.order_type, order.price, order.stop_price) {
+                (PyOrderType::StopMarket, _, Some(stop)) => OrderType::Stop(stop),
+                (PyOrderType::StopLimit, Some(limit), Some(stop)) => {
+                    OrderType::StopLimit { stop, limit }
+                }
+                (PyOrderType::Market, ..) | (_, None, _) => OrderType::Market,
+                (_, Some(p), _) => OrderType::Limit(p),
             },
             reference_price: reference,
             // Shrinks the position without flipping it.

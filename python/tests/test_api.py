@@ -192,6 +192,12 @@ def test_risk_engine_applies_the_engine_checks():
     assert risk.check_order(small, mark=100.0)["ok"] is True
     far = Order(symbol="BTCUSDT", side=Side.Buy, order_type=OrderType.Limit, price=105.0, quantity=0.2)
     assert risk.check_order(far, mark=100.0)["reason"] == "PriceBand"
+    # A stop is priced at its trigger: 0.2 at a 106 stop is outside the band.
+    stop = Order(symbol="BTCUSDT", side=Side.Buy, order_type=OrderType.StopMarket, stop_price=106.0, quantity=0.2)
+    assert risk.check_order(stop, mark=100.0)["reason"] == "PriceBand"
+    near = Order(symbol="BTCUSDT", side=Side.Buy, order_type=OrderType.StopLimit, stop_price=100.5, price=100.6, quantity=0.2)
+    assert risk.check_order(near, mark=100.0)["ok"] is True
+    assert "stop_price=100.5" in repr(near)
     assert risk.update_drawdown(12.0) is True and risk.killed
     assert risk.check_order(small, mark=100.0)["reason"] == "Halted"
     with pytest.raises(AxonValueError):

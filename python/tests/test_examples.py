@@ -49,6 +49,10 @@ def test_exchange_against_the_mock(mock_exchange):
     assert out["found"]["status"] == "new"
     assert out["fills"] and out["fills"][-1]["status"] == "filled"
     assert abs(out["fills"][-1]["cumulative"] - 0.001) < 1e-12
+    # The stop-loss rested at the venue untriggered, then was cancelled.
+    assert out["stop"]["accepted"] is True
+    assert out["stop_found"]["status"] == "new" and out["stop_found"]["executed"] == 0.0
+    assert out["stop_cancelled"] is True
 
 
 def test_metrics_are_served():
