@@ -15,11 +15,10 @@ use serde_json::{Value, json};
 use super::OkxError;
 use super::json as oj;
 use super::rest::{
-    Refusal, Reply, authenticate, field, generic_error, inst, ok, query_param, refuse,
-    valid_cl_ord_id,
+    Refusal, Reply, authenticate, field, generic_error, inst, ok, order_basics, query_param, refuse,
 };
 use crate::Venue;
-use crate::matching::{NewOrder, OrdKind, PlaceError, Side, Tif};
+use crate::matching::{NewOrder, OrdKind, PlaceError, Tif};
 use crate::state::{Shared, State as Book};
 use crate::util::{now_ms, on_grid};
 
@@ -78,26 +77,13 @@ pub(super) async fn place(
 
 /// The stop a `trigger` algo body asks for, checked as OKX does.
 fn trigger_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Refusal> {
-    if !cl.is_empty() && !valid_cl_ord_id(cl) {
-        return Err(refuse("51000", "Parameter algoClOrdId error"));
-    }
-    let Some(sym) = field(req, "instId").and_then(|i| shared.okx_symbol(&i)) else {
-        return Err(refuse("51001", "Instrument ID does not exist"));
-    };
-    if field(req, "tdMode").as_deref() != Some("cash") {
-        return Err(refuse("51000", "Parameter tdMode error"));
-    }
+    let (sym, side) = order_basics(shared, req, "algoClOrdId", cl)?;
     if field(req, "ordType").as_deref() != Some("trigger") {
         return Err(refuse("51000", "Parameter ordType error"));
     }
     if field(req, "triggerPxType").is_some_and(|t| t != "last") {
         return Err(refuse("51000", "Parameter triggerPxType error"));
     }
-    let side = match field(req, "side").as_deref() {
-        Some("buy") => Side::Buy,
-        Some("sell") => Side::Sell,
-        _ => return Err(refuse("51000", "Parameter side error")),
-    };
     let s = &shared.cfg.symbols[sym];
     let price = |key: &str| {
         field(req, key)

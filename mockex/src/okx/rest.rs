@@ -181,7 +181,7 @@ pub(super) fn op_failed(
 }
 
 /// OKX client order ids: 1 to 32 letters and digits.
-pub(super) fn valid_cl_ord_id(id: &str) -> bool {
+fn valid_cl_ord_id(id: &str) -> bool {
     (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
@@ -237,11 +237,17 @@ pub(super) fn refuse(code: &'static str, msg: &str) -> Refusal {
     (code, msg.to_owned())
 }
 
-/// The order a `POST /api/v5/trade/order` body asks for (client order id
-/// `cl`), checked in OKX's order.
-fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Refusal> {
+/// What any order body (regular or algo) is checked for first, in OKX's
+/// order: its client id (the `id_key` field, `cl`), instrument, trade mode
+/// and side.
+pub(super) fn order_basics(
+    shared: &Shared,
+    req: &Value,
+    id_key: &str,
+    cl: &str,
+) -> Result<(usize, Side), Refusal> {
     if !cl.is_empty() && !valid_cl_ord_id(cl) {
-        return Err(refuse("51000", "Parameter clOrdId error"));
+        return Err(refuse("51000", &format!("Parameter {id_key} error")));
     }
     let Some(sym) = field(req, "instId").and_then(|i| shared.okx_symbol(&i)) else {
         return Err(refuse("51001", "Instrument ID does not exist"));
@@ -249,7 +255,19 @@ fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Ref
     if field(req, "tdMode").as_deref() != Some("cash") {
         return Err(refuse("51000", "Parameter tdMode error"));
     }
-    let (side, kind, tif) = order_type(req)?;
+    let side = match field(req, "side").as_deref() {
+        Some("buy") => Side::Buy,
+        Some("sell") => Side::Sell,
+        _ => return Err(refuse("51000", "Parameter side error")),
+    };
+    Ok((sym, side))
+}
+
+/// The order a `POST /api/v5/trade/order` body asks for (client order id
+/// `cl`), checked in OKX's order.
+fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Refusal> {
+    let (sym, side) = order_basics(shared, req, "clOrdId", cl)?;
+    let (kind, tif) = order_type(req)?;
     let s = &shared.cfg.symbols[sym];
     let price = match kind {
         OrdKind::Market => None,
@@ -274,13 +292,8 @@ fn order_request(shared: &Shared, req: &Value, cl: &str) -> Result<NewOrder, Ref
     })
 }
 
-/// An order's `side` and `ordType`.
-fn order_type(req: &Value) -> Result<(Side, OrdKind, Tif), Refusal> {
-    let side = match field(req, "side").as_deref() {
-        Some("buy") => Side::Buy,
-        Some("sell") => Side::Sell,
-        _ => return Err(refuse("51000", "Parameter side error")),
-    };
+/// An order's `ordType`.
+fn order_type(req: &Value) -> Result<(OrdKind, Tif), Refusal> {
     let (kind, tif) = match field(req, "ordType").as_deref() {
         Some("market") => (OrdKind::Market, Tif::Gtc),
         Some("limit") => (OrdKind::Limit, Tif::Gtc),
@@ -289,7 +302,7 @@ fn order_type(req: &Value) -> Result<(Side, OrdKind, Tif), Refusal> {
         Some("fok") => (OrdKind::Limit, Tif::Fok),
         _ => return Err(refuse("51000", "Parameter ordType error")),
     };
-    Ok((side, kind, tif))
+    Ok((kind, tif))
 }
 
 /// An order's base quantity and, when `sz` counts the quote currency,
