@@ -8,17 +8,18 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::OkxError;
 use super::json as oj;
 use super::rest::{
-    Refusal, Reply, authenticate, field, generic_error, inst, ok, order_basics, query_param, refuse,
+    Refusal, Reply, authenticate, field, generic_error, inst, json_body, ok, order_basics,
+    query_param, refusal, refuse,
 };
 use crate::Venue;
-use crate::matching::{NewOrder, OrdKind, PlaceError, Tif};
+use crate::matching::{NewOrder, OrdKind, Tif};
 use crate::state::{Shared, State as Book};
 use crate::util::{now_ms, on_grid};
 
@@ -42,27 +43,16 @@ pub(super) async fn place(
     headers: HeaderMap,
     body: String,
 ) -> Reply {
-    authenticate(&shared, &method, &uri, &headers, &body)?;
-    let req: Value = serde_json::from_str(&body).map_err(|_| OkxError {
-        status: StatusCode::BAD_REQUEST,
-        code: "50002",
-        msg: "JSON syntax error".into(),
-    })?;
+    let req = json_body(&shared, &method, &uri, &headers, &body)?;
     let cl = field(&req, "algoClOrdId").unwrap_or_default();
-    let order = match trigger_request(&shared, &req, &cl) {
+    let placed = trigger_request(&shared, &req, &cl).and_then(|o| {
+        shared
+            .place(o)
+            .map_err(|e| refusal(e, refuse("51065", "algoClOrdId already exists.")))
+    });
+    let order = match placed {
         Ok(o) => o,
         Err((code, msg)) => return Ok(answer("", &cl, code, &msg)),
-    };
-    let order = match shared.place(order) {
-        Ok(o) => o,
-        Err(PlaceError::Duplicate) => {
-            return Ok(answer("", &cl, "51065", "algoClOrdId already exists."));
-        }
-        Err(PlaceError::Insufficient(asset)) => {
-            let msg = format!("Order failed. Insufficient {asset} balance in account.");
-            return Ok(answer("", &cl, "51008", &msg));
-        }
-        Err(e) => return Ok(answer("", &cl, "51000", &e.to_string())),
     };
     if let Some(status) = shared.faults().take_error_after_accept() {
         return Ok(generic_error(status));

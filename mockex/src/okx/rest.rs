@@ -193,12 +193,7 @@ pub(super) async fn place_order(
     body: String,
 ) -> Reply {
     let in_time = now_us();
-    authenticate(&shared, &method, &uri, &headers, &body)?;
-    let req: Value = serde_json::from_str(&body).map_err(|_| OkxError {
-        status: StatusCode::BAD_REQUEST,
-        code: "50002",
-        msg: "JSON syntax error".into(),
-    })?;
+    let req = json_body(&shared, &method, &uri, &headers, &body)?;
     let cl = field(&req, "clOrdId").unwrap_or_default();
     let fail = |(code, msg): Refusal| Ok(op_failed(&cl, "", code, &msg, in_time));
     let order = match order_request(&shared, &req, &cl) {
@@ -207,14 +202,7 @@ pub(super) async fn place_order(
     };
     let order = match shared.place(order) {
         Ok(o) => o,
-        Err(PlaceError::Duplicate) => return fail(refuse("51016", "Duplicated client order ID")),
-        Err(PlaceError::Insufficient(asset)) => {
-            let msg = format!("Order failed. Insufficient {asset} balance in account.");
-            return fail(("51008", msg));
-        }
-        Err(PlaceError::WouldTake | PlaceError::WouldTrigger) => {
-            return fail(refuse("51000", "Parameter ordType error"));
-        }
+        Err(e) => return fail(refusal(e, refuse("51016", "Duplicated client order ID"))),
     };
     if let Some(status) = shared.faults().take_error_after_accept() {
         return Ok(generic_error(status));
@@ -228,6 +216,37 @@ pub(super) async fn place_order(
         "outTime": now_us().to_string(),
     }))
     .into_response())
+}
+
+/// An authenticated request's JSON body.
+pub(super) fn json_body(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<Value, OkxError> {
+    authenticate(shared, method, uri, headers, body)?;
+    serde_json::from_str(body).map_err(|_| OkxError {
+        status: StatusCode::BAD_REQUEST,
+        code: "50002",
+        msg: "JSON syntax error".into(),
+    })
+}
+
+/// Why OKX refuses a placement the book turned down; `duplicate` is its
+/// refusal of a client id in use (regular and algo orders word it apart).
+pub(super) fn refusal(e: PlaceError, duplicate: Refusal) -> Refusal {
+    match e {
+        PlaceError::Duplicate => duplicate,
+        PlaceError::Insufficient(asset) => (
+            "51008",
+            format!("Order failed. Insufficient {asset} balance in account."),
+        ),
+        PlaceError::WouldTake | PlaceError::WouldTrigger => {
+            refuse("51000", "Parameter ordType error")
+        }
+    }
 }
 
 /// Why OKX refuses one order: its `sCode` and `sMsg`.
