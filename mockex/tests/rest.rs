@@ -270,3 +270,88 @@ fn limit_orders_fill_in_slices_once_crossed() {
     assert_eq!(bad_sign.status, 401);
     assert_eq!(bad_sign.json()["code"], "50113");
 }
+
+#[test]
+fn stops_rest_until_triggered_and_bad_ones_are_refused_by_name() {
+    let mock = start();
+    // Binance: a STOP_LOSS without its stopPrice, and one the last price
+    // already reached, are refused as Binance refuses them.
+    let r = binance(
+        &mock,
+        "POST",
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.001",
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("stopPrice"), "{}", r.body);
+    let r = binance(
+        &mock,
+        "POST",
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.001&stopPrice=90000",
+    );
+    assert_eq!(r.json()["code"], -2010);
+    assert_eq!(r.json()["msg"], "Stop price would trigger immediately.");
+    let r = binance(
+        &mock,
+        "POST",
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=SELL&type=STOP_LOSS_LIMIT&quantity=0.001&stopPrice=40000&price=39990&timeInForce=GTC&newClientOrderId=sl1",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let q = binance(
+        &mock,
+        "GET",
+        "/api/v3/order",
+        "symbol=BTCUSDT&origClientOrderId=sl1",
+    )
+    .json();
+    assert_eq!(q["type"], "STOP_LOSS_LIMIT");
+    assert_eq!(q["stopPrice"], "40000.00000000");
+    assert_eq!(q["isWorking"], false);
+    assert_eq!(q["status"], "NEW");
+
+    // OKX: a trigger algo order rests under its algoClOrdId, is not a
+    // regular order until it triggers, and cancels through cancel-algos.
+    let body = json!({"instId": "BTC-USDT", "tdMode": "cash", "side": "sell", "ordType": "trigger",
+                      "sz": "0.001", "triggerPx": "40000", "orderPx": "-1", "algoClOrdId": "okxsl1"})
+    .to_string();
+    let r = okx(&mock, "POST", "/api/v5/trade/order-algo", &body);
+    assert_eq!(r.json()["data"][0]["sCode"], "0", "{}", r.body);
+    let algo_id = r.json()["data"][0]["algoId"].as_str().unwrap().to_string();
+    let a = okx(
+        &mock,
+        "GET",
+        "/api/v5/trade/order-algo?algoClOrdId=okxsl1",
+        "",
+    )
+    .json();
+    assert_eq!(a["data"][0]["state"], "live");
+    assert_eq!(a["data"][0]["triggerPx"], "40000.00");
+    assert_eq!(a["data"][0]["ordId"], "");
+    let regular = okx(
+        &mock,
+        "GET",
+        "/api/v5/trade/order?instId=BTC-USDT&clOrdId=okxsl1",
+        "",
+    );
+    assert_eq!(regular.json()["code"], "51603");
+    let bad = json!({"instId": "BTC-USDT", "tdMode": "cash", "side": "sell", "ordType": "trigger",
+                     "sz": "0.001", "triggerPx": "abc", "orderPx": "-1", "algoClOrdId": "okxsl2"})
+    .to_string();
+    let r = okx(&mock, "POST", "/api/v5/trade/order-algo", &bad);
+    assert_eq!(r.json()["data"][0]["sMsg"], "Parameter triggerPx error");
+    let cancel = json!([{"algoId": algo_id, "instId": "BTC-USDT"}]).to_string();
+    let r = okx(&mock, "POST", "/api/v5/trade/cancel-algos", &cancel);
+    assert_eq!(r.json()["data"][0]["sCode"], "0", "{}", r.body);
+    let a = okx(
+        &mock,
+        "GET",
+        "/api/v5/trade/order-algo?algoClOrdId=okxsl1",
+        "",
+    )
+    .json();
+    assert_eq!(a["data"][0]["state"], "canceled");
+    let again = okx(&mock, "POST", "/api/v5/trade/cancel-algos", &cancel);
+    assert_eq!(again.json()["code"], "1");
+}
