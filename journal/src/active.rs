@@ -10,7 +10,7 @@ use crate::format::{FRAME_HEADER_LEN, MAX_PAYLOAD, SegmentHeader, begin_frame, f
 use crate::layout::{IndexEntry, SegmentIndex, index_path, segment_path};
 use crate::options::JournalOptions;
 use crate::pipe::ChainPipe;
-use crate::storage::{FileSyncer, Storage, StorageFile};
+use crate::storage::{FileSyncer, Storage};
 
 #[derive(Debug)]
 pub(crate) struct Active {
@@ -19,7 +19,6 @@ pub(crate) struct Active {
     pub segment_bytes: u64,
     pub block_records: u32,
     pub buffer_bytes: usize,
-    pub file: Box<dyn StorageFile>,
     pub syncer: Arc<dyn FileSyncer>,
     pub seg_path: PathBuf,
     /// Bytes not yet handed to the OS.
@@ -27,7 +26,7 @@ pub(crate) struct Active {
     /// Length of the segment including `buf`.
     pub seg_len: u64,
     pub next_seq: u64,
-    /// The hash chain, computed on its own thread from written buffers.
+    /// The segment's writes and the hash chain, on their own thread.
     pub chain: ChainPipe,
     /// Frames in `buf`.
     pub buf_frames: u64,
@@ -36,6 +35,8 @@ pub(crate) struct Active {
     pub index: Vec<IndexEntry>,
     /// Every seq below this has been handed to the OS.
     pub written_seq: u64,
+    /// Every seq below this has been handed to the write thread.
+    pub handed_seq: u64,
     /// Every seq below this is durable.
     pub durable_seq: u64,
     /// Frame bytes appended by this writer, and how many of them are durable
@@ -73,7 +74,7 @@ impl Active {
             .syncer()
             .map_err(|e| JournalError::io("dup", &seg_path, e))?
             .into();
-        let chain = ChainPipe::start(r.chain, r.next_seq, block_records)
+        let chain = ChainPipe::start(r.chain, r.next_seq, block_records, seg_path.clone(), file)
             .map_err(|e| JournalError::io("spawn", dir, e))?;
         Ok(Self {
             storage,
@@ -81,7 +82,6 @@ impl Active {
             segment_bytes: opts.segment_bytes,
             block_records,
             buffer_bytes: opts.buffer_bytes.max(4096),
-            file,
             syncer,
             seg_path,
             buf: Vec::with_capacity(opts.buffer_bytes.max(4096) + 4096),
@@ -91,6 +91,7 @@ impl Active {
             buf_frames: 0,
             index: r.index,
             written_seq: r.next_seq,
+            handed_seq: r.next_seq,
             durable_seq: r.next_seq,
             bytes_total: 0,
             bytes_synced: 0,
@@ -131,7 +132,15 @@ impl Active {
             .map_err(|e| JournalError::io("sync_dir", dir, e))
     }
 
-    pub fn check(&self) -> Result<()> {
+    #[inline]
+    pub fn check(&mut self) -> Result<()> {
+        // A write the thread failed: its error, once; `Poisoned` after.
+        if self.chain.has_failed()
+            && self.poisoned.is_none()
+            && let Err(e) = self.chain.written()
+        {
+            return Err(self.poison(e));
+        }
         match &self.poisoned {
             None => Ok(()),
             Some(cause) => Err(JournalError::Poisoned {
@@ -183,7 +192,7 @@ impl Active {
         self.bytes_total += (FRAME_HEADER_LEN + len) as u64;
         self.next_seq += 1;
         if self.buf.len() >= self.buffer_bytes {
-            self.flush()?;
+            self.hand_off()?;
         }
         if block_done && self.seg_len >= self.segment_bytes {
             self.roll()?;
@@ -191,14 +200,21 @@ impl Active {
         Ok(seq)
     }
 
-    /// Hands buffered bytes to the OS.
+    /// Hands buffered bytes to the OS: to the write thread, then waits
+    /// until it has written them.
     pub fn flush(&mut self) -> Result<()> {
+        self.hand_off()?;
+        if let Err(e) = self.chain.written() {
+            return Err(self.poison(e));
+        }
+        self.written_seq = self.next_seq;
+        Ok(())
+    }
+
+    /// Hands buffered bytes to the write thread, without waiting for it.
+    fn hand_off(&mut self) -> Result<()> {
         self.check()?;
         if !self.buf.is_empty() {
-            if let Err(e) = self.file.write_all(&self.buf) {
-                let err = JournalError::io("write", &self.seg_path, e);
-                return Err(self.poison(err));
-            }
             let written = std::mem::take(&mut self.buf);
             let capacity = self.buffer_bytes + 4096;
             match self.chain.send(written, self.buf_frames, capacity) {
@@ -212,7 +228,7 @@ impl Active {
             }
             self.buf_frames = 0;
         }
-        self.written_seq = self.next_seq;
+        self.handed_seq = self.next_seq;
         Ok(())
     }
 
@@ -220,7 +236,7 @@ impl Active {
     pub fn sync(&mut self) -> Result<u64> {
         self.flush()?;
         if self.durable_seq < self.written_seq {
-            if let Err(e) = self.file.sync_data() {
+            if let Err(e) = self.syncer.sync_data() {
                 let err = JournalError::io("fdatasync", &self.seg_path, e);
                 return Err(self.poison(err));
             }
@@ -293,8 +309,13 @@ impl Active {
         match result {
             Ok((path, file, syncer)) => {
                 tracing::debug!(segment = %path.display(), "journal segment rolled");
+                if self.chain.set_file(path.clone(), file).is_err() {
+                    let err = JournalError::Poisoned {
+                        cause: "the journal's write thread stopped".into(),
+                    };
+                    return Err(self.poison(err));
+                }
                 self.seg_path = path;
-                self.file = file;
                 self.syncer = syncer.into();
                 self.seg_len = crate::format::SEGMENT_HEADER_LEN as u64;
                 Ok(())

@@ -1,19 +1,59 @@
-//! The hash chain, computed on a second thread. SHA-256 costs about 60 ns
-//! per small frame, more than framing and CRC together, so the writer hands
-//! each buffer it writes to the OS to this thread and never hashes on the
-//! append path. Buffers arrive in write order and hold whole frames, so the
-//! chain is exactly the one a single thread would compute; the writer waits
-//! for it only where it needs a chain value (a segment roll, `head_hash`,
-//! `close`).
+//! The segment file's writes and the hash chain, on a second thread.
+//! SHA-256 costs about 60 ns per small frame, more than framing and CRC
+//! together, and copying a buffer into the page cache costs about as much
+//! again per record; so the writer hands each full buffer to this thread,
+//! which writes it to the segment and then hashes it, and neither happens
+//! on the append path. Buffers arrive in order and hold whole frames, so
+//! the file and the chain are exactly what a single thread would produce.
+//! The writer waits for this thread where it needs what it did: a flush
+//! (bytes handed to the OS), a sync, a segment roll, a chain value.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use crate::Hash;
 use crate::chain::ChainHasher;
+use crate::error::JournalError;
 use crate::format::FRAME_HEADER_LEN;
+use crate::storage::StorageFile;
+
+/// A write error, kept to be reported to the writer (an `io::Error` is not
+/// `Clone`): the OS error code when there is one, else its kind and text.
+#[derive(Debug)]
+struct Failure {
+    os: Option<i32>,
+    kind: std::io::ErrorKind,
+    text: String,
+}
+
+impl Failure {
+    fn of(e: &std::io::Error) -> Self {
+        Self {
+            os: e.raw_os_error(),
+            kind: e.kind(),
+            text: e.to_string(),
+        }
+    }
+
+    fn error(&self) -> std::io::Error {
+        match self.os {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::new(self.kind, self.text.clone()),
+        }
+    }
+}
+
+/// What the writer hands the thread, in order.
+enum Msg {
+    /// Whole frames to append to the current segment, then hash.
+    Chunk(Vec<u8>),
+    /// The segment file later chunks go to (after a roll).
+    File(PathBuf, Box<dyn StorageFile>),
+}
 
 /// Chunks in flight before the writer waits for the hasher.
 const DEPTH: usize = 4;
@@ -29,14 +69,19 @@ struct State {
     next_seq: u64,
     /// The hasher thread died (it cannot fail; a panic is a bug).
     dead: bool,
+    /// The first failed write (file and error); nothing is written or
+    /// hashed after it.
+    failed: Option<(PathBuf, Failure)>,
 }
 
 /// The writer's handle on the hashing thread.
 #[derive(Debug)]
 pub(crate) struct ChainPipe {
-    tx: Option<SyncSender<Vec<u8>>>,
+    tx: Option<SyncSender<Msg>>,
     spare: Receiver<Vec<u8>>,
     shared: Arc<(Mutex<State>, Condvar)>,
+    /// Set with `State::failed`, read on every append without a lock.
+    failed: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
     sent: u64,
     block_records: u64,
@@ -60,8 +105,15 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl ChainPipe {
-    /// Starts hashing after `chain`, whose next frame has sequence `next_seq`.
-    pub fn start(chain: ChainHasher, next_seq: u64, block_records: u32) -> std::io::Result<Self> {
+    /// Starts writing to `file` (at `path`) and hashing after `chain`, whose
+    /// next frame has sequence `next_seq`.
+    pub fn start(
+        chain: ChainHasher,
+        next_seq: u64,
+        block_records: u32,
+        path: PathBuf,
+        file: Box<dyn StorageFile>,
+    ) -> std::io::Result<Self> {
         let block_records = u64::from(block_records.max(1));
         let mut boundaries = BTreeMap::new();
         if chain.in_block() == 0 {
@@ -74,19 +126,39 @@ impl ChainPipe {
                 boundaries,
                 next_seq,
                 dead: false,
+                failed: None,
             }),
             Condvar::new(),
         ));
-        let (tx, rx) = sync_channel::<Vec<u8>>(DEPTH);
+        let failed = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = sync_channel::<Msg>(DEPTH);
         let (give_back, spare) = sync_channel::<Vec<u8>>(DEPTH + 2);
         let thread_shared = shared.clone();
+        let thread_failed = failed.clone();
         let handle = std::thread::Builder::new()
             .name("axon-journal-chain".into())
             .spawn(move || {
                 let (m, cv) = &*thread_shared;
                 let mut chain = lock(m).chain.clone();
                 let mut seq = lock(m).next_seq;
-                while let Ok(mut chunk) = rx.recv() {
+                let (mut path, mut file) = (path, file);
+                while let Ok(msg) = rx.recv() {
+                    let mut chunk = match msg {
+                        Msg::File(p, f) => {
+                            (path, file) = (p, f);
+                            continue;
+                        }
+                        Msg::Chunk(chunk) => chunk,
+                    };
+                    if thread_failed.load(Ordering::Acquire) {
+                        continue;
+                    }
+                    if let Err(e) = file.write_all(&chunk) {
+                        lock(m).failed = Some((path.clone(), Failure::of(&e)));
+                        thread_failed.store(true, Ordering::Release);
+                        cv.notify_all();
+                        continue;
+                    }
                     let mut frames = 0u64;
                     let mut done = Vec::new();
                     for_each_frame(&chunk, |frame| {
@@ -114,15 +186,16 @@ impl ChainPipe {
             tx: Some(tx),
             spare,
             shared,
+            failed,
             handle: Some(handle),
             sent: 0,
             block_records,
         })
     }
 
-    /// Hands a written buffer of `frames` whole frames to the hasher and
-    /// returns an empty buffer to fill next; `Err` if the hash thread is
-    /// gone (a bug: it cannot fail), since the chain would then be wrong.
+    /// Hands a buffer of `frames` whole frames to the thread to write and
+    /// hash, and returns an empty buffer to fill next; `Err` if the thread
+    /// is gone (a bug: it cannot fail), since the chain would then be wrong.
     pub fn send(&mut self, chunk: Vec<u8>, frames: u64, capacity: usize) -> Result<Vec<u8>, ()> {
         let next = match self.spare.try_recv() {
             Ok(v) => v,
@@ -130,18 +203,46 @@ impl ChainPipe {
         };
         if frames > 0 {
             match &self.tx {
-                Some(tx) if tx.send(chunk).is_ok() => self.sent += frames,
+                Some(tx) if tx.send(Msg::Chunk(chunk)).is_ok() => self.sent += frames,
                 _ => return Err(()),
             }
         }
         Ok(next)
     }
 
-    /// Waits until every frame sent has been hashed; returns the state.
+    /// Later chunks go to `file` (the next segment, after a roll).
+    pub fn set_file(&mut self, path: PathBuf, file: Box<dyn StorageFile>) -> Result<(), ()> {
+        match &self.tx {
+            Some(tx) if tx.send(Msg::File(path, file)).is_ok() => Ok(()),
+            _ => Err(()),
+        }
+    }
+
+    /// Whether a write failed (cheap: no lock).
+    #[inline]
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// Waits until every chunk sent is written and hashed; the first
+    /// failed write, if any, instead.
+    pub fn written(&self) -> Result<(), JournalError> {
+        let st = self.caught_up();
+        match &st.failed {
+            Some((path, f)) => Err(JournalError::io("write", path, f.error())),
+            None if st.dead => Err(JournalError::Poisoned {
+                cause: "the journal's write thread stopped".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until every frame sent has been written and hashed (or a
+    /// write failed); returns the state.
     fn caught_up(&self) -> MutexGuard<'_, State> {
         let (m, cv) = &*self.shared;
         let mut st = lock(m);
-        while st.hashed < self.sent && !st.dead {
+        while st.hashed < self.sent && !st.dead && st.failed.is_none() {
             st = cv.wait(st).unwrap_or_else(|e| e.into_inner());
         }
         st

@@ -268,10 +268,10 @@ impl Journal {
                     std::thread::yield_now();
                 }
                 let mut active = lock(&shared.active);
-                let before = active.written_seq;
+                let before = active.handed_seq;
                 let result = active.append_with(time_ns, kind, version, encode);
                 shared.publish(&active);
-                if active.written_seq != before {
+                if active.handed_seq != before {
                     // A buffer went to the OS: let the sync thread see the bytes.
                     shared.work.notify_one();
                 }
