@@ -448,31 +448,14 @@ impl<L: EventLog<Error = JournalError> + LogTotals> Run<L> {
     fn rows(&mut self, rows: &Rows) -> Result<u64, ReplayError> {
         match rows {
             Rows::Bars(b) => {
-                for i in 0..b.len() {
-                    let bar = Bar {
-                        instrument: b.symbol[i],
-                        open: b.open[i],
-                        high: b.high[i],
-                        low: b.low[i],
-                        close: b.close[i],
-                        volume: b.volume[i],
-                    };
-                    self.bar(b.ts[i], &bar)?;
+                for row in b.iter() {
+                    self.bar(row.ts, &crate::feed::engine_bar(&row))?;
                 }
                 Ok(b.len() as u64)
             }
             Rows::Ticks(b) => {
-                for i in 0..b.len() {
-                    let tick = Tick {
-                        instrument: b.symbol[i],
-                        bid: b.bid[i],
-                        ask: b.ask[i],
-                        bid_size: b.bid_size[i],
-                        ask_size: b.ask_size[i],
-                        last: b.last[i],
-                        volume: b.volume[i],
-                    };
-                    self.tick(b.ts[i], &tick)?;
+                for row in b.iter() {
+                    self.tick(row.ts, &crate::feed::engine_tick(&row))?;
                 }
                 Ok(b.len() as u64)
             }

@@ -131,3 +131,31 @@ impl Feed {
         self.handle.take().and_then(|h| h.join().ok())
     }
 }
+
+/// A tick row of the data as the engine's tick: the data's symbol id is the
+/// instrument id (the feed declares symbols in id order).
+#[inline]
+pub fn engine_tick(t: &axon_data::Tick) -> axon_engine::market::Tick {
+    axon_engine::market::Tick {
+        instrument: t.symbol,
+        bid: t.bid,
+        ask: t.ask,
+        bid_size: t.bid_size,
+        ask_size: t.ask_size,
+        last: t.last,
+        volume: t.volume,
+    }
+}
+
+/// A bar row of the data as the engine's bar (see [`engine_tick`]).
+#[inline]
+pub fn engine_bar(b: &axon_data::Bar) -> axon_engine::market::Bar {
+    axon_engine::market::Bar {
+        instrument: b.symbol,
+        open: b.open,
+        high: b.high,
+        low: b.low,
+        close: b.close,
+        volume: b.volume,
+    }
+}

@@ -34,6 +34,7 @@ pub use decision_report::{DecisionReport, ExplainOptions, action_name, explain_d
 pub use diff::{CONTEXT, DecisionChange, DiffReport, Divergence, diff_journals};
 pub use error::ReplayError;
 pub use export::export_parquet;
+pub use feed::{engine_bar, engine_tick};
 pub use models::{SwapEntry, model_history};
 pub use observe::{InferenceMetrics, RunMetrics};
 pub use plan::{BacktestPlan, PlannedModel, SessionPlan};

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axon_data::{Bar, BarBatch, BarWriter, MarketReader, ReaderOptions, TickBatch};
 use axon_engine::bars::{BarBuilder, BarSpec, BuiltBar};
-use axon_engine::market::Tick;
+use axon_replay::engine_tick;
 
 use crate::exit::Failure;
 use crate::output::table;
@@ -39,21 +39,12 @@ pub fn resample(input: &Path, spec: BarSpec, out: &Path) -> Result<Resampled, Fa
     let mut batch = TickBatch::default();
     let mut ticks = 0u64;
     while reader.next_ticks(&mut batch)? {
-        for i in 0..batch.len() {
-            let symbol = batch.symbol[i] as usize;
+        for row in batch.iter() {
+            let symbol = row.symbol as usize;
             if builders.len() <= symbol {
                 builders.resize_with(symbol + 1, || BarBuilder::new(spec));
             }
-            let tick = Tick {
-                instrument: batch.symbol[i],
-                bid: batch.bid[i],
-                ask: batch.ask[i],
-                bid_size: batch.bid_size[i],
-                ask_size: batch.ask_size[i],
-                last: batch.last[i],
-                volume: batch.volume[i],
-            };
-            bars.extend(builders[symbol].on_tick(batch.ts[i], &tick));
+            bars.extend(builders[symbol].on_tick(row.ts, &engine_tick(&row)));
         }
         ticks += batch.len() as u64;
     }
