@@ -627,8 +627,7 @@ impl Live {
                         refused.push((intent.client_id, "session stopping: not sent".to_string()));
                         continue;
                     }
-                    let mark = self.seq.engine().portfolio().mark(intent.instrument);
-                    match venue_order(&intent, &self.symbols, &self.tag, mark) {
+                    match venue_order(&intent, &self.symbols, &self.tag) {
                         Ok(order) => {
                             let clock = stamp.map(|r| self.latency.order_clock(r));
                             self.spawn_place(order, clock);

@@ -18,16 +18,14 @@ use rust_decimal::Decimal;
 use super::{Live, RECHECK};
 use crate::latency::OrderClock;
 
-/// The request for an engine order; `mark` is the instrument's latest
-/// price. A stop is sent as the venue's stop order (Binance `STOP_LOSS`,
-/// `STOP_LOSS_LIMIT`), unless the mark has already reached its trigger:
-/// then, as the simulator fills it, as the market or limit order it would
-/// have become (a venue refuses a stop that would trigger at once).
+/// The request for an engine order. A stop is sent as the venue's stop
+/// order, which triggers at the venue on its last trade price (one the
+/// venue finds already reached goes out as the order it has become: see
+/// the adapters).
 pub(super) fn venue_order(
     intent: &OrderIntent,
     symbols: &[String],
     tag: &str,
-    mark: f64,
 ) -> Result<Order, String> {
     let symbol = symbols
         .get(intent.instrument as usize)
@@ -44,20 +42,12 @@ pub(super) fn venue_order(
             .parse::<Decimal>()
             .map_err(|e| format!("{what} {v}: {e}"))
     };
-    let reached = |stop: f64| match intent.side {
-        Side::Buy => mark >= stop,
-        Side::Sell => mark <= stop,
-    };
     let (order_type, price, stop) = match intent.order_type {
         OrderType::Market | OrderType::MarketOnClose => {
             (request::OrderType::Market, intent.reference_price, None)
         }
         OrderType::Limit(p) => (request::OrderType::Limit, p, None),
-        OrderType::Stop(stop) if reached(stop) => (request::OrderType::Market, stop, None),
         OrderType::Stop(stop) => (request::OrderType::StopMarket, stop, Some(stop)),
-        OrderType::StopLimit { stop, limit } if reached(stop) => {
-            (request::OrderType::Limit, limit, None)
-        }
         OrderType::StopLimit { stop, limit } => (request::OrderType::StopLimit, limit, Some(stop)),
     };
     Ok(Order {
