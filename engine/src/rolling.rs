@@ -9,7 +9,9 @@
 #[derive(Debug, Clone)]
 pub struct RollingMean {
     n: usize,
-    window: std::collections::VecDeque<f64>,
+    /// The last `n` values as a ring: `window[head]` is the oldest once full.
+    window: Vec<f64>,
+    head: usize,
     sum: f64,
     comp_add: f64,
     comp_remove: f64,
@@ -23,7 +25,8 @@ impl RollingMean {
     pub fn new(n: usize) -> Self {
         Self {
             n: n.max(1),
-            window: std::collections::VecDeque::with_capacity(n.max(1) + 1),
+            window: Vec::with_capacity(n.max(1)),
+            head: 0,
             sum: 0.0,
             comp_add: 0.0,
             comp_remove: 0.0,
@@ -39,9 +42,13 @@ impl RollingMean {
         if self.window.is_empty() {
             self.prev_value = value;
         }
-        if self.window.len() == self.n
-            && let Some(old) = self.window.pop_front()
-        {
+        if self.window.len() == self.n {
+            let old = std::mem::replace(&mut self.window[self.head], value);
+            self.head = if self.head + 1 == self.n {
+                0
+            } else {
+                self.head + 1
+            };
             let y = -old - self.comp_remove;
             let t = self.sum + y;
             self.comp_remove = t - self.sum - y;
@@ -49,6 +56,8 @@ impl RollingMean {
             if old.is_sign_negative() {
                 self.neg_ct -= 1;
             }
+        } else {
+            self.window.push(value);
         }
         let y = value - self.comp_add;
         let t = self.sum + y;
@@ -63,7 +72,6 @@ impl RollingMean {
             self.same_run = 1;
         }
         self.prev_value = value;
-        self.window.push_back(value);
         self.mean()
     }
 
