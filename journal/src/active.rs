@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::chain::ChainHasher;
 use crate::error::{JournalError, Result};
-use crate::format::{FRAME_HEADER_LEN, MAX_PAYLOAD, SegmentHeader, begin_frame, finish_frame};
+use crate::format::{FRAME_HEADER_LEN, MAX_PAYLOAD, SegmentHeader, begin_frame, close_frame};
 use crate::layout::{IndexEntry, SegmentIndex, index_path, segment_path};
 use crate::options::JournalOptions;
 use crate::pipe::ChainPipe;
@@ -171,8 +171,9 @@ impl Active {
         let seq = self.next_seq;
         let start = begin_frame(&mut self.buf, seq, time_ns, kind, version);
         encode(&mut self.buf);
+        // The write thread seals the frame (its CRC) before writing it.
         let len =
-            finish_frame(&mut self.buf, start).map_err(|len| JournalError::PayloadTooLarge {
+            close_frame(&mut self.buf, start).map_err(|len| JournalError::PayloadTooLarge {
                 len,
                 max: MAX_PAYLOAD,
             })?;

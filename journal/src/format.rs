@@ -173,15 +173,32 @@ pub fn begin_frame(buf: &mut Vec<u8>, seq: u64, time_ns: i64, kind: u16, version
 /// error (after removing the partial frame) when the payload is too large.
 #[inline]
 pub fn finish_frame(buf: &mut Vec<u8>, start: usize) -> Result<usize, usize> {
+    let len = close_frame(buf, start)?;
+    seal_frame(&mut buf[start..]);
+    Ok(len)
+}
+
+/// Completes the frame begun at `start` but for its CRC, which
+/// [`seal_frame`] writes later (the journal's write thread does, off the
+/// append path). Returns the payload length, or an error (after removing the
+/// partial frame) when the payload is too large.
+#[inline]
+pub fn close_frame(buf: &mut Vec<u8>, start: usize) -> Result<usize, usize> {
     let len = buf.len() - start - FRAME_HEADER_LEN;
     if len > MAX_PAYLOAD {
         buf.truncate(start);
         return Err(len);
     }
     buf[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
-    let crc = crc32c::crc32c(&buf[start + 8..]);
-    buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
     Ok(len)
+}
+
+/// Writes the CRC32C of `frame`, one whole frame [`close_frame`] completed,
+/// into its header.
+#[inline]
+pub fn seal_frame(frame: &mut [u8]) {
+    let crc = crc32c::crc32c(&frame[8..]);
+    frame[4..8].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// Decodes the frame at the start of `bytes`, checking its CRC. Returns the
@@ -261,6 +278,24 @@ mod tests {
         assert_eq!(n, FRAME_HEADER_LEN + 5);
         assert_eq!((rec.seq, rec.time_ns, rec.kind, rec.version), (7, -3, 2, 1));
         assert_eq!(rec.payload, b"hello");
+    }
+
+    #[test]
+    fn a_frame_sealed_later_is_the_same_bytes() {
+        let mut whole = Vec::new();
+        let start = begin_frame(&mut whole, 9, 4, 2, 1);
+        whole.extend_from_slice(b"payload");
+        finish_frame(&mut whole, start).unwrap();
+        let mut later = Vec::new();
+        let start = begin_frame(&mut later, 9, 4, 2, 1);
+        later.extend_from_slice(b"payload");
+        assert_eq!(close_frame(&mut later, start), Ok(7));
+        assert!(
+            decode_frame(&later).is_err(),
+            "an unsealed frame must not decode"
+        );
+        seal_frame(&mut later[start..]);
+        assert_eq!(later, whole);
     }
 
     #[test]

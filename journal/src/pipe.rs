@@ -2,11 +2,12 @@
 //! SHA-256 costs about 60 ns per small frame, more than framing and CRC
 //! together, and copying a buffer into the page cache costs about as much
 //! again per record; so the writer hands each full buffer to this thread,
-//! which writes it to the segment and then hashes it, and neither happens
-//! on the append path. Buffers arrive in order and hold whole frames, so
-//! the file and the chain are exactly what a single thread would produce.
-//! The writer waits for this thread where it needs what it did: a flush
-//! (bytes handed to the OS), a sync, a segment roll, a chain value.
+//! which seals its frames (their CRCs), writes it to the segment and then
+//! hashes it, and none of that happens on the append path. Buffers arrive
+//! in order and hold whole frames, so the file and the chain are exactly
+//! what a single thread would produce. The writer waits for this thread
+//! where it needs what it did: a flush (bytes handed to the OS), a sync, a
+//! segment roll, a chain value.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use std::thread::JoinHandle;
 use crate::Hash;
 use crate::chain::ChainHasher;
 use crate::error::JournalError;
-use crate::format::FRAME_HEADER_LEN;
+use crate::format::{FRAME_HEADER_LEN, seal_frame};
 use crate::storage::StorageFile;
 
 /// A write error, kept to be reported to the writer (an `io::Error` is not
@@ -87,15 +88,31 @@ pub(crate) struct ChainPipe {
     block_records: u64,
 }
 
-/// Calls `f` with each frame of a buffer of whole frames the writer built
-/// (so lengths are trusted, but clamped rather than assumed).
+/// The end of the frame starting at `at` in a buffer of whole frames the
+/// writer built (so lengths are trusted, but clamped rather than assumed).
+#[inline]
+fn frame_end(bytes: &[u8], at: usize) -> usize {
+    let len = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    (at + FRAME_HEADER_LEN + len as usize).min(bytes.len())
+}
+
+/// Calls `f` with each frame of a buffer of whole frames.
 fn for_each_frame(bytes: &[u8], mut f: impl FnMut(&[u8])) {
     let mut at = 0;
     while at + FRAME_HEADER_LEN <= bytes.len() {
-        let len =
-            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
-        let end = (at + FRAME_HEADER_LEN + len).min(bytes.len());
+        let end = frame_end(bytes, at);
         f(&bytes[at..end]);
+        at = end;
+    }
+}
+
+/// Writes the CRC of each frame of a buffer of whole frames the writer
+/// closed but did not seal.
+fn seal_frames(bytes: &mut [u8]) {
+    let mut at = 0;
+    while at + FRAME_HEADER_LEN <= bytes.len() {
+        let end = frame_end(bytes, at);
+        seal_frame(&mut bytes[at..end]);
         at = end;
     }
 }
@@ -153,6 +170,7 @@ impl ChainPipe {
                     if thread_failed.load(Ordering::Acquire) {
                         continue;
                     }
+                    seal_frames(&mut chunk);
                     if let Err(e) = file.write_all(&chunk) {
                         lock(m).failed = Some((path.clone(), Failure::of(&e)));
                         thread_failed.store(true, Ordering::Release);
@@ -249,10 +267,13 @@ impl ChainPipe {
     }
 
     /// The head hash over every frame sent plus the whole frames in
-    /// `pending` (bytes not yet written, hashed here on a copy of the state).
+    /// `pending` (bytes not yet written or sealed, hashed here on a copy of
+    /// the state).
     pub fn head(&self, pending: &[u8]) -> Hash {
         let mut chain = self.caught_up().chain.clone();
-        for_each_frame(pending, |frame| {
+        let mut sealed = pending.to_vec();
+        seal_frames(&mut sealed);
+        for_each_frame(&sealed, |frame| {
             chain.push_frame(frame);
         });
         chain.head()
