@@ -4,8 +4,10 @@
 //!
 //! bincode (native derive) rather than rkyv, by `cargo bench -p axon-engine
 //! --bench codec` on a tick: bincode encodes in place into the journal's
-//! buffer in ~10 ns (rkyv's `to_bytes`, which allocates, ~100 ns), makes
-//! 49-byte payloads (rkyv 56), and needs no alignment. rkyv's validated
+//! buffer in ~16 ns (rkyv's `to_bytes`, which allocates, ~100 ns), makes
+//! 49-byte payloads (rkyv 56), and needs no alignment. Ticks and bars, the
+//! bulk of a backtest's records, are written in bincode's layout by
+//! `put_prices` (~8 ns) and read back by bincode. rkyv's validated
 //! access is faster (~1 ns vs ~5 ns raw, ~17 ns through `Input::decode`),
 //! but journal payloads sit at arbitrary offsets, so rkyv would need a copy
 //! into an aligned buffer per record; decode is not what bounds replay.
@@ -54,6 +56,47 @@ fn put_small<T: Encode>(value: &T, buf: &mut Vec<u8>) {
     match bincode::encode_into_slice(value, &mut bytes, CONFIG) {
         Ok(n) => buf.extend_from_slice(&bytes[..n]),
         Err(_) => put(value, buf),
+    }
+}
+
+/// The largest integer bincode's varint writes as its own single byte.
+const VARINT_ONE_BYTE: u32 = 250;
+
+/// A tick or bar of an instrument id below 251 (every session's first 251
+/// instruments): the bytes bincode's derive writes (the id as one varint
+/// byte, then each price as 8 little-endian bytes), written with one copy
+/// of a known length, about twice as fast as bincode's writer. `LEN` is
+/// 1 + 8 × the number of prices. Larger ids go through [`put_small`].
+#[inline]
+fn put_prices<const LEN: usize>(id: u8, prices: &[f64], buf: &mut Vec<u8>) {
+    debug_assert_eq!(LEN, 1 + 8 * prices.len());
+    let mut bytes = [0u8; LEN];
+    bytes[0] = id;
+    for (slot, p) in bytes[1..].chunks_exact_mut(8).zip(prices) {
+        slot.copy_from_slice(&p.to_le_bytes());
+    }
+    buf.extend_from_slice(&bytes);
+}
+
+#[inline]
+fn put_tick(t: &crate::market::Tick, buf: &mut Vec<u8>) {
+    match u8::try_from(t.instrument) {
+        Ok(id) if u32::from(id) <= VARINT_ONE_BYTE => put_prices::<49>(
+            id,
+            &[t.bid, t.ask, t.bid_size, t.ask_size, t.last, t.volume],
+            buf,
+        ),
+        _ => put_small(t, buf),
+    }
+}
+
+#[inline]
+fn put_bar(b: &crate::market::Bar, buf: &mut Vec<u8>) {
+    match u8::try_from(b.instrument) {
+        Ok(id) if u32::from(id) <= VARINT_ONE_BYTE => {
+            put_prices::<41>(id, &[b.open, b.high, b.low, b.close, b.volume], buf)
+        }
+        _ => put_small(b, buf),
     }
 }
 
@@ -115,8 +158,8 @@ impl Input {
     pub fn encode(&self, buf: &mut Vec<u8>) {
         match self {
             Self::SessionStart(v) => put(v, buf),
-            Self::Tick(v) => put_small(v, buf),
-            Self::Bar(v) => put_small(v, buf),
+            Self::Tick(v) => put_tick(v, buf),
+            Self::Bar(v) => put_bar(v, buf),
             Self::ModelSwap(v) => put(v, buf),
             Self::WeightOverride(v) => put(v, buf),
             Self::OrderAck(v) => put(v, buf),
@@ -254,36 +297,39 @@ mod tests {
 
     #[test]
     fn small_records_encode_as_bincode_does() {
-        let tick = Tick {
-            instrument: u32::MAX,
-            bid: f64::MIN_POSITIVE,
-            ask: f64::MAX,
-            bid_size: -0.0,
-            ask_size: f64::NAN,
-            last: f64::INFINITY,
-            volume: 1e-300,
-        };
-        let bar = Bar {
-            instrument: 300,
-            open: 1.5,
-            high: 2.5,
-            low: 0.5,
-            close: f64::NEG_INFINITY,
-            volume: 7.0,
-        };
-        for input in [Input::Tick(tick), Input::Bar(bar)] {
-            let mut fast = vec![9u8];
-            input.encode(&mut fast);
-            let mut plain = vec![9u8];
-            match &input {
-                Input::Tick(t) => put(t, &mut plain),
-                Input::Bar(b) => put(b, &mut plain),
-                _ => unreachable!(),
+        // Ids on both sides of each varint width, and awkward floats.
+        for instrument in [0, 1, 249, 250, 251, 255, 256, 65_535, 65_536, u32::MAX] {
+            let tick = Tick {
+                instrument,
+                bid: f64::MIN_POSITIVE,
+                ask: f64::MAX,
+                bid_size: -0.0,
+                ask_size: f64::NAN,
+                last: f64::INFINITY,
+                volume: 1e-300,
+            };
+            let bar = Bar {
+                instrument,
+                open: 1.5,
+                high: 2.5,
+                low: 0.5,
+                close: f64::NEG_INFINITY,
+                volume: 7.0,
+            };
+            for input in [Input::Tick(tick), Input::Bar(bar)] {
+                let mut fast = vec![9u8];
+                input.encode(&mut fast);
+                let mut plain = vec![9u8];
+                match &input {
+                    Input::Tick(t) => put(t, &mut plain),
+                    Input::Bar(b) => put(b, &mut plain),
+                    _ => unreachable!(),
+                }
+                assert_eq!(fast, plain, "instrument {instrument}");
+                let back =
+                    Input::decode(input.kind(), crate::event::EVENT_VERSION, &fast[1..]).unwrap();
+                assert_eq!(format!("{back:?}"), format!("{input:?}"));
             }
-            assert_eq!(fast, plain);
-            let back =
-                Input::decode(input.kind(), crate::event::EVENT_VERSION, &fast[1..]).unwrap();
-            assert_eq!(format!("{back:?}"), format!("{input:?}"));
         }
     }
 }
