@@ -2,16 +2,21 @@
 //! SHA-256 costs about 60 ns per small frame, more than framing and CRC
 //! together, and copying a buffer into the page cache costs about as much
 //! again per record; so the writer hands each full buffer to this thread,
-//! which seals its frames (their CRCs), writes it to the segment and then
-//! hashes it, and none of that happens on the append path. Buffers arrive
-//! in order and hold whole frames, so the file and the chain are exactly
-//! what a single thread would produce. The writer waits for this thread
-//! where it needs what it did: a flush (bytes handed to the OS), a sync, a
-//! segment roll, a chain value.
+//! which writes it to the segment and then hashes it, and neither happens
+//! on the append path. Buffers arrive in order and hold whole frames, so
+//! the file and the chain are exactly what a single thread would produce.
+//! The writer waits for this thread where it needs what it did: a flush
+//! (bytes handed to the OS), a sync, a segment roll, a chain value.
+//!
+//! The frames' CRCs go to whichever side has time: a writer that does
+//! other work per record (the engine) hands its frames unsealed and this
+//! thread seals them before writing; a writer that finds this thread still
+//! busy with an earlier buffer (nothing but appends to do) seals its own.
+//! A CRC is a function of the frame's bytes, so the file is the same.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -50,8 +55,9 @@ impl Failure {
 
 /// What the writer hands the thread, in order.
 enum Msg {
-    /// Whole frames to append to the current segment, then hash.
-    Chunk(Vec<u8>),
+    /// Whole frames to append to the current segment, then hash; `sealed`
+    /// when their CRCs are already written.
+    Chunk { bytes: Vec<u8>, sealed: bool },
     /// The segment file later chunks go to (after a roll).
     File(PathBuf, Box<dyn StorageFile>),
 }
@@ -83,8 +89,12 @@ pub(crate) struct ChainPipe {
     shared: Arc<(Mutex<State>, Condvar)>,
     /// Set with `State::failed`, read on every append without a lock.
     failed: Arc<AtomicBool>,
+    /// Chunks the thread has finished with (written and hashed, or skipped
+    /// after a failure).
+    done: Arc<AtomicU64>,
     handle: Option<JoinHandle<()>>,
     sent: u64,
+    sent_chunks: u64,
     block_records: u64,
 }
 
@@ -152,6 +162,8 @@ impl ChainPipe {
         let (give_back, spare) = sync_channel::<Vec<u8>>(DEPTH + 2);
         let thread_shared = shared.clone();
         let thread_failed = failed.clone();
+        let done = Arc::new(AtomicU64::new(0));
+        let thread_done = done.clone();
         let handle = std::thread::Builder::new()
             .name("axon-journal-chain".into())
             .spawn(move || {
@@ -160,20 +172,24 @@ impl ChainPipe {
                 let mut seq = lock(m).next_seq;
                 let (mut path, mut file) = (path, file);
                 while let Ok(msg) = rx.recv() {
-                    let mut chunk = match msg {
+                    let (mut chunk, sealed) = match msg {
                         Msg::File(p, f) => {
                             (path, file) = (p, f);
                             continue;
                         }
-                        Msg::Chunk(chunk) => chunk,
+                        Msg::Chunk { bytes, sealed } => (bytes, sealed),
                     };
                     if thread_failed.load(Ordering::Acquire) {
+                        thread_done.fetch_add(1, Ordering::Release);
                         continue;
                     }
-                    seal_frames(&mut chunk);
+                    if !sealed {
+                        seal_frames(&mut chunk);
+                    }
                     if let Err(e) = file.write_all(&chunk) {
                         lock(m).failed = Some((path.clone(), Failure::of(&e)));
                         thread_failed.store(true, Ordering::Release);
+                        thread_done.fetch_add(1, Ordering::Release);
                         cv.notify_all();
                         continue;
                     }
@@ -193,6 +209,7 @@ impl ChainPipe {
                         st.next_seq = seq;
                         st.boundaries.extend(done);
                     }
+                    thread_done.fetch_add(1, Ordering::Release);
                     cv.notify_all();
                     chunk.clear();
                     let _ = give_back.try_send(chunk);
@@ -205,23 +222,46 @@ impl ChainPipe {
             spare,
             shared,
             failed,
+            done,
             handle: Some(handle),
             sent: 0,
+            sent_chunks: 0,
             block_records,
         })
     }
 
-    /// Hands a buffer of `frames` whole frames to the thread to write and
-    /// hash, and returns an empty buffer to fill next; `Err` if the thread
-    /// is gone (a bug: it cannot fail), since the chain would then be wrong.
-    pub fn send(&mut self, chunk: Vec<u8>, frames: u64, capacity: usize) -> Result<Vec<u8>, ()> {
+    /// Hands a buffer of `frames` whole frames, closed but not sealed, to
+    /// the thread to write and hash, and returns an empty buffer to fill
+    /// next; `Err` if the thread is gone (a bug: it cannot fail), since the
+    /// chain would then be wrong.
+    pub fn send(
+        &mut self,
+        mut chunk: Vec<u8>,
+        frames: u64,
+        capacity: usize,
+    ) -> Result<Vec<u8>, ()> {
         let next = match self.spare.try_recv() {
             Ok(v) => v,
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(capacity),
         };
         if frames > 0 {
+            // The thread still has an earlier chunk: it is the slower side.
+            let sealed = self.sent_chunks > self.done.load(Ordering::Acquire);
+            if sealed {
+                seal_frames(&mut chunk);
+            }
             match &self.tx {
-                Some(tx) if tx.send(Msg::Chunk(chunk)).is_ok() => self.sent += frames,
+                Some(tx)
+                    if tx
+                        .send(Msg::Chunk {
+                            bytes: chunk,
+                            sealed,
+                        })
+                        .is_ok() =>
+                {
+                    self.sent += frames;
+                    self.sent_chunks += 1;
+                }
                 _ => return Err(()),
             }
         }
@@ -300,5 +340,64 @@ impl Drop for ChainPipe {
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::genesis;
+    use crate::format::{begin_frame, close_frame, finish_frame};
+    use crate::storage::{FsStorage, Storage};
+
+    /// `frames` closed (unsealed) frames from `seq`, and the same sealed.
+    fn frames(seq: u64, frames: u64) -> (Vec<u8>, Vec<u8>) {
+        let (mut open, mut sealed) = (Vec::new(), Vec::new());
+        for s in seq..seq + frames {
+            let payload = s.to_le_bytes().repeat(1 + (s % 5) as usize);
+            let at = begin_frame(&mut open, s, s as i64, 1, 1);
+            open.extend_from_slice(&payload);
+            close_frame(&mut open, at).unwrap();
+            let at = begin_frame(&mut sealed, s, s as i64, 1, 1);
+            sealed.extend_from_slice(&payload);
+            finish_frame(&mut sealed, at).unwrap();
+        }
+        (open, sealed)
+    }
+
+    #[test]
+    fn chunks_sealed_by_either_side_make_the_same_file_and_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seg");
+        let file = FsStorage.create(&path).unwrap();
+        let mut pipe =
+            ChainPipe::start(ChainHasher::new(64, genesis()), 0, 64, path.clone(), file).unwrap();
+        let (mut expected, mut chain) = (Vec::new(), ChainHasher::new(64, genesis()));
+        let per_chunk = 20_000;
+        let mut chunks = Vec::new();
+        for c in 0..12 {
+            let (open, sealed) = frames(c * per_chunk, per_chunk);
+            for_each_frame(&sealed, |f| {
+                chain.push_frame(f);
+            });
+            expected.extend_from_slice(&sealed);
+            chunks.push(open);
+        }
+        // Sent back to back, the thread is still busy with one chunk when
+        // the next comes, so some are sealed here and some there.
+        for open in chunks {
+            pipe.send(open, per_chunk, 0).unwrap();
+        }
+        pipe.written().unwrap();
+        assert_eq!(pipe.head(&[]), chain.head());
+        // Frames not yet sent count too, sealed on a copy.
+        let (pending, tail) = frames(12 * per_chunk, 3);
+        for_each_frame(&tail, |f| {
+            chain.push_frame(f);
+        });
+        assert_eq!(pipe.head(&pending), chain.head());
+        drop(pipe);
+        let written = FsStorage.read(&path).unwrap();
+        assert_eq!(written, expected);
     }
 }
