@@ -100,6 +100,56 @@ fn put_bar(b: &crate::market::Bar, buf: &mut Vec<u8>) {
     }
 }
 
+/// The prices after a one-byte instrument id, when `payload` is exactly
+/// what [`put_prices`] writes for `N` prices (`LEN` = 1 + 8 × `N`) and the
+/// id is a one-byte varint; `None` sends the payload through bincode, which
+/// also names what is wrong with it.
+#[inline]
+fn get_prices<const LEN: usize, const N: usize>(payload: &[u8]) -> Option<(u32, [f64; N])> {
+    let bytes: &[u8; LEN] = payload.try_into().ok()?;
+    if u32::from(bytes[0]) > VARINT_ONE_BYTE {
+        return None;
+    }
+    let mut prices = [0.0; N];
+    for (p, raw) in prices.iter_mut().zip(bytes[1..].chunks_exact(8)) {
+        *p = f64::from_le_bytes(raw.try_into().ok()?);
+    }
+    Some((u32::from(bytes[0]), prices))
+}
+
+#[inline]
+fn get_tick(kind: u16, version: u16, payload: &[u8]) -> Result<crate::market::Tick, DecodeError> {
+    match get_prices::<49, 6>(payload) {
+        Some((instrument, [bid, ask, bid_size, ask_size, last, volume])) => {
+            Ok(crate::market::Tick {
+                instrument,
+                bid,
+                ask,
+                bid_size,
+                ask_size,
+                last,
+                volume,
+            })
+        }
+        None => get(kind, version, payload),
+    }
+}
+
+#[inline]
+fn get_bar(kind: u16, version: u16, payload: &[u8]) -> Result<crate::market::Bar, DecodeError> {
+    match get_prices::<41, 5>(payload) {
+        Some((instrument, [open, high, low, close, volume])) => Ok(crate::market::Bar {
+            instrument,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        }),
+        None => get(kind, version, payload),
+    }
+}
+
 #[inline]
 fn get<T: Decode<()>>(kind: u16, version: u16, payload: &[u8]) -> Result<T, DecodeError> {
     let (value, used) =
@@ -181,8 +231,8 @@ impl Input {
         check_version(kind_, version)?;
         Ok(match kind_ {
             kind::SESSION_START => Self::SessionStart(Box::new(get(kind_, version, payload)?)),
-            kind::TICK => Self::Tick(get(kind_, version, payload)?),
-            kind::BAR => Self::Bar(get(kind_, version, payload)?),
+            kind::TICK => Self::Tick(get_tick(kind_, version, payload)?),
+            kind::BAR => Self::Bar(get_bar(kind_, version, payload)?),
             kind::MODEL_SWAP => Self::ModelSwap(get(kind_, version, payload)?),
             kind::WEIGHT_OVERRIDE => Self::WeightOverride(get(kind_, version, payload)?),
             kind::ORDER_ACK => Self::OrderAck(get(kind_, version, payload)?),
@@ -329,6 +379,13 @@ mod tests {
                 let back =
                     Input::decode(input.kind(), crate::event::EVENT_VERSION, &fast[1..]).unwrap();
                 assert_eq!(format!("{back:?}"), format!("{input:?}"));
+                // What bincode itself decodes from the same bytes.
+                let by_bincode = match &input {
+                    Input::Tick(_) => Input::Tick(get(0, 0, &fast[1..]).unwrap()),
+                    Input::Bar(_) => Input::Bar(get(0, 0, &fast[1..]).unwrap()),
+                    _ => unreachable!(),
+                };
+                assert_eq!(format!("{back:?}"), format!("{by_bincode:?}"));
             }
         }
     }
