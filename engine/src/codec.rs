@@ -5,12 +5,14 @@
 //! bincode (native derive) rather than rkyv, by `cargo bench -p axon-engine
 //! --bench codec` on a tick: bincode encodes in place into the journal's
 //! buffer in ~16 ns (rkyv's `to_bytes`, which allocates, ~100 ns), makes
-//! 49-byte payloads (rkyv 56), and needs no alignment. Ticks and bars, the
-//! bulk of a backtest's records, are written in bincode's layout by
-//! `put_prices` (~8 ns) and read back by bincode. rkyv's validated
-//! access is faster (~1 ns vs ~5 ns raw, ~17 ns through `Input::decode`),
-//! but journal payloads sit at arbitrary offsets, so rkyv would need a copy
-//! into an aligned buffer per record; decode is not what bounds replay.
+//! 49-byte payloads (rkyv 56), and needs no alignment. rkyv's validated
+//! access is faster (~1 ns), but journal payloads sit at arbitrary offsets,
+//! so rkyv would need a copy into an aligned buffer per record.
+//!
+//! Ticks and bars, the bulk of a backtest's records, are written and read
+//! in bincode's layout directly (`put_prices`, `get_prices`: ~8 ns to
+//! encode, ~12 ns through `Input::decode`, against ~16 and ~36 through
+//! bincode's writer and reader); every other payload goes through bincode.
 
 use bincode::{Decode, Encode};
 use serde::Serialize;
