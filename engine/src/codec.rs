@@ -64,6 +64,14 @@ fn put_small<T: Encode>(value: &T, buf: &mut Vec<u8>) {
 /// The largest integer bincode's varint writes as its own single byte.
 const VARINT_ONE_BYTE: u32 = 250;
 
+/// The instrument id as bincode writes it, when that is a single byte.
+#[inline]
+fn one_byte_id(instrument: u32) -> Option<u8> {
+    u8::try_from(instrument)
+        .ok()
+        .filter(|&id| u32::from(id) <= VARINT_ONE_BYTE)
+}
+
 /// A tick or bar of an instrument id below 251 (every session's first 251
 /// instruments): the bytes bincode's derive writes (the id as one varint
 /// byte, then each price as 8 little-endian bytes), written with one copy
@@ -82,23 +90,21 @@ fn put_prices<const LEN: usize>(id: u8, prices: &[f64], buf: &mut Vec<u8>) {
 
 #[inline]
 fn put_tick(t: &crate::market::Tick, buf: &mut Vec<u8>) {
-    match u8::try_from(t.instrument) {
-        Ok(id) if u32::from(id) <= VARINT_ONE_BYTE => put_prices::<49>(
+    match one_byte_id(t.instrument) {
+        Some(id) => put_prices::<49>(
             id,
             &[t.bid, t.ask, t.bid_size, t.ask_size, t.last, t.volume],
             buf,
         ),
-        _ => put_small(t, buf),
+        None => put_small(t, buf),
     }
 }
 
 #[inline]
 fn put_bar(b: &crate::market::Bar, buf: &mut Vec<u8>) {
-    match u8::try_from(b.instrument) {
-        Ok(id) if u32::from(id) <= VARINT_ONE_BYTE => {
-            put_prices::<41>(id, &[b.open, b.high, b.low, b.close, b.volume], buf)
-        }
-        _ => put_small(b, buf),
+    match one_byte_id(b.instrument) {
+        Some(id) => put_prices::<41>(id, &[b.open, b.high, b.low, b.close, b.volume], buf),
+        None => put_small(b, buf),
     }
 }
 
@@ -109,14 +115,12 @@ fn put_bar(b: &crate::market::Bar, buf: &mut Vec<u8>) {
 #[inline]
 fn get_prices<const LEN: usize, const N: usize>(payload: &[u8]) -> Option<(u32, [f64; N])> {
     let bytes: &[u8; LEN] = payload.try_into().ok()?;
-    if u32::from(bytes[0]) > VARINT_ONE_BYTE {
-        return None;
-    }
+    let id = one_byte_id(u32::from(bytes[0]))?;
     let mut prices = [0.0; N];
     for (p, raw) in prices.iter_mut().zip(bytes[1..].chunks_exact(8)) {
         *p = f64::from_le_bytes(raw.try_into().ok()?);
     }
-    Some((u32::from(bytes[0]), prices))
+    Some((u32::from(id), prices))
 }
 
 #[inline]

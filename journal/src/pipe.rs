@@ -89,8 +89,8 @@ pub(crate) struct ChainPipe {
     shared: Arc<(Mutex<State>, Condvar)>,
     /// Set with `State::failed`, read on every append without a lock.
     failed: Arc<AtomicBool>,
-    /// Chunks the thread has finished with (written and hashed, or skipped
-    /// after a failure).
+    /// Chunks the thread has written and hashed (after a failed write the
+    /// writer is poisoned, so the count no longer matters).
     done: Arc<AtomicU64>,
     handle: Option<JoinHandle<()>>,
     sent: u64,
@@ -180,7 +180,6 @@ impl ChainPipe {
                         Msg::Chunk { bytes, sealed } => (bytes, sealed),
                     };
                     if thread_failed.load(Ordering::Acquire) {
-                        thread_done.fetch_add(1, Ordering::Release);
                         continue;
                     }
                     if !sealed {
@@ -189,7 +188,6 @@ impl ChainPipe {
                     if let Err(e) = file.write_all(&chunk) {
                         lock(m).failed = Some((path.clone(), Failure::of(&e)));
                         thread_failed.store(true, Ordering::Release);
-                        thread_done.fetch_add(1, Ordering::Release);
                         cv.notify_all();
                         continue;
                     }

@@ -272,7 +272,8 @@ impl Journal {
                 let result = active.append_with(time_ns, kind, version, encode);
                 shared.publish(&active);
                 if active.handed_seq != before {
-                    // A buffer went to the OS: let the sync thread see the bytes.
+                    // A buffer went to the write thread: let the sync thread
+                    // flush and sync it.
                     shared.work.notify_one();
                 }
                 result
